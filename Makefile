@@ -1,0 +1,60 @@
+# rt — build, install, demo and test.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+GO      ?= go
+VERSION ?= 0.1.0
+COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+CGO_CFLAGS := -Wall -Wextra -Werror -O2
+export CGO_CFLAGS
+
+APT_PKGS_TEST := bats busybox-static libseccomp-dev uidmap iproute2 jq runc crun hyperfine
+SOURCES := $(shell find cmd libct specconv nsenter rootfs cgroupsfs -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null)
+
+.PHONY: all rt install demo test unit bats validation bench deps-build deps-test clean fmt vet
+
+all: rt
+
+rt: $(SOURCES) go.mod go.sum
+	CGO_ENABLED=1 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o rt ./cmd/rt
+
+install: rt
+	install -D -m 0755 rt $(DESTDIR)$(PREFIX)/bin/rt
+
+# Installs a Debian package only when its command or files are missing.
+deps-build:
+	@command -v gcc >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc; }
+
+deps-test: deps-build
+	@missing=""; for p in $(APT_PKGS_TEST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+demo: deps-build rt
+	@dpkg -s busybox-static >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static; }
+	@rm -rf /tmp/rt-demo && tests/mkbundle.sh /tmp/rt-demo
+	@cd /tmp/rt-demo && $(CURDIR)/rt spec && \
+	  sed -i 's/"sh"/"sh", "-c", "echo Hello from a container run by rt; echo pid=$$$$ host=$$(hostname); id"/' config.json && \
+	  sed -i 's/"terminal": true/"terminal": false/' config.json
+	$(CURDIR)/rt run --bundle /tmp/rt-demo rt-demo-$$$$
+	@rm -rf /tmp/rt-demo
+
+unit: deps-test
+	$(GO) vet ./...
+	$(GO) test ./...
+
+bats: deps-test rt
+	bats --timing tests/bats
+
+validation: deps-test rt
+	tests/validation/run.sh $(CURDIR)/rt
+
+bench: deps-test rt
+	bench/run.sh $(CURDIR)/rt
+
+test: unit bats validation
+
+fmt:
+	gofmt -l -w cmd libct specconv nsenter rootfs cgroupsfs
+
+clean:
+	rm -f rt

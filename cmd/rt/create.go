@@ -1,0 +1,59 @@
+package main
+
+import (
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rt-runtime/rt/libct"
+)
+
+// containerFlags are the flags create and run share.
+type containerFlags struct {
+	bundle        string
+	pidFile       string
+	consoleSocket string
+	noPivot       bool
+	noNewKeyring  bool
+	preserveFds   int
+}
+
+func (f *containerFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVarP(&f.bundle, "bundle", "b", ".", "bundle directory (holds config.json)")
+	fl.StringVar(&f.pidFile, "pid-file", "", "write the init's pid to this file")
+	fl.StringVar(&f.consoleSocket, "console-socket", "", "unix socket that receives the pty master")
+	fl.BoolVar(&f.noPivot, "no-pivot", false, "use a move mount and chroot instead of pivot_root")
+	fl.BoolVar(&f.noNewKeyring, "no-new-keyring", false, "keep the caller's session keyring")
+	fl.IntVar(&f.preserveFds, "preserve-fds", 0, "pass this many fds after stdio to the container")
+}
+
+func (f *containerFlags) options(id string) libct.CreateOptions {
+	return libct.CreateOptions{
+		Root: g.root, ID: id, Bundle: f.bundle, PidFile: f.pidFile, ConsoleSocket: f.consoleSocket,
+		NoPivot: f.noPivot, NoNewKeyring: f.noNewKeyring, PreserveFds: f.preserveFds,
+		Stdio: [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, Warn: logWarn,
+	}
+}
+
+func createCommand() *cobra.Command {
+	var f containerFlags
+	cmd := &cobra.Command{
+		Use:   "create [flags] ID",
+		Short: "create a container; its process waits for `rt start`",
+		Args:  exactlyOneID,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkSystemdCgroup(); err != nil {
+				return err
+			}
+			c, err := libct.Create(f.options(args[0]))
+			if err != nil {
+				return err
+			}
+			c.Close()
+			return nil
+		},
+	}
+	f.register(cmd)
+	return cmd
+}

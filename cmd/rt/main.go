@@ -1,0 +1,112 @@
+// Command rt is an OCI container runtime with runc's command line.
+// Each subcommand lives in its own file; this one holds the root command,
+// global flags, logging and the exit path. It never talks to the kernel
+// itself: libct does.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/spf13/cobra"
+
+	_ "github.com/rt-runtime/rt/nsenter" // the C stage's constructor
+)
+
+var (
+	version = "0.1.0"
+	commit  = "unknown"
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	root          string
+	log           string
+	logFormat     string
+	debug         bool
+	systemdCgroup bool
+	rootless      string
+}
+
+var g globals
+
+// exitError carries a status to exit with, without a message (run uses it
+// to pass the container's status through).
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func defaultRoot() string {
+	if os.Geteuid() != 0 || inNestedUserNS() {
+		if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
+			return filepath.Join(dir, "rt")
+		}
+	}
+	return "/run/rt"
+}
+
+// inNestedUserNS: root in a user namespace that is not the initial one
+// (its uid_map is not the identity of the whole range).
+func inNestedUserNS() bool {
+	data, err := os.ReadFile("/proc/self/uid_map")
+	if err != nil {
+		return false
+	}
+	var inside, outside, size uint64
+	if _, err := fmt.Sscan(string(data), &inside, &outside, &size); err != nil {
+		return false
+	}
+	return !(inside == 0 && outside == 0 && size == 4294967295)
+}
+
+func newRootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "rt",
+		Short:         "rt runs OCI containers (a runc-compatible runtime)",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return openLog()
+		},
+	}
+	root.SetVersionTemplate(fmt.Sprintf("rt version %s\ncommit: %s\nspec: %s\ngo: %s\n",
+		version, commit, specs.Version, runtime.Version()))
+	f := root.PersistentFlags()
+	f.StringVar(&g.root, "root", defaultRoot(), "directory for the containers' state")
+	f.StringVar(&g.log, "log", "", "log file (default: stderr only)")
+	f.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
+	f.BoolVar(&g.debug, "debug", false, "log debug messages")
+	f.BoolVar(&g.systemdCgroup, "systemd-cgroup", false, "use systemd for cgroups (not supported)")
+	f.StringVar(&g.rootless, "rootless", "auto", "accepted for runc compatibility")
+	root.AddCommand(createCommand(), startCommand(), stateCommand(), killCommand(), deleteCommand(),
+		runCommand(), listCommand(), specCommand(), planCommand())
+	return root
+}
+
+func main() {
+	root := newRootCommand()
+	root.SetArgs(normalizeArgs(root, os.Args[1:]))
+	err := root.Execute()
+	if err == nil {
+		return
+	}
+	var exit *exitError
+	if errors.As(err, &exit) {
+		os.Exit(exit.code)
+	}
+	logError(err)
+	os.Exit(1)
+}
+
+// checkSystemdCgroup refuses --systemd-cgroup for commands that make cgroups.
+func checkSystemdCgroup() error {
+	if g.systemdCgroup {
+		return errors.New("--systemd-cgroup is not supported: rt manages cgroups through the cgroup filesystem (drop the flag, or set SystemdCgroup = false)")
+	}
+	return nil
+}

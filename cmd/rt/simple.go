@@ -1,0 +1,126 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rt-runtime/rt/libct"
+)
+
+func exactlyOneID(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("%s: expected one container id, got %d arguments", cmd.Name(), len(args))
+	}
+	return nil
+}
+
+func startCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "start ID",
+		Short: "start the process of a created container",
+		Args:  exactlyOneID,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := libct.Load(g.root, args[0], true)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			return c.Start()
+		},
+	}
+}
+
+// stateJSON is the runtime-spec state, plus runc's extra fields.
+type stateJSON struct {
+	OCIVersion  string            `json:"ociVersion"`
+	ID          string            `json:"id"`
+	Pid         int               `json:"pid"`
+	Status      string            `json:"status"`
+	Bundle      string            `json:"bundle"`
+	Rootfs      string            `json:"rootfs"`
+	Created     string            `json:"created"`
+	Owner       string            `json:"owner"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+func toStateJSON(c *libct.Container) stateJSON {
+	s := c.State
+	st := c.Status()
+	pid := s.Pid
+	if st == libct.Stopped {
+		pid = 0
+	}
+	return stateJSON{OCIVersion: s.OCIVersion, ID: s.ID, Pid: pid, Status: st, Bundle: s.Bundle,
+		Rootfs: s.Rootfs, Created: s.Created.Format("2006-01-02T15:04:05.999999999Z"), Owner: s.Owner,
+		Annotations: s.Annotations}
+}
+
+func stateCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "state ID",
+		Short: "print the state of a container as JSON",
+		Args:  exactlyOneID,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := libct.Load(g.root, args[0], false)
+			if err != nil {
+				return err
+			}
+			out, _ := json.MarshalIndent(toStateJSON(c), "", "  ")
+			fmt.Fprintln(os.Stdout, string(out))
+			return nil
+		},
+	}
+}
+
+func killCommand() *cobra.Command {
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "kill [--all] ID [SIGNAL]",
+		Short: "send a signal (default SIGTERM) to a container's init",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 1 || len(args) > 2 {
+				return fmt.Errorf("kill: expected ID [SIGNAL], got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := "SIGTERM"
+			if len(args) == 2 {
+				name = args[1]
+			}
+			sig, err := libct.ParseSignal(name)
+			if err != nil {
+				return err
+			}
+			c, err := libct.Load(g.root, args[0], false)
+			if err != nil {
+				return err
+			}
+			return c.Kill(sig, all)
+		},
+	}
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "signal every process of the container")
+	return cmd
+}
+
+func deleteCommand() *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "delete [-f] ID",
+		Short: "delete a stopped container (with --force, any container)",
+		Args:  exactlyOneID,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := libct.Load(g.root, args[0], true)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			return c.Delete(force)
+		},
+	}
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "kill the container if it runs")
+	return cmd
+}

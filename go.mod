@@ -1,0 +1,14 @@
+module github.com/rt-runtime/rt
+
+go 1.26.8
+
+require (
+	github.com/moby/sys/mountinfo v0.7.3
+	github.com/opencontainers/runtime-spec v1.3.0
+	github.com/spf13/cobra v1.10.2
+	github.com/spf13/pflag v1.0.9
+	golang.org/x/sys v0.49.0
+	golang.org/x/term v0.47.0
+)
+
+require github.com/inconshreveable/mousetrap v1.1.0 // indirect

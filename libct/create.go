@@ -1,0 +1,195 @@
+package libct
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/cgroupsfs"
+	"github.com/rt-runtime/rt/specconv"
+)
+
+// CreateOptions are `rt create`'s inputs.
+type CreateOptions struct {
+	Root          string
+	ID            string
+	Bundle        string
+	PidFile       string
+	ConsoleSocket string   // path of a unix socket that receives the pty master
+	ConsoleConn   *os.File // or an already connected socket (rt run's own pty)
+	NoPivot       bool
+	NoNewKeyring  bool
+	PreserveFds   int
+	Stdio         [3]*os.File
+	Warn          func(string)
+}
+
+// Create makes the container and leaves its init waiting for `start`.
+// On any error everything it did is undone.
+func Create(o CreateOptions) (c *Container, err error) {
+	if err := ValidateID(o.ID); err != nil {
+		return nil, err
+	}
+	bundle, err := filepath.Abs(o.Bundle)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := specconv.Load(bundle)
+	if err != nil {
+		return nil, err
+	}
+	if err := specconv.Validate(spec, bundle); err != nil {
+		return nil, err
+	}
+	c, err = newContainer(o.Root, o.ID, spec, bundle)
+	if err != nil {
+		return nil, err
+	}
+	var cg *cgroupsfs.Cgroup
+	var initPid int
+	defer func() {
+		if err != nil {
+			c.undoCreate(cg, initPid)
+		}
+	}()
+	cg, err = createCgroup(spec, o.ID)
+	if err != nil {
+		return c, err
+	}
+	c.State.CgroupPaths = cg.Paths
+	if err := c.save(); err != nil {
+		return c, err
+	}
+	initPid, err = c.spawn(spec, o, cg)
+	if err != nil {
+		return c, err
+	}
+	if err := c.recordInit(initPid); err != nil {
+		return c, err
+	}
+	if o.PidFile != "" {
+		if err := writePidFile(o.PidFile, initPid); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// newContainer makes ROOT/ID; mkdir failing with EEXIST is the one test of
+// a duplicate id, so two concurrent creates cannot both win.
+func newContainer(root, id string, spec *specs.Spec, bundle string) (*Container, error) {
+	if err := os.MkdirAll(root, 0700); err != nil {
+		return nil, fmt.Errorf("state root: %w", err)
+	}
+	c := &Container{Root: root, State: State{
+		OCIVersion: spec.Version, ID: id, Bundle: bundle, Rootfs: specconv.RootfsPath(spec, bundle),
+		Created: time.Now().UTC(), Owner: currentOwner(), Annotations: spec.Annotations,
+	}}
+	if err := os.Mkdir(c.dir(), 0700); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("container %q already exists", id)
+		}
+		return nil, fmt.Errorf("state dir: %w", err)
+	}
+	lock, err := os.OpenFile(filepath.Join(c.dir(), lockFile), os.O_CREATE|os.O_RDWR|unix.O_CLOEXEC, 0600)
+	if err == nil {
+		err = unix.Flock(int(lock.Fd()), unix.LOCK_EX)
+	}
+	if err != nil {
+		os.RemoveAll(c.dir())
+		return nil, fmt.Errorf("state dir lock: %w", err)
+	}
+	c.lock = lock
+	if err := c.save(); err != nil {
+		c.Close()
+		os.RemoveAll(c.dir())
+		return nil, err
+	}
+	return c, nil
+}
+
+func currentOwner() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return strconv.Itoa(os.Getuid())
+}
+
+func createCgroup(spec *specs.Spec, id string) (*cgroupsfs.Cgroup, error) {
+	host, err := cgroupsfs.Detect()
+	if err != nil {
+		return nil, err
+	}
+	path, err := cgroupsfs.ResolvePath(spec.Linux.CgroupsPath, id)
+	if err != nil {
+		return nil, &specconv.FieldError{Field: "/linux/cgroupsPath", Err: err}
+	}
+	return host.Create(path, spec.Linux.Resources)
+}
+
+// recordInit stores the init's pid and start time: from now on the state
+// is derived from that process.
+func (c *Container) recordInit(pid int) error {
+	_, start, err := procStat(pid)
+	if err != nil {
+		return fmt.Errorf("container init %d: %w", pid, err)
+	}
+	c.State.Pid, c.State.PidStart = pid, start
+	return c.save()
+}
+
+// undoCreate removes what a failed create made: the init, the cgroup, the
+// state dir. Mounts vanish with the init's mount namespace.
+func (c *Container) undoCreate(cg *cgroupsfs.Cgroup, initPid int) {
+	if cg != nil {
+		cg.Kill(unix.SIGKILL)
+	}
+	if initPid > 0 {
+		unix.Kill(initPid, unix.SIGKILL)
+		waitGone(initPid, 2*time.Second)
+	}
+	if cg != nil {
+		cg.Destroy()
+	}
+	c.Close()
+	os.RemoveAll(c.dir())
+}
+
+// waitGone polls until pid no longer runs (or is a zombie) or the deadline.
+func waitGone(pid int, limit time.Duration) bool {
+	deadline := time.Now().Add(limit)
+	for delay := 100 * time.Microsecond; time.Now().Before(deadline); delay = min(delay*2, 20*time.Millisecond) {
+		state, _, err := procStat(pid)
+		if err != nil || state == 'Z' || state == 'X' {
+			return true
+		}
+		time.Sleep(delay)
+	}
+	return false
+}
+
+func writePidFile(name string, pid int) error {
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(abs, []byte(strconv.Itoa(pid)), 0644)
+}
+
+// dialConsole connects to the --console-socket path.
+func dialConsole(path string) (*os.File, error) {
+	conn, err := net.Dial("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("console socket: %w", err)
+	}
+	defer conn.Close()
+	return conn.(*net.UnixConn).File()
+}

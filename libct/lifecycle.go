@@ -1,0 +1,97 @@
+package libct
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/cgroupsfs"
+)
+
+// Start lets a created container's init exec the process.
+func (c *Container) Start() error {
+	switch st := c.Status(); st {
+	case Created:
+	case Stopped:
+		return fmt.Errorf("cannot start container %q: it has stopped (container not running)", c.State.ID)
+	default:
+		return fmt.Errorf("cannot start container %q: it is %s, not created", c.State.ID, st)
+	}
+	fifo := filepath.Join(c.dir(), fifoFile)
+	f, err := os.OpenFile(fifo, os.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, unix.ENXIO) {
+			return fmt.Errorf("cannot start container %q: its init is gone (container not running)", c.State.ID)
+		}
+		return fmt.Errorf("cannot start container %q: %w", c.State.ID, err)
+	}
+	defer f.Close()
+	if _, err := f.Write([]byte{0}); err != nil {
+		return fmt.Errorf("cannot start container %q: %w", c.State.ID, err)
+	}
+	return os.Remove(fifo)
+}
+
+func (c *Container) cgroup() (*cgroupsfs.Cgroup, error) {
+	host, err := cgroupsfs.Detect()
+	if err != nil {
+		return nil, err
+	}
+	return cgroupsfs.Load(host, c.State.CgroupPaths), nil
+}
+
+// Kill sends sig to the init, or with all to every process of the cgroup.
+func (c *Container) Kill(sig unix.Signal, all bool) error {
+	st := c.Status()
+	if st == Stopped && !all {
+		return fmt.Errorf("cannot kill container %q: container not running", c.State.ID)
+	}
+	if st == Creating {
+		return fmt.Errorf("cannot kill container %q: it is still being created", c.State.ID)
+	}
+	if all {
+		cg, err := c.cgroup()
+		if err != nil {
+			return err
+		}
+		return cg.Kill(sig)
+	}
+	if err := signalInit(c.State.Pid, c.State.PidStart, sig); err != nil {
+		if errors.Is(err, unix.ESRCH) {
+			return fmt.Errorf("cannot kill container %q: container not running", c.State.ID)
+		}
+		return fmt.Errorf("kill container %q: %w", c.State.ID, err)
+	}
+	return nil
+}
+
+// Delete removes a stopped container (or, with force, any container,
+// killing it first). A created container is deleted without force, as runc
+// does, because containerd's shim relies on that.
+func (c *Container) Delete(force bool) error {
+	st := c.Status()
+	if (st == Running || st == Paused) && !force {
+		return fmt.Errorf("cannot delete container %q: it is %s; stop it first or use --force", c.State.ID, st)
+	}
+	cg, err := c.cgroup()
+	if err != nil {
+		return err
+	}
+	if st != Stopped && st != Creating {
+		signalInit(c.State.Pid, c.State.PidStart, unix.SIGKILL)
+	}
+	// Without a PID namespace, processes may outlive the init.
+	cg.Kill(unix.SIGKILL)
+	if c.State.Pid > 0 && !waitGone(c.State.Pid, 5*time.Second) && processAlive(c.State.Pid, c.State.PidStart) {
+		return fmt.Errorf("delete container %q: init %d did not die", c.State.ID, c.State.Pid)
+	}
+	if err := cg.Destroy(); err != nil {
+		return fmt.Errorf("delete container %q: %w", c.State.ID, err)
+	}
+	c.Close()
+	return os.RemoveAll(c.dir())
+}

@@ -1,0 +1,44 @@
+package libct
+
+import (
+	"path/filepath"
+
+	"github.com/rt-runtime/rt/cgroupsfs"
+	"github.com/rt-runtime/rt/nsenter"
+	"github.com/rt-runtime/rt/specconv"
+)
+
+// PlanFor builds the plan `create` would run for bundle, touching nothing:
+// fds are given the numbers a create without extra fds would use.
+func PlanFor(bundle, id string, noPivot, terminal bool) (*nsenter.Plan, error) {
+	bundle, err := filepath.Abs(bundle)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := specconv.Load(bundle)
+	if err != nil {
+		return nil, err
+	}
+	if err := specconv.Validate(spec, bundle); err != nil {
+		return nil, err
+	}
+	paths := map[string]string{}
+	if host, err := cgroupsfs.Detect(); err == nil {
+		path, err := cgroupsfs.ResolvePath(spec.Linux.CgroupsPath, id)
+		if err != nil {
+			return nil, &specconv.FieldError{Field: "/linux/cgroupsPath", Err: err}
+		}
+		for name, mnt := range host.V1 {
+			paths[name] = filepath.Join(mnt, path)
+		}
+		if host.Unified != "" {
+			paths[""] = filepath.Join(host.Unified, path)
+		}
+	}
+	console := -1
+	if terminal || spec.Process.Terminal {
+		console = 5
+	}
+	return specconv.Build(spec, specconv.Options{Bundle: bundle, NoPivot: noPivot, ConsoleFd: console,
+		FifoFd: 4, CloseFrom: 3, CgroupPaths: paths})
+}

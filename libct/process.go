@@ -1,0 +1,50 @@
+package libct
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// procStat returns the state letter and start time (field 22) of pid.
+func procStat(pid int) (byte, uint64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	// The command name may hold spaces and parentheses: fields start after the last ')'.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return 0, 0, fmt.Errorf("malformed /proc/%d/stat", pid)
+	}
+	fields := bytes.Fields(data[i+1:])
+	if len(fields) < 20 {
+		return 0, 0, fmt.Errorf("malformed /proc/%d/stat", pid)
+	}
+	start, err := strconv.ParseUint(string(fields[19]), 10, 64)
+	return fields[0][0], start, err
+}
+
+// processAlive: pid runs and is the same process (same start time), so a
+// reused pid is never taken for the container's init. Zombies are dead.
+func processAlive(pid int, start uint64) bool {
+	state, st, err := procStat(pid)
+	return err == nil && st == start && state != 'Z' && state != 'X'
+}
+
+// signalInit signals the init through a pidfd after checking its start
+// time, so the signal cannot reach a process that took over the pid.
+func signalInit(pid int, start uint64, sig unix.Signal) error {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	if !processAlive(pid, start) {
+		return unix.ESRCH
+	}
+	return unix.PidfdSendSignal(fd, sig, nil, 0)
+}

@@ -1,0 +1,262 @@
+package libct
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/cgroupsfs"
+	"github.com/rt-runtime/rt/nsenter"
+	"github.com/rt-runtime/rt/specconv"
+)
+
+// stageFiles are the fds handed to the C stage, after the preserved ones.
+type stageFiles struct {
+	extra   []*os.File // in fd order from 3
+	parent  *os.File   // our end of the sync socket
+	closeIn []*os.File // the child's copies, closed here once it runs
+	syncFd  int
+	planFd  int
+	fifoFd  int
+	console int
+}
+
+func (s *stageFiles) add(f *os.File, child bool) int {
+	s.extra = append(s.extra, f)
+	if child {
+		s.closeIn = append(s.closeIn, f)
+	}
+	return 2 + len(s.extra)
+}
+
+func (s *stageFiles) closeChildCopies() {
+	for _, f := range s.closeIn {
+		f.Close()
+	}
+	s.closeIn = nil
+}
+
+// listenFds: socket activation fds (LISTEN_FDS) pass to the container as
+// runc passes them, ahead of --preserve-fds.
+func listenFds() int {
+	n, err := strconv.Atoi(os.Getenv("LISTEN_FDS"))
+	if err != nil || n <= 0 || os.Getenv("LISTEN_PID") != strconv.Itoa(os.Getpid()) {
+		return 0
+	}
+	return n
+}
+
+// openStageFiles prepares the sync socket, the exec fifo, the console.
+func (c *Container) openStageFiles(o CreateOptions, preserve int) (*stageFiles, error) {
+	s := &stageFiles{console: -1}
+	for i := 0; i < preserve; i++ {
+		s.add(os.NewFile(uintptr(3+i), "preserved"), false)
+	}
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("sync socket: %w", err)
+	}
+	s.parent = os.NewFile(uintptr(pair[0]), "sync-parent")
+	s.syncFd = s.add(os.NewFile(uintptr(pair[1]), "sync-child"), true)
+	fifo := filepath.Join(c.dir(), fifoFile)
+	if err := unix.Mkfifo(fifo, 0600); err != nil {
+		return s, fmt.Errorf("exec fifo: %w", err)
+	}
+	// Opened read-write so that it never blocks here; the init then blocks
+	// reading it until `rt start` writes.
+	f, err := os.OpenFile(fifo, os.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return s, fmt.Errorf("exec fifo: %w", err)
+	}
+	s.fifoFd = s.add(f, true)
+	console := o.ConsoleConn
+	if console == nil && o.ConsoleSocket != "" {
+		if console, err = dialConsole(o.ConsoleSocket); err != nil {
+			return s, err
+		}
+		s.closeIn = append(s.closeIn, console)
+	}
+	if console != nil {
+		s.console = s.add(console, false)
+	}
+	return s, nil
+}
+
+// spawn runs the C stage with the plan, answers its requests, and returns
+// the init's pid once the stage reports the container ready.
+func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgroup) (initPid int, err error) {
+	listen := listenFds()
+	files, err := c.openStageFiles(o, listen+o.PreserveFds)
+	if files != nil {
+		defer files.closeChildCopies()
+		if files.parent != nil {
+			defer files.parent.Close()
+		}
+	}
+	if err != nil {
+		return 0, err
+	}
+	opts := specconv.Options{
+		Bundle: c.State.Bundle, NoPivot: o.NoPivot, ConsoleFd: files.console, FifoFd: files.fifoFd,
+		CgroupPaths: cg.Paths, Warn: o.Warn, CloseFrom: 3 + listen + o.PreserveFds,
+	}
+	if listen > 0 {
+		opts.ExtraEnv = []string{"LISTEN_FDS=" + strconv.Itoa(listen), "LISTEN_PID=1"}
+	}
+	plan, err := specconv.Build(spec, opts)
+	if err != nil {
+		return 0, err
+	}
+	planFile, err := planMemfd(plan)
+	if err != nil {
+		return 0, err
+	}
+	files.planFd = files.add(planFile, true)
+	cmd := &exec.Cmd{
+		Path:       "/proc/self/exe",
+		Args:       []string{"rt", "init"},
+		Env:        []string{fmt.Sprintf("_RT_STAGE=%d,%d", files.syncFd, files.planFd)},
+		Stdin:      o.Stdio[0],
+		Stdout:     o.Stdio[1],
+		Stderr:     o.Stdio[2],
+		ExtraFiles: files.extra,
+	}
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("start container init: %w", err)
+	}
+	files.closeChildCopies()
+	s := &session{c: c, spec: spec, plan: plan, conn: files.parent, cmd: cmd}
+	initPid, err = s.run(cg)
+	waitErr := cmd.Wait()
+	if err == nil && waitErr != nil {
+		err = fmt.Errorf("container init setup process: %w", waitErr)
+	}
+	return initPid, err
+}
+
+// planMemfd holds the encoded plan for the stage to map.
+func planMemfd(plan *nsenter.Plan) (*os.File, error) {
+	fd, err := unix.MemfdCreate("rt-plan", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("plan memfd: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "rt-plan")
+	if _, err := f.Write(plan.Encode()); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("plan memfd: %w", err)
+	}
+	return f, nil
+}
+
+// session is one conversation with a C stage.
+type session struct {
+	c       *Container
+	spec    *specs.Spec
+	plan    *nsenter.Plan
+	conn    *os.File
+	cmd     *exec.Cmd
+	initPid int
+}
+
+func (s *session) recv() (nsenter.Msg, error) {
+	buf := make([]byte, nsenter.MsgSize)
+	for {
+		n, err := s.conn.Read(buf)
+		if errors.Is(err, syscall.EINTR) {
+			continue
+		}
+		if err != nil || n == 0 {
+			return nsenter.Msg{}, errStageGone
+		}
+		return nsenter.DecodeMsg(buf[:n])
+	}
+}
+
+var errStageGone = errors.New("container init exited during setup")
+
+func (s *session) send(t uint32) error {
+	_, err := s.conn.Write(nsenter.EncodeMsg(nsenter.Msg{Type: t}))
+	return err
+}
+
+// run puts the stage in the cgroup and serves it until it is ready.
+func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
+	if err := cg.Join(s.cmd.Process.Pid); err != nil {
+		return 0, err
+	}
+	for {
+		m, err := s.recv()
+		if err != nil {
+			return s.initPid, err
+		}
+		switch m.Type {
+		case nsenter.MsgUsermapReq:
+			if err := writeIDMaps(int(m.Value), s.spec.Linux); err != nil {
+				return s.initPid, &specconv.FieldError{Field: "/linux/uidMappings", Err: err}
+			}
+		case nsenter.MsgPid:
+			s.initPid = int(m.Value)
+			continue
+		case nsenter.MsgSync:
+		case nsenter.MsgReady:
+			return s.initPid, nil
+		case nsenter.MsgError:
+			return s.initPid, s.stageError(m)
+		default:
+			return s.initPid, fmt.Errorf("container init sent unknown message %d", m.Type)
+		}
+		if err := s.send(nsenter.MsgContinue); err != nil {
+			return s.initPid, errStageGone
+		}
+	}
+}
+
+// stageError words a failed op: the config field, what was done, the
+// path, the OS error.
+func (s *session) stageError(m nsenter.Msg) error {
+	errno := unix.Errno(m.Err)
+	if int(m.Op) >= len(s.plan.Ops) {
+		return fmt.Errorf("container init: %s: %v", m.Detail, errno)
+	}
+	op := s.plan.Ops[m.Op]
+	var what string
+	switch op.Code {
+	case nsenter.OpFindExec, nsenter.OpExec:
+		if errno == unix.ENOENT {
+			return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("exec %q: executable file not found in $PATH", m.Detail)}
+		}
+		what = fmt.Sprintf("exec %q", m.Detail)
+	case nsenter.OpSetns:
+		what = "join namespace " + m.Detail
+	default:
+		what = strings.TrimSpace(op.Code.Name() + " " + m.Detail)
+	}
+	return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("%s: %v", what, errno)}
+}
+
+// writeIDMaps writes every uidMappings and gidMappings range for pid.
+func writeIDMaps(pid int, l *specs.Linux) error {
+	write := func(file string, maps []specs.LinuxIDMapping) error {
+		var b strings.Builder
+		for _, m := range maps {
+			fmt.Fprintf(&b, "%d %d %d\n", m.ContainerID, m.HostID, m.Size)
+		}
+		name := fmt.Sprintf("/proc/%d/%s", pid, file)
+		if err := os.WriteFile(name, []byte(b.String()), 0); err != nil {
+			return fmt.Errorf("write %s: %w", name, errors.Unwrap(err))
+		}
+		return nil
+	}
+	if err := write("uid_map", l.UIDMappings); err != nil {
+		return err
+	}
+	return write("gid_map", l.GIDMappings)
+}

@@ -1,0 +1,134 @@
+package nsenter
+
+import (
+	"fmt"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+var opNames = map[Code]string{
+	OpSetns: "setns", OpUnshare: "unshare", OpUsermap: "write-id-maps", OpSetidRoot: "become-root",
+	OpFork: "fork-init", OpSync: "sync", OpSetsid: "setsid", OpOpenRoot: "open-rootfs",
+	OpMount: "mount", OpRemountKeep: "remount", OpMkdir: "mkdir", OpMkfile: "mkfile",
+	OpMknod: "mknod", OpSymlink: "symlink", OpPivotRoot: "pivot_root", OpMoveRoot: "move-root+chroot",
+	OpSethostname: "sethostname", OpSetdomainname: "setdomainname", OpWriteFile: "write",
+	OpConsole: "console", OpRlimit: "rlimit", OpGroup: "group", OpUser: "user", OpUmask: "umask",
+	OpCapsBounding: "caps-bounding", OpCaps: "caps", OpCapsAmbient: "caps-ambient",
+	OpNoNewPrivs: "no_new_privs", OpChdir: "chdir", OpArg: "arg", OpEnv: "env",
+	OpCloseFrom: "close-from", OpReady: "ready", OpWaitStart: "wait-start",
+	OpFindExec: "find-exec", OpExec: "exec", OpMask: "mask",
+}
+
+// Name is the op's name as `rt plan` prints it.
+func (c Code) Name() string {
+	if n, ok := opNames[c]; ok {
+		return n
+	}
+	return fmt.Sprintf("op%d", uint32(c))
+}
+
+var nsNames = []struct {
+	flag int64
+	name string
+}{
+	{unix.CLONE_NEWUSER, "user"}, {unix.CLONE_NEWNS, "mount"}, {unix.CLONE_NEWPID, "pid"},
+	{unix.CLONE_NEWNET, "network"}, {unix.CLONE_NEWIPC, "ipc"}, {unix.CLONE_NEWUTS, "uts"},
+	{unix.CLONE_NEWCGROUP, "cgroup"}, {unix.CLONE_NEWTIME, "time"},
+}
+
+// msNames names mount(2) flag bits for display only.
+var msNames = []struct {
+	flag int64
+	name string
+}{
+	{unix.MS_RDONLY, "ro"}, {unix.MS_NOSUID, "nosuid"}, {unix.MS_NODEV, "nodev"},
+	{unix.MS_NOEXEC, "noexec"}, {unix.MS_SYNCHRONOUS, "sync"}, {unix.MS_REMOUNT, "remount"},
+	{unix.MS_MANDLOCK, "mand"}, {unix.MS_DIRSYNC, "dirsync"}, {unix.MS_NOSYMFOLLOW, "nosymfollow"},
+	{unix.MS_NOATIME, "noatime"}, {unix.MS_NODIRATIME, "nodiratime"}, {unix.MS_BIND, "bind"},
+	{unix.MS_MOVE, "move"}, {unix.MS_REC, "rec"}, {unix.MS_SILENT, "silent"},
+	{unix.MS_UNBINDABLE, "unbindable"}, {unix.MS_PRIVATE, "private"}, {unix.MS_SLAVE, "slave"},
+	{unix.MS_SHARED, "shared"}, {unix.MS_RELATIME, "relatime"}, {unix.MS_STRICTATIME, "strictatime"},
+	{unix.MS_LAZYTIME, "lazytime"},
+}
+
+func flagNames(v int64, table []struct {
+	flag int64
+	name string
+}) string {
+	var names []string
+	for _, f := range table {
+		if v&f.flag != 0 {
+			names = append(names, f.name)
+			v &^= f.flag
+		}
+	}
+	if v != 0 {
+		names = append(names, fmt.Sprintf("%#x", v))
+	}
+	if len(names) == 0 {
+		return "0"
+	}
+	return strings.Join(names, "|")
+}
+
+// String renders the op as one readable line.
+func (o Op) String() string {
+	s := o.describe()
+	if o.Flags&FlagInRoot != 0 {
+		s += " (in rootfs)"
+	}
+	if o.Flags&FlagSkipMissing != 0 {
+		s += " (if present)"
+	}
+	if o.Flags&FlagOptional != 0 {
+		s += " (optional)"
+	}
+	if o.Field != "" {
+		s += "  # " + o.Field
+	}
+	return s
+}
+
+func (o Op) describe() string {
+	n := o.Code.Name()
+	a, s := o.Args, o.Strs
+	switch o.Code {
+	case OpSetns:
+		return fmt.Sprintf("%s %s %s", n, flagNames(a[0], nsNames), s[0])
+	case OpUnshare:
+		return fmt.Sprintf("%s %s", n, flagNames(a[0], nsNames))
+	case OpMount:
+		return fmt.Sprintf("%s %q on %s type %q flags=%s data=%q", n, s[0], s[1], s[2], flagNames(a[0], msNames), s[3])
+	case OpRemountKeep:
+		return fmt.Sprintf("%s %s adding %s", n, s[1], flagNames(a[0], msNames))
+	case OpMkdir, OpMkfile:
+		return fmt.Sprintf("%s %s mode=%#o", n, s[0], a[0])
+	case OpMknod:
+		return fmt.Sprintf("%s %s mode=%#o dev=%d:%d uid=%d gid=%d", n, s[0], a[0],
+			unix.Major(uint64(a[1])), unix.Minor(uint64(a[1])), a[2]>>32, a[2]&0xffffffff)
+	case OpSymlink:
+		return fmt.Sprintf("%s %s -> %s", n, s[1], s[0])
+	case OpWriteFile:
+		return fmt.Sprintf("%s %s %q", n, s[0], s[1])
+	case OpRlimit:
+		return fmt.Sprintf("%s %d soft=%d hard=%d", n, a[0], a[1], a[2])
+	case OpCapsBounding, OpCapsAmbient:
+		return fmt.Sprintf("%s %#x", n, a[0])
+	case OpCaps:
+		return fmt.Sprintf("%s effective=%#x permitted=%#x inheritable=%#x", n, a[0], a[1], a[2])
+	case OpUser:
+		return fmt.Sprintf("%s uid=%d gid=%d", n, a[0], a[1])
+	case OpGroup, OpUmask, OpSync, OpCloseFrom, OpWaitStart:
+		return fmt.Sprintf("%s %d", n, a[0])
+	case OpConsole:
+		return fmt.Sprintf("%s socket-fd=%d rows=%d cols=%d", n, a[0], a[1], a[2])
+	}
+	var parts []string
+	for _, str := range s {
+		if str != "" {
+			parts = append(parts, fmt.Sprintf("%q", str))
+		}
+	}
+	return strings.TrimSpace(n + " " + strings.Join(parts, " "))
+}

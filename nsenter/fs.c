@@ -1,0 +1,379 @@
+/* Filesystem operations. Paths inside the rootfs are resolved with the
+ * rootfs as root (openat2 RESOLVE_IN_ROOT) and used through their fd, so a
+ * symlink planted in the image cannot send an operation onto the host. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+
+#include "stage.h"
+
+int open_in_root(const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (unsigned)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+
+	return (int)syscall(SYS_openat2, stage.root_fd, path, &how, sizeof(how));
+}
+
+static void fd_path(char *buf, size_t size, int fd)
+{
+	snprintf(buf, size, "/proc/self/fd/%d", fd);
+}
+
+/* split_parent opens the parent directory of path inside the root and
+ * points *name at the last component. */
+static int open_parent(const char *path, char *copy, size_t size, const char **name)
+{
+	char *slash;
+
+	if (strlen(path) >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(copy, path);
+	while (strlen(copy) > 1 && copy[strlen(copy) - 1] == '/')
+		copy[strlen(copy) - 1] = '\0';
+	slash = strrchr(copy, '/');
+	if (!slash) {
+		*name = copy;
+		return open_in_root("/", O_PATH | O_DIRECTORY);
+	}
+	*slash = '\0';
+	*name = slash + 1;
+	return open_in_root(copy[0] ? copy : "/", O_PATH | O_DIRECTORY);
+}
+
+/* mkdir_in_root is mkdir -p inside the root: every prefix is resolved in
+ * the root again, so a symlinked component stays inside it. */
+static int mkdir_in_root(const char *path, mode_t mode)
+{
+	char prefix[PATH_MAX];
+	size_t len = strlen(path), i;
+
+	if (len >= sizeof(prefix)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (i = 1; i <= len; i++) {
+		const char *name;
+		char parent[PATH_MAX];
+		int fd, pfd;
+
+		if (i < len && path[i] != '/')
+			continue;
+		memcpy(prefix, path, i);
+		prefix[i] = '\0';
+		fd = open_in_root(prefix, O_PATH | O_DIRECTORY);
+		if (fd >= 0) {
+			close(fd);
+			continue;
+		}
+		if (errno != ENOENT)
+			return -1;
+		pfd = open_parent(prefix, parent, sizeof(parent), &name);
+		if (pfd < 0)
+			return -1;
+		if (mkdirat(pfd, name, mode) < 0 && errno != EEXIST) {
+			int err = errno;
+
+			close(pfd);
+			errno = err;
+			return -1;
+		}
+		close(pfd);
+	}
+	return 0;
+}
+
+int op_mkdir(const struct rt_op *op)
+{
+	return mkdir_in_root(op_str(op, 0), (mode_t)op->arg[0]);
+}
+
+int op_mkfile(const struct rt_op *op)
+{
+	const char *path = op_str(op, 0), *name;
+	char parent[PATH_MAX], copy[PATH_MAX];
+	int fd = open_in_root(path, O_PATH), pfd;
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	strncpy(copy, path, sizeof(copy) - 1);
+	copy[sizeof(copy) - 1] = '\0';
+	*strrchr(copy, '/') = '\0';
+	if (copy[0] && mkdir_in_root(copy, 0755) < 0)
+		return -1;
+	pfd = open_parent(path, parent, sizeof(parent), &name);
+	if (pfd < 0)
+		return -1;
+	fd = openat(pfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+		    (mode_t)op->arg[0]);
+	close(pfd);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* target_path gives the path to pass to mount(2) for str[i]: inside the
+ * root it is the magic link of an O_PATH fd to the resolved target. */
+static int target_path(const struct rt_op *op, int i, int in_root, char *buf, size_t size, int *fd)
+{
+	const char *path = op_str(op, i);
+
+	*fd = -1;
+	if (!path) {
+		buf[0] = '\0';
+		return 0;
+	}
+	if (!in_root) {
+		snprintf(buf, size, "%s", path);
+		return 0;
+	}
+	*fd = open_in_root(path, O_PATH);
+	if (*fd < 0)
+		return -1;
+	fd_path(buf, size, *fd);
+	return 0;
+}
+
+int op_mount(const struct rt_op *op)
+{
+	char src[64 + PATH_MAX], dst[64 + PATH_MAX];
+	int sfd, dfd, rc, err;
+
+	if (target_path(op, 0, op->flags & RT_F_SRC_IN_ROOT, src, sizeof(src), &sfd) < 0)
+		return -1;
+	if (target_path(op, 1, op->flags & RT_F_IN_ROOT, dst, sizeof(dst), &dfd) < 0) {
+		err = errno;
+		if (sfd >= 0)
+			close(sfd);
+		errno = err;
+		return -1;
+	}
+	rc = mount(op_str(op, 0) ? src : NULL, dst, op_str(op, 2), (unsigned long)op->arg[0],
+		   op_str(op, 3));
+	err = errno;
+	if (sfd >= 0)
+		close(sfd);
+	if (dfd >= 0)
+		close(dfd);
+	errno = err;
+	return rc;
+}
+
+/* Mount flags a remount must repeat: in a user namespace those set on the
+ * source are locked, and leaving one out fails with EPERM. */
+static unsigned long current_mount_flags(const char *path)
+{
+	static const struct { unsigned long st, ms; } table[] = {
+		{ ST_RDONLY, MS_RDONLY }, { ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV },
+		{ ST_NOEXEC, MS_NOEXEC }, { ST_NOATIME, MS_NOATIME },
+		{ ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+	};
+	struct statvfs sv;
+	unsigned long flags = 0;
+	size_t i;
+
+	if (statvfs(path, &sv) < 0)
+		return 0;
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (sv.f_flag & table[i].st)
+			flags |= table[i].ms;
+	return flags;
+}
+
+int op_remount_keep(const struct rt_op *op)
+{
+	char dst[64 + PATH_MAX];
+	unsigned long flags;
+	int dfd, rc, err;
+
+	if (target_path(op, 1, op->flags & RT_F_IN_ROOT, dst, sizeof(dst), &dfd) < 0)
+		return -1;
+	flags = current_mount_flags(dst) | (unsigned long)op->arg[0] | MS_REMOUNT | MS_BIND;
+	rc = mount(NULL, dst, NULL, flags, NULL);
+	err = errno;
+	if (dfd >= 0)
+		close(dfd);
+	errno = err;
+	return rc;
+}
+
+/* op_mknod creates a device node; one that exists already is accepted only
+ * if it is the same kind of node with the same device number. */
+int op_mknod(const struct rt_op *op)
+{
+	const char *path = op_str(op, 0), *name;
+	char parent[PATH_MAX];
+	mode_t mode = (mode_t)op->arg[0];
+	dev_t dev = (dev_t)op->arg[1];
+	struct stat st;
+	int pfd, rc = -1, err;
+
+	pfd = open_parent(path, parent, sizeof(parent), &name);
+	if (pfd < 0)
+		return -1;
+	if (mknodat(pfd, name, mode, dev) < 0) {
+		if (errno != EEXIST)
+			goto out;
+		if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			goto out;
+		if ((st.st_mode & S_IFMT) != (mode & S_IFMT) || st.st_rdev != dev) {
+			errno = EEXIST;
+			goto out;
+		}
+	}
+	if (fchownat(pfd, name, (uid_t)(op->arg[2] >> 32), (gid_t)(op->arg[2] & 0xffffffff),
+		     AT_SYMLINK_NOFOLLOW) < 0)
+		goto out;
+	rc = fchmodat(pfd, name, mode & 07777, 0);
+out:
+	err = errno;
+	close(pfd);
+	errno = err;
+	return rc;
+}
+
+int op_symlink(const struct rt_op *op)
+{
+	const char *target = op_str(op, 0), *name;
+	char parent[PATH_MAX], have[PATH_MAX];
+	ssize_t n;
+	int pfd, rc = 0, err;
+
+	pfd = open_parent(op_str(op, 1), parent, sizeof(parent), &name);
+	if (pfd < 0)
+		return -1;
+	if (symlinkat(target, pfd, name) < 0) {
+		rc = -1;
+		if (errno == EEXIST) {
+			n = readlinkat(pfd, name, have, sizeof(have) - 1);
+			if (n >= 0) {
+				have[n] = '\0';
+				rc = strcmp(have, target) == 0 ? 0 : -1;
+			}
+			if (rc < 0)
+				errno = EEXIST;
+		}
+	}
+	err = errno;
+	close(pfd);
+	errno = err;
+	return rc;
+}
+
+/* op_pivot_root makes the rootfs the root with the pivot_root(".", ".")
+ * idiom: no directory for the old root is needed in the image. */
+int op_pivot_root(const struct rt_op *op)
+{
+	int old_root = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	int new_root = open(op_str(op, 0), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	int rc = -1, err;
+
+	if (old_root < 0 || new_root < 0)
+		goto out;
+	if (fchdir(new_root) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
+		goto out;
+	if (fchdir(old_root) < 0)
+		goto out;
+	/* Detaching the old root must not propagate the unmount to the host. */
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 || umount2(".", MNT_DETACH) < 0)
+		goto out;
+	rc = chdir("/");
+out:
+	err = errno;
+	if (old_root >= 0)
+		close(old_root);
+	if (new_root >= 0)
+		close(new_root);
+	if (rc == 0) {
+		if (stage.root_fd >= 0)
+			close(stage.root_fd);
+		stage.root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	errno = err;
+	return rc;
+}
+
+int op_move_root(const struct rt_op *op)
+{
+	if (chdir(op_str(op, 0)) < 0 || mount(op_str(op, 0), "/", NULL, MS_MOVE, NULL) < 0)
+		return -1;
+	if (chroot(".") < 0 || chdir("/") < 0)
+		return -1;
+	if (stage.root_fd >= 0)
+		close(stage.root_fd);
+	stage.root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return 0;
+}
+
+int op_write_file(const struct rt_op *op)
+{
+	const char *content = op_str(op, 1) ? op_str(op, 1) : "";
+	int fd, err;
+	ssize_t n;
+
+	if (op->flags & RT_F_IN_ROOT)
+		fd = open_in_root(op_str(op, 0), O_WRONLY);
+	else
+		fd = open(op_str(op, 0), O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = write(fd, content, strlen(content));
+	err = errno;
+	close(fd);
+	errno = err;
+	return n < 0 ? -1 : 0;
+}
+
+/* op_mask hides a path: a directory under an empty read-only tmpfs,
+ * anything else under /dev/null, which must really be the null device so
+ * that an image cannot make rt bind something else over the path. */
+int op_mask(const struct rt_op *op)
+{
+	char dst[64], src[64];
+	struct stat st, null_st;
+	int dfd, nfd = -1, rc = -1, err;
+
+	dfd = open_in_root(op_str(op, 0), O_PATH);
+	if (dfd < 0)
+		return -1;
+	if (fstat(dfd, &st) < 0)
+		goto out;
+	fd_path(dst, sizeof(dst), dfd);
+	if (S_ISDIR(st.st_mode)) {
+		rc = mount("tmpfs", dst, "tmpfs", MS_RDONLY, NULL);
+		goto out;
+	}
+	nfd = open_in_root("/dev/null", O_PATH);
+	if (nfd < 0 || fstat(nfd, &null_st) < 0)
+		goto out;
+	if (!S_ISCHR(null_st.st_mode) || null_st.st_rdev != makedev(1, 3)) {
+		errno = EPERM;
+		goto out;
+	}
+	fd_path(src, sizeof(src), nfd);
+	rc = mount(src, dst, NULL, MS_BIND, NULL);
+out:
+	err = errno;
+	close(dfd);
+	if (nfd >= 0)
+		close(nfd);
+	errno = err;
+	return rc;
+}

@@ -1,0 +1,105 @@
+/* Dispatch from op code to the function that runs it. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/close_range.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "stage.h"
+
+static int op_rlimit(const struct rt_op *op)
+{
+	struct rlimit rl = { .rlim_cur = (rlim_t)op->arg[1], .rlim_max = (rlim_t)op->arg[2] };
+
+	return setrlimit((int)op->arg[0], &rl);
+}
+
+static int op_wait_start(const struct rt_op *op)
+{
+	char c;
+	ssize_t n;
+
+	do
+		n = read((int)op->arg[0], &c, 1);
+	while (n < 0 && errno == EINTR);
+	if (n == 1)
+		return 0;
+	if (n == 0)
+		errno = EPIPE;
+	return -1;
+}
+
+static int op_sync(const struct rt_op *op)
+{
+	send_msg(MSG_SYNC, (int32_t)op->arg[0]);
+	wait_continue();
+	return 0;
+}
+
+int run_op(const struct rt_op *op)
+{
+	switch (op->code) {
+	case OP_SETNS: return op_setns(op);
+	case OP_UNSHARE: return op_unshare(op);
+	case OP_USERMAP: return op_usermap();
+	case OP_SETID_ROOT: return op_setid_root();
+	case OP_FORK: return op_fork();
+	case OP_SYNC: return op_sync(op);
+	case OP_SETSID: return setsid() < 0 ? -1 : 0;
+	case OP_OPEN_ROOT:
+		stage.root_fd = open(op_str(op, 0), O_PATH | O_DIRECTORY | O_CLOEXEC);
+		return stage.root_fd < 0 ? -1 : 0;
+	case OP_MOUNT: return op_mount(op);
+	case OP_REMOUNT_KEEP: return op_remount_keep(op);
+	case OP_MKDIR: return op_mkdir(op);
+	case OP_MKFILE: return op_mkfile(op);
+	case OP_MKNOD: return op_mknod(op);
+	case OP_SYMLINK: return op_symlink(op);
+	case OP_PIVOT_ROOT: return op_pivot_root(op);
+	case OP_MOVE_ROOT: return op_move_root(op);
+	case OP_SETHOSTNAME: return sethostname(op_str(op, 0), strlen(op_str(op, 0)));
+	case OP_SETDOMAINNAME: return setdomainname(op_str(op, 0), strlen(op_str(op, 0)));
+	case OP_WRITE_FILE: return op_write_file(op);
+	case OP_CONSOLE: return op_console(op);
+	case OP_RLIMIT: return op_rlimit(op);
+	case OP_GROUP: return 0; /* collected by OP_USER */
+	case OP_USER: return op_user(op);
+	case OP_UMASK: umask((mode_t)op->arg[0]); return 0;
+	case OP_CAPS_BOUNDING: return op_caps_bounding(op);
+	case OP_CAPS: return op_caps(op);
+	case OP_CAPS_AMBIENT: return op_caps_ambient(op);
+	case OP_NO_NEW_PRIVS: return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	case OP_CHDIR: return chdir(op_str(op, 0));
+	case OP_ARG: case OP_ENV: return 0; /* collected by OP_EXEC */
+	case OP_CLOSE_FROM:
+		return (int)syscall(SYS_close_range, (unsigned)op->arg[0], ~0U, CLOSE_RANGE_CLOEXEC);
+	case OP_READY: send_msg(MSG_READY, 0); return 0;
+	case OP_WAIT_START: return op_wait_start(op);
+	case OP_FIND_EXEC: return op_find_exec(op);
+	case OP_EXEC: return op_exec();
+	case OP_MASK: return op_mask(op);
+	}
+	errno = ENOSYS;
+	return -1;
+}
+
+/* op_detail: the string the failing op was about, for the error message. */
+const char *op_detail(const struct rt_op *op)
+{
+	static char buf[64];
+	int i;
+
+	if (op->code == OP_FIND_EXEC || op->code == OP_EXEC)
+		return stage.exec_path[0] ? stage.exec_path : "";
+	for (i = 1; i >= 0; i--)
+		if (op_str(op, i))
+			return op_str(op, i);
+	snprintf(buf, sizeof(buf), "%lld", (long long)op->arg[0]);
+	return buf;
+}

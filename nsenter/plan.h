@@ -1,0 +1,95 @@
+/* The plan: the fully resolved list of operations the C stage executes.
+ * Go (nsenter/plan.go) encodes it; this stage only decodes and executes.
+ * Keep the numbers in step with plan.go: a golden test compares them. */
+#ifndef RT_PLAN_H
+#define RT_PLAN_H
+
+#include <stdint.h>
+
+#define RT_PLAN_MAGIC 0x31505452u /* "RTP1" little-endian */
+#define RT_STR_NONE 0xffffffffu
+
+struct rt_plan_header {
+	uint32_t magic;
+	uint32_t nops;
+	uint32_t strings_len;
+	uint32_t reserved;
+};
+
+/* One operation. Strings are offsets into the string table that follows
+ * the op array; each string there is NUL-terminated. */
+struct rt_op {
+	uint32_t code;
+	uint32_t flags;
+	int64_t arg[3];
+	uint32_t str[4];
+};
+
+enum rt_op_code {
+	OP_SETNS = 1,        /* str0 path, arg0 CLONE_NEW* type it must be */
+	OP_UNSHARE,          /* arg0 CLONE_NEW* flags */
+	OP_USERMAP,          /* ask the parent to write uid/gid maps, wait for it */
+	OP_SETID_ROOT,       /* setresgid/setresuid 0 after the maps exist */
+	OP_FORK,             /* fork; the parent reports the child's pid and exits */
+	OP_SYNC,             /* arg0 sync id: tell the parent, wait for it to continue */
+	OP_SETSID,
+	OP_OPEN_ROOT,        /* str0 host path of the rootfs: later *_IN_ROOT ops resolve in it */
+	OP_MOUNT,            /* str0 source, str1 target, str2 fstype, str3 data, arg0 flags */
+	OP_REMOUNT_KEEP,     /* str1 target, arg0 flags added to the mount's current ones */
+	OP_MKDIR,            /* str0 path, arg0 mode: mkdir -p */
+	OP_MKFILE,           /* str0 path, arg0 mode: parents and an empty file, if missing */
+	OP_MKNOD,            /* str0 path, arg0 mode (type|perm), arg1 dev, arg2 uid<<32|gid */
+	OP_SYMLINK,          /* str0 link target, str1 link path */
+	OP_PIVOT_ROOT,       /* str0 rootfs */
+	OP_MOVE_ROOT,        /* str0 rootfs: move mount onto / and chroot (--no-pivot) */
+	OP_SETHOSTNAME,      /* str0 */
+	OP_SETDOMAINNAME,    /* str0 */
+	OP_WRITE_FILE,       /* str0 path, str1 content (e.g. /proc/sys/...) */
+	OP_CONSOLE,          /* arg0 console socket fd, arg1 rows, arg2 cols */
+	OP_RLIMIT,           /* arg0 resource, arg1 soft, arg2 hard */
+	OP_GROUP,            /* arg0 gid: collected for OP_USER */
+	OP_USER,             /* arg0 uid, arg1 gid: setgroups(collected), setresgid, setresuid */
+	OP_UMASK,            /* arg0 */
+	OP_CAPS_BOUNDING,    /* arg0 mask kept in the bounding set */
+	OP_CAPS,             /* arg0 effective, arg1 permitted, arg2 inheritable */
+	OP_CAPS_AMBIENT,     /* arg0 mask raised in the ambient set */
+	OP_NO_NEW_PRIVS,
+	OP_CHDIR,            /* str0 */
+	OP_ARG,              /* str0: one argv entry */
+	OP_ENV,              /* str0: one environ entry */
+	OP_CLOSE_FROM,       /* arg0: every fd >= this gets close-on-exec */
+	OP_READY,            /* tell the parent the container is set up */
+	OP_WAIT_START,       /* arg0 exec fifo fd: block until `rt start` writes to it */
+	OP_FIND_EXEC,        /* str0 PATH: resolve argv[0] now, so create fails if it is missing */
+	OP_EXEC,             /* execve the resolved argv[0]; never returns */
+	OP_MASK,             /* str0 path: a directory gets a read-only tmpfs, anything else
+	                      * a bind of the rootfs's /dev/null (checked to be 1:3) */
+	OP_CODE_MAX
+};
+
+/* Flags on an op. */
+#define RT_F_IN_ROOT      0x1u  /* str1 (mount, mknod path: str0) resolved inside the rootfs */
+#define RT_F_SRC_IN_ROOT  0x2u  /* str0 of a mount resolved inside the rootfs */
+#define RT_F_OPTIONAL     0x4u  /* failure is ignored (best-effort op) */
+#define RT_F_NO_SETGROUPS 0x8u  /* OP_USER: setgroups is denied in this user namespace */
+#define RT_F_SKIP_MISSING 0x10u /* ENOENT is not a failure: the path is not in the image */
+
+/* Messages on the sync socket (SOCK_SEQPACKET), both directions. */
+enum rt_msg_type {
+	MSG_USERMAP_REQ = 1, /* child → parent: value = pid whose maps to write */
+	MSG_PID,             /* child → parent: value = the init's pid */
+	MSG_SYNC,            /* child → parent: value = sync id */
+	MSG_READY,           /* child → parent */
+	MSG_ERROR,           /* child → parent: op, err, detail */
+	MSG_CONTINUE,        /* parent → child */
+};
+
+struct rt_msg {
+	uint32_t type;
+	int32_t value;
+	uint32_t op;
+	int32_t err;
+	char detail[256];
+};
+
+#endif

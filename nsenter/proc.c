@@ -1,0 +1,224 @@
+/* The process: console, credentials, capabilities and the final exec. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+
+#include "stage.h"
+
+extern char **environ;
+
+static int send_fd(int sock, int fd)
+{
+	char data = 'p';
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	memset(ctl.buf, 0, sizeof(ctl.buf));
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+/* op_console opens a pty in the container's devpts, sends the master to
+ * the console socket and makes the peer the controlling terminal and stdio.
+ * The peer comes from TIOCGPTPEER, never from a path an image could swap. */
+int op_console(const struct rt_op *op)
+{
+	struct winsize ws = { .ws_row = (unsigned short)op->arg[1], .ws_col = (unsigned short)op->arg[2] };
+	int unlock = 0, master, peer, i;
+	struct stat st;
+
+	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return -1;
+	if (fstat(master, &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != 5) {
+		close(master);
+		errno = ENOTTY;
+		return -1;
+	}
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+		return -1;
+	if ((ws.ws_row || ws.ws_col) && ioctl(master, TIOCSWINSZ, &ws) < 0)
+		return -1;
+	peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+	if (peer < 0)
+		return -1;
+	if (send_fd((int)op->arg[0], master) < 0)
+		return -1;
+	close(master);
+	close((int)op->arg[0]);
+	if (ioctl(peer, TIOCSCTTY, 0) < 0)
+		return -1;
+	for (i = 0; i < 3; i++)
+		if (dup2(peer, i) < 0)
+			return -1;
+	if (peer > 2)
+		close(peer);
+	return 0;
+}
+
+/* op_user switches to the process user: groups first, then gid, then uid,
+ * keeping the permitted capabilities for OP_CAPS to set. */
+int op_user(const struct rt_op *op)
+{
+	gid_t groups[NGROUPS_MAX];
+	size_t n = 0;
+	uint32_t i;
+
+	for (i = 0; i < stage.nops && n < NGROUPS_MAX; i++)
+		if (stage.ops[i].code == OP_GROUP)
+			groups[n++] = (gid_t)stage.ops[i].arg[0];
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return -1;
+	if (!(op->flags & RT_F_NO_SETGROUPS) && setgroups(n, groups) < 0)
+		return -1;
+	if (setresgid((gid_t)op->arg[1], (gid_t)op->arg[1], (gid_t)op->arg[1]) < 0)
+		return -1;
+	return setresuid((uid_t)op->arg[0], (uid_t)op->arg[0], (uid_t)op->arg[0]);
+}
+
+int op_caps_bounding(const struct rt_op *op)
+{
+	int cap;
+
+	for (cap = 0; cap < 64; cap++) {
+		if ((uint64_t)op->arg[0] & (1ULL << cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+			if (errno == EINVAL)
+				break; /* past the kernel's last capability */
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int op_caps(const struct rt_op *op)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		data[i].effective = (uint32_t)((uint64_t)op->arg[0] >> (32 * i));
+		data[i].permitted = (uint32_t)((uint64_t)op->arg[1] >> (32 * i));
+		data[i].inheritable = (uint32_t)((uint64_t)op->arg[2] >> (32 * i));
+	}
+	return (int)syscall(SYS_capset, &hdr, data);
+}
+
+int op_caps_ambient(const struct rt_op *op)
+{
+	int cap;
+
+	for (cap = 0; cap < 64; cap++)
+		if (((uint64_t)op->arg[0] & (1ULL << cap)) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+			return -1;
+	return 0;
+}
+
+static const char *first_arg(void)
+{
+	uint32_t i;
+
+	for (i = 0; i < stage.nops; i++)
+		if (stage.ops[i].code == OP_ARG)
+			return op_str(&stage.ops[i], 0);
+	return NULL;
+}
+
+static int executable(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EACCES;
+		return -1;
+	}
+	return faccessat(AT_FDCWD, path, X_OK, AT_EACCESS);
+}
+
+/* op_find_exec resolves argv[0] against PATH (str0) the way execvp does,
+ * before the container is reported ready. */
+int op_find_exec(const struct rt_op *op)
+{
+	const char *arg0 = first_arg(), *path = op_str(op, 0), *p;
+	int saw_eacces = 0;
+
+	if (!arg0 || !*arg0) {
+		errno = ENOENT;
+		return -1;
+	}
+	snprintf(stage.exec_path, sizeof(stage.exec_path), "%s", arg0);
+	if (strchr(arg0, '/'))
+		return executable(arg0);
+	for (p = path ? path : ""; ; p++) {
+		const char *end = strchrnul(p, ':');
+		int len = (int)(end - p);
+
+		snprintf(stage.exec_path, sizeof(stage.exec_path), "%.*s%s%s", len, p,
+			 len ? "/" : "", arg0);
+		if (executable(stage.exec_path) == 0)
+			return 0;
+		if (errno == EACCES)
+			saw_eacces = 1;
+		p = end;
+		if (!*p)
+			break;
+	}
+	snprintf(stage.exec_path, sizeof(stage.exec_path), "%s", arg0);
+	errno = saw_eacces ? EACCES : ENOENT;
+	return -1;
+}
+
+int op_exec(void)
+{
+	size_t nargs = 0, nenv = 0;
+	uint32_t i;
+
+	for (i = 0; i < stage.nops; i++) {
+		nargs += stage.ops[i].code == OP_ARG;
+		nenv += stage.ops[i].code == OP_ENV;
+	}
+	{
+		const char *argv[nargs + 1], *envp[nenv + 1];
+		size_t a = 0, e = 0;
+
+		for (i = 0; i < stage.nops; i++) {
+			if (stage.ops[i].code == OP_ARG)
+				argv[a++] = op_str(&stage.ops[i], 0);
+			else if (stage.ops[i].code == OP_ENV)
+				envp[e++] = op_str(&stage.ops[i], 0);
+		}
+		argv[a] = NULL;
+		envp[e] = NULL;
+		execve(stage.exec_path, (char *const *)argv, (char *const *)envp);
+	}
+	return -1;
+}

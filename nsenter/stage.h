@@ -1,0 +1,60 @@
+/* Shared state and helpers of the C stage. */
+#ifndef RT_STAGE_H
+#define RT_STAGE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "plan.h"
+
+struct stage {
+	int sync_fd;                /* socketpair end shared with the Go parent */
+	int root_fd;                /* O_PATH fd of the rootfs (or of / after pivot) */
+	const struct rt_op *ops;
+	uint32_t nops;
+	uint32_t current;           /* index of the op being run, for errors */
+	const char *strings;
+	char exec_path[4096];       /* argv[0] resolved by OP_FIND_EXEC */
+};
+
+extern struct stage stage;
+
+void fail(int err, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+void send_msg(uint32_t type, int32_t value);
+void wait_continue(void);
+const char *op_str(const struct rt_op *op, int i);
+
+/* run_op executes one op: 0, or -1 with errno set. */
+int run_op(const struct rt_op *op);
+/* op_detail names what the failed op was working on (a path, mostly). */
+const char *op_detail(const struct rt_op *op);
+
+/* ns.c */
+int op_setns(const struct rt_op *op);
+int op_unshare(const struct rt_op *op);
+int op_usermap(void);
+int op_setid_root(void);
+int op_fork(void);
+
+/* fs.c */
+int open_in_root(const char *path, int flags);
+int op_mount(const struct rt_op *op);
+int op_remount_keep(const struct rt_op *op);
+int op_mkdir(const struct rt_op *op);
+int op_mkfile(const struct rt_op *op);
+int op_mknod(const struct rt_op *op);
+int op_symlink(const struct rt_op *op);
+int op_pivot_root(const struct rt_op *op);
+int op_move_root(const struct rt_op *op);
+int op_write_file(const struct rt_op *op);
+int op_mask(const struct rt_op *op);
+
+/* proc.c */
+int op_console(const struct rt_op *op);
+int op_user(const struct rt_op *op);
+int op_caps_bounding(const struct rt_op *op);
+int op_caps(const struct rt_op *op);
+int op_caps_ambient(const struct rt_op *op);
+int op_find_exec(const struct rt_op *op);
+int op_exec(void);
+
+#endif

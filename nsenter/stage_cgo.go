@@ -1,0 +1,85 @@
+// Package nsenter is the C stage of rt and the Go side of its contract.
+//
+// The C files run when the rt binary is started as the stage (environment
+// variable _RT_STAGE set): a constructor takes over before the Go runtime
+// starts, maps the plan, executes its operations in order and execs the
+// container's process. It decides nothing. This Go package owns the plan's
+// binary encoding and the sync messages; it never touches the kernel.
+package nsenter
+
+// #cgo CFLAGS: -Wall -Wextra -Werror -std=gnu11
+// #include "plan.h"
+import "C"
+
+// Code is an operation code; the values come from plan.h, so Go and C
+// cannot drift apart.
+type Code uint32
+
+// Operation codes (see plan.h for each one's arguments).
+const (
+	OpSetns         Code = C.OP_SETNS
+	OpUnshare       Code = C.OP_UNSHARE
+	OpUsermap       Code = C.OP_USERMAP
+	OpSetidRoot     Code = C.OP_SETID_ROOT
+	OpFork          Code = C.OP_FORK
+	OpSync          Code = C.OP_SYNC
+	OpSetsid        Code = C.OP_SETSID
+	OpOpenRoot      Code = C.OP_OPEN_ROOT
+	OpMount         Code = C.OP_MOUNT
+	OpRemountKeep   Code = C.OP_REMOUNT_KEEP
+	OpMkdir         Code = C.OP_MKDIR
+	OpMkfile        Code = C.OP_MKFILE
+	OpMknod         Code = C.OP_MKNOD
+	OpSymlink       Code = C.OP_SYMLINK
+	OpPivotRoot     Code = C.OP_PIVOT_ROOT
+	OpMoveRoot      Code = C.OP_MOVE_ROOT
+	OpSethostname   Code = C.OP_SETHOSTNAME
+	OpSetdomainname Code = C.OP_SETDOMAINNAME
+	OpWriteFile     Code = C.OP_WRITE_FILE
+	OpConsole       Code = C.OP_CONSOLE
+	OpRlimit        Code = C.OP_RLIMIT
+	OpGroup         Code = C.OP_GROUP
+	OpUser          Code = C.OP_USER
+	OpUmask         Code = C.OP_UMASK
+	OpCapsBounding  Code = C.OP_CAPS_BOUNDING
+	OpCaps          Code = C.OP_CAPS
+	OpCapsAmbient   Code = C.OP_CAPS_AMBIENT
+	OpNoNewPrivs    Code = C.OP_NO_NEW_PRIVS
+	OpChdir         Code = C.OP_CHDIR
+	OpArg           Code = C.OP_ARG
+	OpEnv           Code = C.OP_ENV
+	OpCloseFrom     Code = C.OP_CLOSE_FROM
+	OpReady         Code = C.OP_READY
+	OpWaitStart     Code = C.OP_WAIT_START
+	OpFindExec      Code = C.OP_FIND_EXEC
+	OpExec          Code = C.OP_EXEC
+	OpMask          Code = C.OP_MASK
+)
+
+// Op flags.
+const (
+	FlagInRoot      uint32 = C.RT_F_IN_ROOT
+	FlagSrcInRoot   uint32 = C.RT_F_SRC_IN_ROOT
+	FlagOptional    uint32 = C.RT_F_OPTIONAL
+	FlagNoSetgroups uint32 = C.RT_F_NO_SETGROUPS
+	FlagSkipMissing uint32 = C.RT_F_SKIP_MISSING
+)
+
+// Sync message types.
+const (
+	MsgUsermapReq uint32 = C.MSG_USERMAP_REQ
+	MsgPid        uint32 = C.MSG_PID
+	MsgSync       uint32 = C.MSG_SYNC
+	MsgReady      uint32 = C.MSG_READY
+	MsgError      uint32 = C.MSG_ERROR
+	MsgContinue   uint32 = C.MSG_CONTINUE
+)
+
+const (
+	planMagic  = C.RT_PLAN_MAGIC
+	strNone    = C.RT_STR_NONE
+	opSize     = C.sizeof_struct_rt_op
+	headerSize = C.sizeof_struct_rt_plan_header
+	msgSize    = C.sizeof_struct_rt_msg
+	detailSize = 256
+)

@@ -1,0 +1,223 @@
+package rootfs
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+
+	"github.com/moby/sys/mountinfo"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/nsenter"
+)
+
+// Options are the facts about this container that the spec does not hold.
+type Options struct {
+	Rootfs      string            // absolute host path of the root filesystem
+	Bundle      string            // absolute bundle directory (relative bind sources)
+	NoPivot     bool              // chroot after a move mount instead of pivot_root
+	NewUserNS   bool              // devices are bound from the host, not created
+	CgroupPaths map[string]string // hierarchy ("" for cgroup2) -> host directory of the container's cgroup
+	CgroupRoot  string            // host mountpoint of the cgroup tree, e.g. /sys/fs/cgroup
+	NewCgroupNS bool
+}
+
+// FieldError is a problem with one field of the config.
+type FieldError struct {
+	Field string // JSON pointer
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+func fieldErr(field string, format string, args ...any) error {
+	return &FieldError{Field: field, Err: fmt.Errorf(format, args...)}
+}
+
+// Plan returns the ops that build the container's filesystem, in order:
+// prepare the rootfs, mounts, /dev, switch root, then what must happen
+// inside the new root.
+func Plan(spec *specs.Spec, o Options) ([]nsenter.Op, error) {
+	b := &builder{spec: spec, o: o}
+	if err := b.prepare(); err != nil {
+		return nil, err
+	}
+	for _, m := range b.defaultDevMounts() {
+		if err := b.mount(m, "/mounts"); err != nil {
+			return nil, err
+		}
+	}
+	for i, m := range spec.Mounts {
+		if err := b.mount(m, fmt.Sprintf("/mounts/%d", i)); err != nil {
+			return nil, err
+		}
+	}
+	if err := b.devices(); err != nil {
+		return nil, err
+	}
+	b.switchRoot()
+	if err := b.finish(); err != nil {
+		return nil, err
+	}
+	return b.ops, nil
+}
+
+type builder struct {
+	spec *specs.Spec
+	o    Options
+	ops  []nsenter.Op
+}
+
+func (b *builder) add(ops ...nsenter.Op) { b.ops = append(b.ops, ops...) }
+
+// prepare stops mount events from reaching the host, makes the rootfs a
+// mount point of its own (pivot_root needs one) and opens it.
+func (b *builder) prepare() error {
+	rootProp := uintptr(unix.MS_SLAVE | unix.MS_REC)
+	if p := b.linuxRootfsPropagation(); p != "" {
+		f, err := PropagationFlags(p)
+		if err != nil {
+			return fieldErr("/linux/rootfsPropagation", "%v", err)
+		}
+		rootProp = f
+	}
+	b.add(nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{"", "/"}, Args: [3]int64{int64(rootProp)},
+		Field: "/linux/rootfsPropagation"})
+	// pivot_root refuses a new root whose parent mount is shared.
+	if parent, err := parentMount(b.o.Rootfs); err == nil {
+		b.add(nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{"", parent},
+			Args: [3]int64{unix.MS_PRIVATE}, Field: "/root/path"})
+	}
+	b.add(
+		nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{b.o.Rootfs, b.o.Rootfs},
+			Args: [3]int64{unix.MS_BIND | unix.MS_REC}, Field: "/root/path"},
+		nsenter.Op{Code: nsenter.OpOpenRoot, Strs: [4]string{b.o.Rootfs}, Field: "/root/path"},
+	)
+	return nil
+}
+
+func (b *builder) linuxRootfsPropagation() string {
+	if b.spec.Linux == nil {
+		return ""
+	}
+	return b.spec.Linux.RootfsPropagation
+}
+
+// parentMount is the mount point of the mount that holds path.
+func parentMount(p string) (string, error) {
+	mounts, err := mountinfo.GetMounts(mountinfo.ParentsFilter(p))
+	if err != nil || len(mounts) == 0 {
+		return "", fmt.Errorf("no mount holds %s", p)
+	}
+	sort.Slice(mounts, func(i, j int) bool { return len(mounts[i].Mountpoint) > len(mounts[j].Mountpoint) })
+	return mounts[0].Mountpoint, nil
+}
+
+// cleanDest makes a mount destination absolute and clean; runc accepts
+// relative ones as relative to the root, so rt does too.
+func cleanDest(d string) string {
+	return path.Clean("/" + d)
+}
+
+func (b *builder) mount(m specs.Mount, field string) error {
+	if m.Destination == "" {
+		return fieldErr(field+"/destination", "empty mount destination")
+	}
+	dest := cleanDest(m.Destination)
+	opts, err := parseOptions(m.Options)
+	if err != nil {
+		return fieldErr(field+"/options", "%v", err)
+	}
+	switch {
+	case m.Type == "bind" || opts.flags&unix.MS_BIND != 0:
+		err = b.bindMount(m, dest, opts, field)
+	case m.Type == "cgroup" || m.Type == "cgroup2":
+		err = b.cgroupMount(m, dest, opts, field)
+	default:
+		b.add(
+			nsenter.Op{Code: nsenter.OpMkdir, Strs: [4]string{dest}, Args: [3]int64{0755}, Flags: nsenter.FlagInRoot, Field: field + "/destination"},
+			nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{m.Source, dest, m.Type, opts.data},
+				Args: [3]int64{int64(opts.flags)}, Flags: nsenter.FlagInRoot, Field: field},
+		)
+	}
+	if err != nil {
+		return err
+	}
+	b.propagation(dest, opts, field)
+	return nil
+}
+
+func (b *builder) propagation(dest string, opts parsedOptions, field string) {
+	for _, p := range opts.propagation {
+		b.add(nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{"", dest}, Args: [3]int64{int64(p)},
+			Flags: nsenter.FlagInRoot, Field: field + "/options"})
+	}
+}
+
+// bindMount binds a host path; its mount point is a directory or a file
+// like the source. Flags other than bind need a remount to take effect.
+func (b *builder) bindMount(m specs.Mount, dest string, opts parsedOptions, field string) error {
+	src := m.Source
+	if !filepath.IsAbs(src) {
+		src = filepath.Join(b.o.Bundle, src)
+	}
+	st, err := os.Stat(src)
+	if err != nil {
+		return fieldErr(field+"/source", "bind source: %v", err)
+	}
+	mk := nsenter.Op{Code: nsenter.OpMkdir, Strs: [4]string{dest}, Args: [3]int64{0755}, Flags: nsenter.FlagInRoot, Field: field + "/destination"}
+	if !st.IsDir() {
+		mk.Code, mk.Args[0] = nsenter.OpMkfile, 0644
+	}
+	bindFlags := opts.flags & (unix.MS_BIND | unix.MS_REC)
+	b.add(mk, nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{src, dest}, Args: [3]int64{int64(bindFlags | unix.MS_BIND)},
+		Flags: nsenter.FlagInRoot, Field: field})
+	if extra := opts.flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); extra != 0 {
+		b.add(nsenter.Op{Code: nsenter.OpRemountKeep, Strs: [4]string{"", dest}, Args: [3]int64{int64(extra)},
+			Flags: nsenter.FlagInRoot, Field: field + "/options"})
+	}
+	return nil
+}
+
+// switchRoot makes the rootfs the container's /.
+func (b *builder) switchRoot() {
+	code := nsenter.OpPivotRoot
+	if b.o.NoPivot {
+		code = nsenter.OpMoveRoot
+	}
+	b.add(nsenter.Op{Code: code, Strs: [4]string{b.o.Rootfs}, Field: "/root/path"})
+}
+
+// finish runs inside the new root: masked and read-only paths, the
+// read-only root, and the root's propagation (only now does "/" mean the
+// container's root, so a shared or slave setting cannot reach the host's).
+func (b *builder) finish() error {
+	if l := b.spec.Linux; l != nil {
+		for i, p := range l.MaskedPaths {
+			b.add(nsenter.Op{Code: nsenter.OpMask, Strs: [4]string{cleanDest(p)}, Flags: nsenter.FlagSkipMissing,
+				Field: fmt.Sprintf("/linux/maskedPaths/%d", i)})
+		}
+		for i, p := range l.ReadonlyPaths {
+			p = cleanDest(p)
+			field := fmt.Sprintf("/linux/readonlyPaths/%d", i)
+			b.add(
+				nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{p, p}, Args: [3]int64{unix.MS_BIND | unix.MS_REC},
+					Flags: nsenter.FlagInRoot | nsenter.FlagSrcInRoot | nsenter.FlagSkipMissing, Field: field},
+				nsenter.Op{Code: nsenter.OpRemountKeep, Strs: [4]string{"", p}, Args: [3]int64{unix.MS_RDONLY},
+					Flags: nsenter.FlagInRoot | nsenter.FlagSkipMissing, Field: field},
+			)
+		}
+	}
+	if b.spec.Root != nil && b.spec.Root.Readonly {
+		b.add(nsenter.Op{Code: nsenter.OpRemountKeep, Strs: [4]string{"", "/"}, Args: [3]int64{unix.MS_RDONLY}, Field: "/root/readonly"})
+	}
+	if p := b.linuxRootfsPropagation(); p != "" {
+		f, _ := PropagationFlags(p)
+		b.add(nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{"", "/"}, Args: [3]int64{int64(f)}, Field: "/linux/rootfsPropagation"})
+	}
+	return nil
+}

@@ -1,0 +1,118 @@
+package specconv
+
+import (
+	"fmt"
+	"os"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/rt-runtime/rt/nsenter"
+	"github.com/rt-runtime/rt/rootfs"
+)
+
+// Options are the facts of this run that the config does not hold.
+type Options struct {
+	Bundle          string            // absolute bundle path
+	NoPivot         bool              // --no-pivot
+	ConsoleFd       int               // fd of the console socket in the stage, or -1
+	FifoFd          int               // fd of the exec fifo in the stage, or -1 (exec: no wait)
+	CloseFrom       int               // first fd that must not reach the process
+	ExtraEnv        []string          // appended to process.env (LISTEN_FDS)
+	CgroupPaths     map[string]string // hierarchy -> host directory of the container's cgroup
+	SetgroupsDenied bool
+	Warn            func(string) // receives warnings (unknown capabilities…)
+}
+
+type planBuilder struct {
+	spec *specs.Spec
+	o    Options
+	ns   *namespaceSet
+	plan nsenter.Plan
+	warn func(string)
+}
+
+func (b *planBuilder) add(ops ...nsenter.Op) { b.plan.Add(ops...) }
+
+// Build validates spec against the host and returns the plan for `create`.
+func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
+	if err := Validate(spec, o.Bundle); err != nil {
+		return nil, err
+	}
+	ns, err := checkNamespaces(spec.Linux)
+	if err != nil {
+		return nil, err
+	}
+	b := &planBuilder{spec: spec, o: o, ns: ns, warn: o.Warn}
+	if b.warn == nil {
+		b.warn = func(string) {}
+	}
+	if err := checkIDMappings(spec.Linux, ns); err != nil {
+		return nil, err
+	}
+	b.add(namespaceOps(ns)...)
+	fsOps, err := rootfs.Plan(spec, rootfs.Options{
+		Rootfs: RootfsPath(spec, o.Bundle), Bundle: o.Bundle, NoPivot: o.NoPivot,
+		NewUserNS: ns.isNew(specs.UserNamespace), CgroupPaths: o.CgroupPaths,
+		NewCgroupNS: ns.isNew(specs.CgroupNamespace),
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.add(fsOps...)
+	if err := b.utsOps(); err != nil {
+		return nil, err
+	}
+	b.sysctlOps()
+	if err := b.processOps(); err != nil {
+		return nil, err
+	}
+	b.execOps()
+	return &b.plan, nil
+}
+
+// Validate checks what every command that reads a bundle needs.
+func Validate(spec *specs.Spec, bundle string) error {
+	if spec.Process == nil {
+		return fieldErr("/process", "missing: the container needs a process")
+	}
+	if len(spec.Process.Args) == 0 {
+		return fieldErr("/process/args", "must not be empty")
+	}
+	if spec.Root == nil || spec.Root.Path == "" {
+		return fieldErr("/root/path", "missing: the container needs a root filesystem")
+	}
+	rootfsPath := RootfsPath(spec, bundle)
+	st, err := os.Stat(rootfsPath)
+	if err != nil {
+		return fieldErr("/root/path", "rootfs %v", err)
+	}
+	if !st.IsDir() {
+		return fieldErr("/root/path", "rootfs %s is not a directory", rootfsPath)
+	}
+	if spec.Linux == nil {
+		return fieldErr("/linux", "missing: rt runs Linux containers")
+	}
+	return nil
+}
+
+// checkIDMappings: a new user namespace needs maps; maps need one.
+func checkIDMappings(l *specs.Linux, ns *namespaceSet) error {
+	hasMaps := len(l.UIDMappings) > 0 || len(l.GIDMappings) > 0
+	if ns.isNew(specs.UserNamespace) && (len(l.UIDMappings) == 0 || len(l.GIDMappings) == 0) {
+		return fieldErr("/linux/uidMappings", "a new user namespace needs uidMappings and gidMappings")
+	}
+	if hasMaps && !ns.isNew(specs.UserNamespace) {
+		return fieldErr("/linux/uidMappings", "id mappings need a new user namespace")
+	}
+	for i, m := range l.UIDMappings {
+		if m.Size == 0 {
+			return fieldErr(fmt.Sprintf("/linux/uidMappings/%d/size", i), "size must not be zero")
+		}
+	}
+	for i, m := range l.GIDMappings {
+		if m.Size == 0 {
+			return fieldErr(fmt.Sprintf("/linux/gidMappings/%d/size", i), "size must not be zero")
+		}
+	}
+	return nil
+}

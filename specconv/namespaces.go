@@ -1,0 +1,120 @@
+package specconv
+
+import (
+	"fmt"
+	"os"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/nsenter"
+)
+
+// nsFlags is the one table of namespace types.
+var nsFlags = map[specs.LinuxNamespaceType]int{
+	specs.PIDNamespace:     unix.CLONE_NEWPID,
+	specs.NetworkNamespace: unix.CLONE_NEWNET,
+	specs.MountNamespace:   unix.CLONE_NEWNS,
+	specs.IPCNamespace:     unix.CLONE_NEWIPC,
+	specs.UTSNamespace:     unix.CLONE_NEWUTS,
+	specs.UserNamespace:    unix.CLONE_NEWUSER,
+	specs.CgroupNamespace:  unix.CLONE_NEWCGROUP,
+	specs.TimeNamespace:    unix.CLONE_NEWTIME,
+}
+
+// joinOrder is the order namespaces given by path are joined in: the user
+// namespace first (it owns the others), the mount namespace last.
+var joinOrder = []specs.LinuxNamespaceType{
+	specs.UserNamespace, specs.IPCNamespace, specs.UTSNamespace, specs.NetworkNamespace,
+	specs.PIDNamespace, specs.CgroupNamespace, specs.TimeNamespace, specs.MountNamespace,
+}
+
+// nsFileType reports the CLONE_NEW* type of a namespace file.
+func nsFileType(path string) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	t, err := unix.IoctlRetInt(int(f.Fd()), unix.NS_GET_NSTYPE)
+	if err != nil {
+		return 0, fmt.Errorf("%s is not a namespace file", path)
+	}
+	return t, nil
+}
+
+// namespaceSet is linux.namespaces checked and indexed.
+type namespaceSet struct {
+	newFlags int                                      // CLONE_NEW* to create
+	paths    map[specs.LinuxNamespaceType]string      // joined by path
+	index    map[specs.LinuxNamespaceType]int         // position in the config
+	has      map[specs.LinuxNamespaceType]bool        // listed at all
+}
+
+func (n *namespaceSet) isNew(t specs.LinuxNamespaceType) bool {
+	return n.has[t] && n.paths[t] == ""
+}
+
+func checkNamespaces(l *specs.Linux) (*namespaceSet, error) {
+	set := &namespaceSet{paths: map[specs.LinuxNamespaceType]string{},
+		index: map[specs.LinuxNamespaceType]int{}, has: map[specs.LinuxNamespaceType]bool{}}
+	for i, ns := range l.Namespaces {
+		field := fmt.Sprintf("/linux/namespaces/%d", i)
+		flag, ok := nsFlags[ns.Type]
+		if !ok {
+			return nil, fieldErr(field+"/type", "unknown namespace type %q", ns.Type)
+		}
+		if set.has[ns.Type] {
+			return nil, fieldErr(field+"/type", "namespace type %q listed twice", ns.Type)
+		}
+		set.has[ns.Type], set.index[ns.Type] = true, i
+		if ns.Path == "" {
+			set.newFlags |= flag
+			continue
+		}
+		t, err := nsFileType(ns.Path)
+		if err != nil {
+			return nil, fieldErr(field+"/path", "%v", err)
+		}
+		if t != flag {
+			return nil, fieldErr(field+"/path", "%s is not a %s namespace", ns.Path, ns.Type)
+		}
+		set.paths[ns.Type] = ns.Path
+	}
+	if !set.has[specs.MountNamespace] {
+		return nil, fieldErr("/linux/namespaces", "a mount namespace is required: rt never changes the host's mounts")
+	}
+	return set, nil
+}
+
+// namespaceOps joins and creates namespaces, then forks the init. Paths are
+// joined before a new user namespace is made, so that a network namespace
+// made by `ip netns add` (owned by the host's user namespace) can be joined
+// together with a new user namespace.
+func namespaceOps(set *namespaceSet) []nsenter.Op {
+	var ops []nsenter.Op
+	for _, t := range joinOrder {
+		if p := set.paths[t]; p != "" {
+			ops = append(ops, nsenter.Op{Code: nsenter.OpSetns, Strs: [4]string{p}, Args: [3]int64{int64(nsFlags[t])},
+				Field: fmt.Sprintf("/linux/namespaces/%d/path", set.index[t])})
+		}
+	}
+	if set.paths[specs.UserNamespace] != "" {
+		ops = append(ops, nsenter.Op{Code: nsenter.OpSetidRoot, Field: "/linux/uidMappings"})
+	}
+	if set.isNew(specs.UserNamespace) {
+		field := fmt.Sprintf("/linux/namespaces/%d", set.index[specs.UserNamespace])
+		ops = append(ops,
+			nsenter.Op{Code: nsenter.OpUnshare, Args: [3]int64{unix.CLONE_NEWUSER}, Field: field},
+			nsenter.Op{Code: nsenter.OpUsermap, Field: "/linux/uidMappings"},
+			nsenter.Op{Code: nsenter.OpSetidRoot, Field: "/linux/uidMappings"},
+		)
+	}
+	if rest := set.newFlags &^ unix.CLONE_NEWUSER; rest != 0 {
+		ops = append(ops, nsenter.Op{Code: nsenter.OpUnshare, Args: [3]int64{int64(rest)}, Field: "/linux/namespaces"})
+	}
+	return append(ops,
+		nsenter.Op{Code: nsenter.OpFork, Field: "/linux/namespaces"},
+		nsenter.Op{Code: nsenter.OpSetsid, Field: "/process"},
+	)
+}

@@ -1,0 +1,156 @@
+package specconv
+
+import (
+	"fmt"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/rt-runtime/rt/nsenter"
+)
+
+const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// capMask turns a capability list into a bit mask; unknown names are
+// reported as warnings and skipped, as runc does.
+func capMask(names []string, field string, warn func(string)) int64 {
+	var mask int64
+	for _, n := range names {
+		bit, ok := capabilities[strings.ToUpper(n)]
+		if !ok {
+			warn(fmt.Sprintf("%s: unknown capability %q ignored", field, n))
+			continue
+		}
+		mask |= 1 << bit
+	}
+	return mask
+}
+
+func (b *planBuilder) utsOps() error {
+	if b.spec.Hostname != "" {
+		if !b.ns.isNew(specs.UTSNamespace) {
+			return fieldErr("/hostname", "setting the hostname needs a new uts namespace")
+		}
+		b.add(nsenter.Op{Code: nsenter.OpSethostname, Strs: [4]string{b.spec.Hostname}, Field: "/hostname"})
+	}
+	if b.spec.Domainname != "" {
+		if !b.ns.isNew(specs.UTSNamespace) {
+			return fieldErr("/domainname", "setting the domainname needs a new uts namespace")
+		}
+		b.add(nsenter.Op{Code: nsenter.OpSetdomainname, Strs: [4]string{b.spec.Domainname}, Field: "/domainname"})
+	}
+	return nil
+}
+
+func (b *planBuilder) sysctlOps() {
+	for k, v := range b.spec.Linux.Sysctl {
+		b.add(nsenter.Op{Code: nsenter.OpWriteFile, Flags: nsenter.FlagInRoot,
+			Strs:  [4]string{"/proc/sys/" + strings.ReplaceAll(k, ".", "/"), v},
+			Field: "/linux/sysctl/" + jsonPointerEscape(k)})
+	}
+}
+
+func jsonPointerEscape(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+// processOps sets up the process: console, limits, credentials, directory,
+// then waits for `start` and execs.
+func (b *planBuilder) processOps() error {
+	p := b.spec.Process
+	if p.Terminal {
+		if b.o.ConsoleFd < 0 {
+			return fieldErr("/process/terminal", "terminal is true but no --console-socket was given")
+		}
+		var rows, cols int64
+		if p.ConsoleSize != nil {
+			rows, cols = int64(p.ConsoleSize.Height), int64(p.ConsoleSize.Width)
+		}
+		b.add(nsenter.Op{Code: nsenter.OpConsole, Args: [3]int64{int64(b.o.ConsoleFd), rows, cols}, Field: "/process/terminal"})
+	}
+	for i, rl := range p.Rlimits {
+		field := fmt.Sprintf("/process/rlimits/%d", i)
+		res, ok := rlimits[rl.Type]
+		if !ok {
+			return fieldErr(field+"/type", "unknown rlimit %q", rl.Type)
+		}
+		b.add(nsenter.Op{Code: nsenter.OpRlimit, Args: [3]int64{int64(res), int64(rl.Soft), int64(rl.Hard)}, Field: field})
+	}
+	if err := b.credentialOps(); err != nil {
+		return err
+	}
+	cwd := p.Cwd
+	if cwd == "" {
+		cwd = "/"
+	}
+	if !strings.HasPrefix(cwd, "/") {
+		return fieldErr("/process/cwd", "cwd %q is not an absolute path", cwd)
+	}
+	b.add(nsenter.Op{Code: nsenter.OpChdir, Strs: [4]string{cwd}, Field: "/process/cwd"})
+	return nil
+}
+
+// credentialOps: bounding set first (dropping needs CAP_SETPCAP), then the
+// user, then the other sets, ambient last.
+func (b *planBuilder) credentialOps() error {
+	p := b.spec.Process
+	caps := p.Capabilities
+	if caps != nil {
+		b.add(nsenter.Op{Code: nsenter.OpCapsBounding,
+			Args: [3]int64{capMask(caps.Bounding, "/process/capabilities/bounding", b.warn)}, Field: "/process/capabilities/bounding"})
+	}
+	for i, g := range p.User.AdditionalGids {
+		b.add(nsenter.Op{Code: nsenter.OpGroup, Args: [3]int64{int64(g)}, Field: fmt.Sprintf("/process/user/additionalGids/%d", i)})
+	}
+	user := nsenter.Op{Code: nsenter.OpUser, Args: [3]int64{int64(p.User.UID), int64(p.User.GID)}, Field: "/process/user"}
+	if b.o.SetgroupsDenied {
+		user.Flags |= nsenter.FlagNoSetgroups
+	}
+	b.add(user)
+	if caps != nil {
+		b.add(nsenter.Op{Code: nsenter.OpCaps, Args: [3]int64{
+			capMask(caps.Effective, "/process/capabilities/effective", b.warn),
+			capMask(caps.Permitted, "/process/capabilities/permitted", b.warn),
+			capMask(caps.Inheritable, "/process/capabilities/inheritable", b.warn)}, Field: "/process/capabilities"})
+		if len(caps.Ambient) > 0 {
+			b.add(nsenter.Op{Code: nsenter.OpCapsAmbient,
+				Args: [3]int64{capMask(caps.Ambient, "/process/capabilities/ambient", b.warn)}, Field: "/process/capabilities/ambient"})
+		}
+	}
+	if p.NoNewPrivileges {
+		b.add(nsenter.Op{Code: nsenter.OpNoNewPrivs, Field: "/process/noNewPrivileges"})
+	}
+	umask := int64(0022)
+	if p.User.Umask != nil {
+		umask = int64(*p.User.Umask)
+	}
+	b.add(nsenter.Op{Code: nsenter.OpUmask, Args: [3]int64{umask}, Field: "/process/user/umask"})
+	return nil
+}
+
+// execOps: arguments, environment, fd hygiene, the ready report, the wait
+// for `start`, and the exec.
+func (b *planBuilder) execOps() {
+	p := b.spec.Process
+	for i, a := range p.Args {
+		b.add(nsenter.Op{Code: nsenter.OpArg, Strs: [4]string{a}, Field: fmt.Sprintf("/process/args/%d", i)})
+	}
+	path := defaultPath
+	env := append(append([]string(nil), p.Env...), b.o.ExtraEnv...)
+	for i, e := range env {
+		if v, ok := strings.CutPrefix(e, "PATH="); ok {
+			path = v
+		}
+		b.add(nsenter.Op{Code: nsenter.OpEnv, Strs: [4]string{e}, Field: fmt.Sprintf("/process/env/%d", i)})
+	}
+	b.add(
+		nsenter.Op{Code: nsenter.OpCloseFrom, Args: [3]int64{int64(b.o.CloseFrom)}, Field: "/process"},
+		nsenter.Op{Code: nsenter.OpFindExec, Strs: [4]string{path}, Field: "/process/args/0"},
+		nsenter.Op{Code: nsenter.OpReady, Field: "/process"},
+	)
+	if b.o.FifoFd >= 0 {
+		b.add(nsenter.Op{Code: nsenter.OpWaitStart, Args: [3]int64{int64(b.o.FifoFd)}, Field: "/process"})
+	}
+	b.add(nsenter.Op{Code: nsenter.OpExec, Field: "/process/args/0"})
+}
+
