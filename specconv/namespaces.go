@@ -45,10 +45,10 @@ func nsFileType(path string) (int, error) {
 
 // namespaceSet is linux.namespaces checked and indexed.
 type namespaceSet struct {
-	newFlags int                                      // CLONE_NEW* to create
-	paths    map[specs.LinuxNamespaceType]string      // joined by path
-	index    map[specs.LinuxNamespaceType]int         // position in the config
-	has      map[specs.LinuxNamespaceType]bool        // listed at all
+	newFlags int                                 // CLONE_NEW* to create
+	paths    map[specs.LinuxNamespaceType]string // joined by path
+	index    map[specs.LinuxNamespaceType]int    // position in the config
+	has      map[specs.LinuxNamespaceType]bool   // listed at all
 }
 
 func (n *namespaceSet) isNew(t specs.LinuxNamespaceType) bool {

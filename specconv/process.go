@@ -153,4 +153,3 @@ func (b *planBuilder) execOps() {
 	}
 	b.add(nsenter.Op{Code: nsenter.OpExec, Field: "/process/args/0"})
 }
-
