@@ -39,6 +39,6 @@ func PlanFor(bundle, id string, noPivot, terminal bool) (*nsenter.Plan, error) {
 	if terminal || spec.Process.Terminal {
 		console = 5
 	}
-	return specconv.Build(spec, specconv.Options{Bundle: bundle, NoPivot: noPivot, ConsoleFd: console,
+	return specconv.Build(spec, specconv.Options{ID: id, Bundle: bundle, NoPivot: noPivot, ConsoleFd: console,
 		FifoFd: 4, CloseFrom: 3, CgroupPaths: paths})
 }

@@ -105,12 +105,13 @@ func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgrou
 		return 0, err
 	}
 	opts := specconv.Options{
-		Bundle: c.State.Bundle, NoPivot: o.NoPivot, ConsoleFd: files.console, FifoFd: files.fifoFd,
+		ID: c.State.ID, Bundle: c.State.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring, ConsoleFd: files.console, FifoFd: files.fifoFd,
 		CgroupPaths: cg.Paths, Warn: o.Warn, CloseFrom: 3 + listen + o.PreserveFds,
 	}
 	if listen > 0 {
 		opts.ExtraEnv = []string{"LISTEN_FDS=" + strconv.Itoa(listen), "LISTEN_PID=1"}
 	}
+	addNotifySocket(spec, &opts)
 	plan, err := specconv.Build(spec, opts)
 	if err != nil {
 		return 0, err
@@ -259,4 +260,19 @@ func writeIDMaps(pid int, l *specs.Linux) error {
 		return err
 	}
 	return write("gid_map", l.GIDMappings)
+}
+
+// addNotifySocket passes the caller's NOTIFY_SOCKET into the container: the
+// socket is bound at the same path, so sd_notify inside reaches the caller.
+func addNotifySocket(spec *specs.Spec, o *specconv.Options) {
+	path := os.Getenv("NOTIFY_SOCKET")
+	if path == "" || !filepath.IsAbs(path) {
+		return
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Type() != os.ModeSocket {
+		return
+	}
+	spec.Mounts = append(spec.Mounts, specs.Mount{Destination: path, Source: path, Type: "bind",
+		Options: []string{"bind", "nosuid", "nodev", "noexec"}})
+	o.ExtraEnv = append(o.ExtraEnv, "NOTIFY_SOCKET="+path)
 }

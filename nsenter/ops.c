@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/close_range.h>
+#include <linux/keyctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -39,6 +40,15 @@ static int op_sync(const struct rt_op *op)
 {
 	send_msg(MSG_SYNC, (int32_t)op->arg[0]);
 	wait_continue();
+	return 0;
+}
+
+/* op_keyring gives the container a session keyring of its own, so it does
+ * not share the caller's. A kernel without keyrings needs none. */
+static int op_keyring(const struct rt_op *op)
+{
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, op_str(op, 0)) < 0 && errno != ENOSYS)
+		return -1;
 	return 0;
 }
 
@@ -84,6 +94,7 @@ int run_op(const struct rt_op *op)
 	case OP_FIND_EXEC: return op_find_exec(op);
 	case OP_EXEC: return op_exec();
 	case OP_MASK: return op_mask(op);
+	case OP_KEYRING: return op_keyring(op);
 	}
 	errno = ENOSYS;
 	return -1;

@@ -62,6 +62,7 @@ enum rt_op_code {
 	OP_WAIT_START,       /* arg0 exec fifo fd: block until `rt start` writes to it */
 	OP_FIND_EXEC,        /* str0 PATH: resolve argv[0] now, so create fails if it is missing */
 	OP_EXEC,             /* execve the resolved argv[0]; never returns */
+	OP_KEYRING,          /* str0: join a new session keyring of that name */
 	OP_MASK,             /* str0 path: a directory gets a read-only tmpfs, anything else
 	                      * a bind of the rootfs's /dev/null (checked to be 1:3) */
 	OP_CODE_MAX

@@ -54,6 +54,7 @@ const (
 	OpFindExec      Code = C.OP_FIND_EXEC
 	OpExec          Code = C.OP_EXEC
 	OpMask          Code = C.OP_MASK
+	OpKeyring       Code = C.OP_KEYRING
 )
 
 // Op flags.

@@ -12,7 +12,9 @@ import (
 
 // Options are the facts of this run that the config does not hold.
 type Options struct {
+	ID              string            // container id (names the session keyring)
 	Bundle          string            // absolute bundle path
+	NoNewKeyring    bool              // --no-new-keyring
 	NoPivot         bool              // --no-pivot
 	ConsoleFd       int               // fd of the console socket in the stage, or -1
 	FifoFd          int               // fd of the exec fifo in the stage, or -1 (exec: no wait)

@@ -76,6 +76,9 @@ func (b *planBuilder) processOps() error {
 		}
 		b.add(nsenter.Op{Code: nsenter.OpRlimit, Args: [3]int64{int64(res), int64(rl.Soft), int64(rl.Hard)}, Field: field})
 	}
+	if !b.o.NoNewKeyring {
+		b.add(nsenter.Op{Code: nsenter.OpKeyring, Strs: [4]string{"_ses." + b.o.ID}, Field: "/process"})
+	}
 	if err := b.credentialOps(); err != nil {
 		return err
 	}
