@@ -237,6 +237,11 @@ func (s *session) stageError(m nsenter.Msg) error {
 		what = fmt.Sprintf("exec %q", m.Detail)
 	case nsenter.OpSetns:
 		what = "join namespace " + m.Detail
+	case nsenter.OpMount:
+		what = fmt.Sprintf("mount %q on %s", op.Strs[0], op.Strs[1])
+		if op.Strs[2] != "" {
+			what += " (type " + op.Strs[2] + ")"
+		}
 	default:
 		what = strings.TrimSpace(op.Code.Name() + " " + m.Detail)
 	}
