@@ -115,9 +115,8 @@ func (b *planBuilder) credentialOps() error {
 			capMask(caps.Effective, "/process/capabilities/effective", b.warn),
 			capMask(caps.Permitted, "/process/capabilities/permitted", b.warn),
 			capMask(caps.Inheritable, "/process/capabilities/inheritable", b.warn)}, Field: "/process/capabilities"})
-		if len(caps.Ambient) > 0 {
-			b.add(nsenter.Op{Code: nsenter.OpCapsAmbient,
-				Args: [3]int64{capMask(caps.Ambient, "/process/capabilities/ambient", b.warn)}, Field: "/process/capabilities/ambient"})
+		if ambient := b.ambientMask(caps); ambient != 0 {
+			b.add(nsenter.Op{Code: nsenter.OpCapsAmbient, Args: [3]int64{ambient}, Field: "/process/capabilities/ambient"})
 		}
 	}
 	if p.NoNewPrivileges {
@@ -155,4 +154,21 @@ func (b *planBuilder) execOps() {
 		b.add(nsenter.Op{Code: nsenter.OpWaitStart, Args: [3]int64{int64(b.o.FifoFd)}, Field: "/process"})
 	}
 	b.add(nsenter.Op{Code: nsenter.OpExec, Field: "/process/args/0"})
+}
+
+// ambientMask keeps the ambient capabilities the kernel can raise: only
+// those both permitted and inheritable. The rest are warned about and
+// skipped, as runc does.
+func (b *planBuilder) ambientMask(caps *specs.LinuxCapabilities) int64 {
+	const field = "/process/capabilities/ambient"
+	want := capMask(caps.Ambient, field, b.warn)
+	can := capMask(caps.Permitted, "", func(string) {}) & capMask(caps.Inheritable, "", func(string) {})
+	if skipped := want &^ can; skipped != 0 {
+		for _, n := range caps.Ambient {
+			if bit, ok := capabilities[strings.ToUpper(n)]; ok && skipped&(1<<bit) != 0 {
+				b.warn(fmt.Sprintf("%s: %s is not both permitted and inheritable: not raised", field, n))
+			}
+		}
+	}
+	return want & can
 }
