@@ -23,6 +23,10 @@ type Options struct {
 	CgroupPaths map[string]string // hierarchy ("" for cgroup2) -> host directory of the container's cgroup
 	CgroupRoot  string            // host mountpoint of the cgroup tree, e.g. /sys/fs/cgroup
 	NewCgroupNS bool
+	// SysfsBind: a fresh sysfs cannot be mounted (a new user namespace
+	// without a network namespace of its own), so /sys is bound from the
+	// host instead, read-only, as runc does.
+	SysfsBind bool
 }
 
 // FieldError is a problem with one field of the config.
@@ -134,6 +138,10 @@ func (b *builder) mount(m specs.Mount, field string) error {
 	}
 	switch {
 	case m.Type == "bind" || opts.flags&unix.MS_BIND != 0:
+		err = b.bindMount(m, dest, opts, field)
+	case m.Type == "sysfs" && b.o.SysfsBind:
+		m = specs.Mount{Destination: m.Destination, Type: "bind", Source: "/sys"}
+		opts.flags |= unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY
 		err = b.bindMount(m, dest, opts, field)
 	case m.Type == "cgroup" || m.Type == "cgroup2":
 		err = b.cgroupMount(m, dest, opts, field)
