@@ -20,11 +20,11 @@ var update = flag.Bool("update", false, "rewrite specconv/testdata/*.golden from
 // fixedCgroupPaths is a v1 hybrid host (DESIGN.md: the machines rt is
 // tested on) with fixed paths, so that goldens do not depend on the host.
 var fixedCgroupPaths = map[string]string{
-	"":            "/sys/fs/cgroup/unified/rt/golden",
-	"cpu":         "/sys/fs/cgroup/cpu/rt/golden",
-	"memory":      "/sys/fs/cgroup/memory/rt/golden",
+	"":             "/sys/fs/cgroup/unified/rt/golden",
+	"cpu":          "/sys/fs/cgroup/cpu/rt/golden",
+	"memory":       "/sys/fs/cgroup/memory/rt/golden",
 	"name=systemd": "/sys/fs/cgroup/systemd/rt/golden",
-	"pids":        "/sys/fs/cgroup/pids/rt/golden",
+	"pids":         "/sys/fs/cgroup/pids/rt/golden",
 }
 
 // defaultOptions are what `rt create` without extra fds passes.
@@ -117,6 +117,8 @@ var goldenCases = []goldenCase{
 		}
 		s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
 		s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
+		// The joined netns belongs to the host's userns: no fresh sysfs.
+		s.Mounts = []specs.Mount{{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", "noexec", "nodev", "ro"}}}
 		return s
 	}},
 	{name: "readonly-root", spec: func() *specs.Spec {
@@ -162,7 +164,7 @@ var goldenCases = []goldenCase{
 			Effective:   []string{"CAP_CHOWN", "CAP_NET_ADMIN"},
 			Permitted:   []string{"CAP_CHOWN", "CAP_NET_ADMIN", "CAP_SYS_ADMIN"},
 			Inheritable: []string{"CAP_NET_ADMIN"},
-			Ambient:     []string{"CAP_NET_ADMIN"},
+			Ambient:     []string{"CAP_NET_ADMIN", "CAP_CHOWN"}, // CAP_CHOWN is not inheritable: warned, not raised
 		}
 		s.Process.NoNewPrivileges = true
 		s.Process.User = specs.User{UID: 1000, GID: 1000}

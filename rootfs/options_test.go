@@ -1,0 +1,131 @@
+package rootfs
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestParseOptions(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		options     []string
+		flags       uintptr
+		propagation []uintptr
+		data        string
+	}{
+		{"none", nil, 0, nil, ""},
+		{"defaults sets nothing", []string{"defaults"}, 0, nil, ""},
+		{"ro", []string{"ro"}, unix.MS_RDONLY, nil, ""},
+		{"ro then rw clears", []string{"ro", "rw"}, 0, nil, ""},
+		{"rw then ro sets", []string{"rw", "ro"}, unix.MS_RDONLY, nil, ""},
+		{"nosuid nodev noexec", []string{"nosuid", "nodev", "noexec"}, unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, nil, ""},
+		{"suid dev exec clear", []string{"nosuid", "nodev", "noexec", "suid", "dev", "exec"}, 0, nil, ""},
+		{"atime family", []string{"noatime", "nodiratime", "relatime", "strictatime", "atime", "diratime", "norelatime", "nostrictatime"}, 0, nil, ""},
+		{"noatime", []string{"noatime", "nodiratime"}, unix.MS_NOATIME | unix.MS_NODIRATIME, nil, ""},
+		{"sync async", []string{"sync", "dirsync", "async"}, unix.MS_DIRSYNC, nil, ""},
+		{"bind", []string{"bind"}, unix.MS_BIND, nil, ""},
+		{"rbind sets bind and rec", []string{"rbind"}, unix.MS_BIND | unix.MS_REC, nil, ""},
+		{"rbind ro nosuid", []string{"rbind", "ro", "nosuid"}, unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY | unix.MS_NOSUID, nil, ""},
+		{"remount", []string{"remount", "ro"}, unix.MS_REMOUNT | unix.MS_RDONLY, nil, ""},
+		{"mand lazytime silent", []string{"mand", "lazytime", "silent"}, unix.MS_MANDLOCK | unix.MS_LAZYTIME | unix.MS_SILENT, nil, ""},
+		{"cleared again", []string{"mand", "lazytime", "silent", "nomand", "nolazytime", "loud"}, 0, nil, ""},
+		{"acl iversion nosymfollow", []string{"acl", "iversion", "nosymfollow"}, unix.MS_POSIXACL | unix.MS_I_VERSION | unix.MS_NOSYMFOLLOW, nil, ""},
+		{"noacl noiversion symfollow", []string{"acl", "iversion", "nosymfollow", "noacl", "noiversion", "symfollow"}, 0, nil, ""},
+		{"propagation in order", []string{"rslave", "private", "runbindable"}, 0,
+			[]uintptr{unix.MS_SLAVE | unix.MS_REC, unix.MS_PRIVATE, unix.MS_UNBINDABLE | unix.MS_REC}, ""},
+		{"every propagation", []string{"shared", "rshared", "slave", "rprivate", "unbindable"}, 0,
+			[]uintptr{unix.MS_SHARED, unix.MS_SHARED | unix.MS_REC, unix.MS_SLAVE, unix.MS_PRIVATE | unix.MS_REC, unix.MS_UNBINDABLE}, ""},
+		{"propagation is not a flag", []string{"rbind", "rprivate"}, unix.MS_BIND | unix.MS_REC, []uintptr{unix.MS_PRIVATE | unix.MS_REC}, ""},
+		{"unknown options are data", []string{"mode=755", "size=65536k"}, 0, nil, "mode=755,size=65536k"},
+		{"data keeps its order among flags", []string{"nosuid", "newinstance", "ptmxmode=0666", "noexec", "mode=0620", "gid=5"},
+			unix.MS_NOSUID | unix.MS_NOEXEC, nil, "newinstance,ptmxmode=0666,mode=0620,gid=5"},
+		{"overlay data", []string{"lowerdir=/a:/b", "upperdir=/u", "workdir=/w", "ro"}, unix.MS_RDONLY, nil, "lowerdir=/a:/b,upperdir=/u,workdir=/w"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := parseOptions(c.options)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.flags != c.flags {
+				t.Errorf("flags = %#x, want %#x", p.flags, c.flags)
+			}
+			if !reflect.DeepEqual(p.propagation, c.propagation) {
+				t.Errorf("propagation = %#x, want %#x", p.propagation, c.propagation)
+			}
+			if p.data != c.data {
+				t.Errorf("data = %q, want %q", p.data, c.data)
+			}
+		})
+	}
+}
+
+// Options rt does not implement are refused, never passed to the kernel
+// as filesystem data (where "rro" would be silently ignored by most).
+func TestParseOptionsUnsupported(t *testing.T) {
+	for o := range unsupportedOptions {
+		_, err := parseOptions([]string{"nosuid", o, "mode=755"})
+		if err == nil || !strings.Contains(err.Error(), `"`+o+`"`) {
+			t.Errorf("parseOptions(%q) = %v, want an error naming it", o, err)
+		}
+	}
+}
+
+// The three tables do not overlap: a name means one thing.
+func TestOptionTablesDisjoint(t *testing.T) {
+	for name := range mountOptions {
+		if _, ok := propagationOptions[name]; ok {
+			t.Errorf("%q is both a flag and a propagation", name)
+		}
+		if unsupportedOptions[name] {
+			t.Errorf("%q is both a flag and unsupported", name)
+		}
+	}
+	for name := range propagationOptions {
+		if unsupportedOptions[name] {
+			t.Errorf("%q is both a propagation and unsupported", name)
+		}
+	}
+}
+
+func TestPropagationFlags(t *testing.T) {
+	for name, want := range map[string]uintptr{
+		"private": unix.MS_PRIVATE, "rprivate": unix.MS_PRIVATE | unix.MS_REC,
+		"shared": unix.MS_SHARED, "rshared": unix.MS_SHARED | unix.MS_REC,
+		"slave": unix.MS_SLAVE, "rslave": unix.MS_SLAVE | unix.MS_REC,
+		"unbindable": unix.MS_UNBINDABLE, "runbindable": unix.MS_UNBINDABLE | unix.MS_REC,
+	} {
+		got, err := PropagationFlags(name)
+		if err != nil || got != want {
+			t.Errorf("PropagationFlags(%q) = %#x, %v; want %#x", name, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "rec", "Private", "ro", "sideways"} {
+		if _, err := PropagationFlags(bad); err == nil {
+			t.Errorf("PropagationFlags(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestCleanDest(t *testing.T) {
+	for in, want := range map[string]string{
+		"/proc": "/proc", "proc": "/proc", "/dev/../etc/": "/etc", "../../etc": "/etc", "//a//b/": "/a/b", "/": "/",
+	} {
+		if got := cleanDest(in); got != want {
+			t.Errorf("cleanDest(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestFieldError(t *testing.T) {
+	err := fieldErr("/mounts/3/destination", "bad %s", "thing")
+	if err.Error() != "/mounts/3/destination: bad thing" {
+		t.Errorf("Error() = %q", err)
+	}
+	var fe *FieldError = err.(*FieldError)
+	if fe.Unwrap() == nil || fe.Unwrap().Error() != "bad thing" {
+		t.Errorf("Unwrap() = %v", fe.Unwrap())
+	}
+}
