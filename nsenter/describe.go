@@ -119,7 +119,9 @@ func (o Op) describe() string {
 		return fmt.Sprintf("%s effective=%#x permitted=%#x inheritable=%#x", n, a[0], a[1], a[2])
 	case OpUser:
 		return fmt.Sprintf("%s uid=%d gid=%d", n, a[0], a[1])
-	case OpGroup, OpUmask, OpSync, OpCloseFrom, OpWaitStart:
+	case OpUmask:
+		return fmt.Sprintf("%s %#o", n, a[0])
+	case OpGroup, OpSync, OpCloseFrom, OpWaitStart:
 		return fmt.Sprintf("%s %d", n, a[0])
 	case OpConsole:
 		return fmt.Sprintf("%s socket-fd=%d rows=%d cols=%d", n, a[0], a[1], a[2])

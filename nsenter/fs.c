@@ -136,7 +136,7 @@ static int target_path(const struct rt_op *op, int i, int in_root, char *buf, si
 	const char *path = op_str(op, i);
 
 	*fd = -1;
-	if (!path) {
+	if (!*path) {
 		buf[0] = '\0';
 		return 0;
 	}
@@ -165,8 +165,8 @@ int op_mount(const struct rt_op *op)
 		errno = err;
 		return -1;
 	}
-	rc = mount(op_str(op, 0) ? src : NULL, dst, op_str(op, 2), (unsigned long)op->arg[0],
-		   op_str(op, 3));
+	rc = mount(op_opt(op, 0) ? src : NULL, dst, op_opt(op, 2), (unsigned long)op->arg[0],
+		   op_opt(op, 3));
 	err = errno;
 	if (sfd >= 0)
 		close(sfd);
@@ -324,7 +324,7 @@ int op_move_root(const struct rt_op *op)
 
 int op_write_file(const struct rt_op *op)
 {
-	const char *content = op_str(op, 1) ? op_str(op, 1) : "";
+	const char *content = op_str(op, 1);
 	int fd, err;
 	ssize_t n;
 

@@ -109,7 +109,7 @@ const char *op_detail(const struct rt_op *op)
 	if (op->code == OP_FIND_EXEC || op->code == OP_EXEC)
 		return stage.exec_path[0] ? stage.exec_path : "";
 	for (i = 1; i >= 0; i--)
-		if (op_str(op, i))
+		if (*op_str(op, i))
 			return op_str(op, i);
 	snprintf(buf, sizeof(buf), "%lld", (long long)op->arg[0]);
 	return buf;

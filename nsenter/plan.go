@@ -13,7 +13,7 @@ type Op struct {
 	Code  Code
 	Flags uint32
 	Args  [3]int64
-	Strs  [4]string // "" is sent as "no string"
+	Strs  [4]string // "" is sent as "no string", which the C stage reads as ""
 	Field string
 }
 
@@ -31,7 +31,7 @@ func (p *Plan) Encode() []byte {
 	offsets := map[string]uint32{}
 	strOffset := func(s string) uint32 {
 		if s == "" {
-			return strNone
+			return strNone // the C stage reads it as ""
 		}
 		if off, ok := offsets[s]; ok {
 			return off

@@ -178,7 +178,7 @@ int op_find_exec(const struct rt_op *op)
 	snprintf(stage.exec_path, sizeof(stage.exec_path), "%s", arg0);
 	if (strchr(arg0, '/'))
 		return executable(arg0);
-	for (p = path ? path : ""; ; p++) {
+	for (p = path; ; p++) {
 		const char *end = strchrnul(p, ':');
 		int len = (int)(end - p);
 

@@ -63,8 +63,15 @@ const char *op_str(const struct rt_op *op, int i)
 	uint32_t off = op->str[i];
 
 	if (off == RT_STR_NONE)
-		return NULL;
+		return "";
 	return stage.strings + off;
+}
+
+const char *op_opt(const struct rt_op *op, int i)
+{
+	const char *s = op_str(op, i);
+
+	return *s ? s : NULL;
 }
 
 /* load_plan maps the plan from its memfd and checks that every string

@@ -27,6 +27,9 @@ type Options struct {
 	// without a network namespace of its own), so /sys is bound from the
 	// host instead, read-only, as runc does.
 	SysfsBind bool
+	// InNewRoot are ops that run right after the switch to the new root,
+	// before masked and read-only paths hide /proc (sysctls).
+	InNewRoot []nsenter.Op
 }
 
 // FieldError is a problem with one field of the config.
@@ -63,7 +66,13 @@ func Plan(spec *specs.Spec, o Options) ([]nsenter.Op, error) {
 	if err := b.devices(); err != nil {
 		return nil, err
 	}
+	// A cwd missing from the image is created, as runc does.
+	if p := spec.Process; p != nil && p.Cwd != "" && p.Cwd != "/" {
+		b.add(nsenter.Op{Code: nsenter.OpMkdir, Strs: [4]string{cleanDest(p.Cwd)}, Args: [3]int64{0755},
+			Flags: nsenter.FlagInRoot, Field: "/process/cwd"})
+	}
 	b.switchRoot()
+	b.add(o.InNewRoot...)
 	if err := b.finish(); err != nil {
 		return nil, err
 	}
@@ -91,8 +100,10 @@ func (b *builder) prepare() error {
 	}
 	b.add(nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{"", "/"}, Args: [3]int64{int64(rootProp)},
 		Field: "/linux/rootfsPropagation"})
-	// pivot_root refuses a new root whose parent mount is shared.
-	if parent, err := parentMount(b.o.Rootfs); err == nil {
+	// pivot_root refuses a new root whose parent mount is shared. Only a
+	// shared rootfsPropagation leaves it shared; otherwise it stays a slave
+	// so that bind mounts from it still receive the host's mount events.
+	if parent, err := parentMount(b.o.Rootfs); err == nil && rootProp&unix.MS_SHARED != 0 {
 		b.add(nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{"", parent},
 			Args: [3]int64{unix.MS_PRIVATE}, Field: "/root/path"})
 	}

@@ -52,8 +52,13 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 		return nil, err
 	}
 	b.add(namespaceOps(ns)...)
+	sysctls, err := b.sysctlOps()
+	if err != nil {
+		return nil, err
+	}
 	fsOps, err := rootfs.Plan(spec, rootfs.Options{
-		Rootfs: RootfsPath(spec, o.Bundle), Bundle: o.Bundle, NoPivot: o.NoPivot,
+		InNewRoot: sysctls,
+		Rootfs:    RootfsPath(spec, o.Bundle), Bundle: o.Bundle, NoPivot: o.NoPivot,
 		NewUserNS: ns.isNew(specs.UserNamespace), CgroupPaths: o.CgroupPaths,
 		NewCgroupNS: ns.isNew(specs.CgroupNamespace),
 		SysfsBind:   ns.isNew(specs.UserNamespace) && !ns.isNew(specs.NetworkNamespace),
@@ -65,11 +70,13 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	if err := b.utsOps(); err != nil {
 		return nil, err
 	}
-	b.sysctlOps()
 	if err := b.processOps(); err != nil {
 		return nil, err
 	}
 	b.execOps()
+	if err := checkNoNUL(&b.plan); err != nil {
+		return nil, err
+	}
 	return &b.plan, nil
 }
 

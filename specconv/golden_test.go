@@ -188,10 +188,11 @@ var goldenCases = []goldenCase{
 	}, opts: func(o *specconv.Options) { o.SetgroupsDenied = true }},
 	{name: "hostname", spec: func() *specs.Spec {
 		s := minimalSpec()
-		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UTSNamespace})
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UTSNamespace},
+			specs.LinuxNamespace{Type: specs.NetworkNamespace}, specs.LinuxNamespace{Type: specs.IPCNamespace})
 		s.Hostname = "box"
 		s.Domainname = "example.org"
-		s.Linux.Sysctl = map[string]string{"net.ipv4.ip_forward": "1"}
+		s.Linux.Sysctl = map[string]string{"net.ipv4.ip_forward": "1", "kernel.shmmax": "65536"}
 		return s
 	}},
 	{name: "devices", spec: func() *specs.Spec {

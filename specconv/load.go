@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -57,6 +58,9 @@ func describeJSONError(data []byte, err error) string {
 			return fmt.Sprintf("invalid JSON: field %s: cannot use %s as %s (line %d)",
 				typ.Field, typ.Value, typ.Type, lineOf(data, offset))
 		}
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Sprintf("invalid JSON: it ends early, at line %d", lineOf(data, int64(len(data))))
 	}
 	if offset < 0 {
 		return "invalid JSON: " + err.Error()

@@ -42,18 +42,6 @@ func (b *planBuilder) utsOps() error {
 	return nil
 }
 
-func (b *planBuilder) sysctlOps() {
-	for k, v := range b.spec.Linux.Sysctl {
-		b.add(nsenter.Op{Code: nsenter.OpWriteFile, Flags: nsenter.FlagInRoot,
-			Strs:  [4]string{"/proc/sys/" + strings.ReplaceAll(k, ".", "/"), v},
-			Field: "/linux/sysctl/" + jsonPointerEscape(k)})
-	}
-}
-
-func jsonPointerEscape(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
-}
-
 // processOps sets up the process: console, limits, credentials, directory,
 // then waits for `start` and execs.
 func (b *planBuilder) processOps() error {

@@ -56,6 +56,9 @@ func normalizeArgs(root *cobra.Command, args []string) []string {
 }
 
 func lookupFlag(cmd *cobra.Command, name string) *pflag.Flag {
+	// cobra adds --help and --version only when it runs: make them known now.
+	cmd.InitDefaultHelpFlag()
+	cmd.Root().InitDefaultVersionFlag()
 	if f := cmd.Flags().Lookup(name); f != nil {
 		return f
 	}

@@ -12,13 +12,16 @@ func planCommand() *cobra.Command {
 	var bundle string
 	var noPivot bool
 	cmd := &cobra.Command{
-		Use:   "plan [-b DIR]",
+		Use:   "plan [-b DIR | DIR]",
 		Short: "print the operations the C stage would execute for a bundle",
 		Long: "plan prints, one per line, the operations rt's C stage would execute to create\n" +
 			"a container from the bundle: namespaces, mounts, devices, pivot_root, credentials,\n" +
 			"exec. Each line ends with the config field it comes from. Nothing is changed.",
-		Args: cobra.NoArgs,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				bundle = args[0]
+			}
 			plan, err := libct.PlanFor(bundle, "plan", noPivot, false)
 			if err != nil {
 				return err

@@ -1,7 +1,6 @@
 package specconv_test
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,22 +11,12 @@ import (
 	"github.com/rt-runtime/rt/specconv"
 )
 
-// knownBug skips a test that shows an open bug, so that the suite stays
-// green for everyone; RT_TEST_BUGS=1 runs it.
-func knownBug(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("RT_TEST_BUGS") == "" {
-		t.Skip("BUG: " + what + " (RT_TEST_BUGS=1 runs this test)")
-	}
-}
-
 // runc writes linux.sysctl before it makes readonlyPaths read-only
 // (standard_init_linux.go: sysctl, then readonlyPath, then maskPath). rt
 // makes /proc/sys read-only first, so any sysctl with runc's default
 // readonlyPaths fails with EROFS (podman adds net.ipv4.ping_group_range to
 // every container).
 func TestSysctlBeforeReadonlyPaths(t *testing.T) {
-	knownBug(t, "sysctl writes are planned after readonlyPaths made /proc/sys read-only")
 	spec := minimalSpec()
 	spec.Linux.Namespaces = append(spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.NetworkNamespace})
 	spec.Linux.ReadonlyPaths = []string{"/proc/sys"}
@@ -48,7 +37,6 @@ func TestSysctlBeforeReadonlyPaths(t *testing.T) {
 // `rt plan` prints the same plan for the same bundle, and golden tests
 // need that: linux.sysctl is a map, iterated in random order.
 func TestSysctlOrderIsStable(t *testing.T) {
-	knownBug(t, "sysctl ops come out in Go map order, so the plan differs between runs")
 	spec := minimalSpec()
 	spec.Linux.Namespaces = append(spec.Linux.Namespaces,
 		specs.LinuxNamespace{Type: specs.NetworkNamespace}, specs.LinuxNamespace{Type: specs.IPCNamespace})
@@ -81,7 +69,6 @@ func TestSysctlOrderIsStable(t *testing.T) {
 // sysctl()). rt writes /proc/sys/... inside the container, which for a
 // shared namespace is the host's setting.
 func TestSysctlNeedsItsNamespace(t *testing.T) {
-	knownBug(t, "linux.sysctl is not validated: net.*/kernel.* in the host's namespaces change the host")
 	cases := []struct {
 		name string
 		key  string
@@ -114,7 +101,6 @@ func TestSysctlNeedsItsNamespace(t *testing.T) {
 // returns io.ErrUnexpectedEOF for it, not a *json.SyntaxError, so the
 // message loses its line number.
 func TestLoadTruncatedNamesLine(t *testing.T) {
-	knownBug(t, "a truncated config.json gives \"invalid JSON: unexpected EOF\" without a line number")
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "config.json"), "{\n\t\"process\": {\n\t\t\"args\": [\"sh\"]\n")
 	_, err := specconv.Load(dir)
@@ -148,7 +134,6 @@ func renderOps(p *nsenter.Plan) string {
 // runs "sh". runc fails such a config (Go's syscalls refuse NUL with
 // EINVAL); rt should refuse it with the field's pointer.
 func TestNULInStringsRejected(t *testing.T) {
-	knownBug(t, "strings with a NUL byte are silently truncated by the C stage instead of rejected")
 	for _, c := range []struct {
 		pointer string
 		edit    func(s *specs.Spec)
