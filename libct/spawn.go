@@ -190,9 +190,6 @@ func (s *session) send(t uint32) error {
 
 // run puts the stage in the cgroup and serves it until it is ready.
 func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
-	if err := cg.Join(s.cmd.Process.Pid); err != nil {
-		return 0, err
-	}
 	for {
 		m, err := s.recv()
 		if err != nil {
@@ -207,6 +204,11 @@ func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
 			s.initPid = int(m.Value)
 			continue
 		case nsenter.MsgSync:
+			if m.Value == specconv.SyncCgroup {
+				if err := cg.Join(s.cmd.Process.Pid); err != nil {
+					return s.initPid, err
+				}
+			}
 		case nsenter.MsgReady:
 			return s.initPid, nil
 		case nsenter.MsgError:

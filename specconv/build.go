@@ -10,6 +10,11 @@ import (
 	"github.com/rt-runtime/rt/rootfs"
 )
 
+// Sync points: the C stage stops at each and waits for the parent.
+const (
+	SyncCgroup = 1 // the parent puts the stage in the container's cgroup
+)
+
 // Options are the facts of this run that the config does not hold.
 type Options struct {
 	ID              string            // container id (names the session keyring)

@@ -92,7 +92,9 @@ func checkNamespaces(l *specs.Linux) (*namespaceSet, error) {
 // made by `ip netns add` (owned by the host's user namespace) can be joined
 // together with a new user namespace.
 func namespaceOps(set *namespaceSet) []nsenter.Op {
-	var ops []nsenter.Op
+	// Nothing happens before the parent has put the stage in the cgroup:
+	// every process forked later, and a new cgroup namespace, start there.
+	ops := []nsenter.Op{{Code: nsenter.OpSync, Args: [3]int64{SyncCgroup}, Field: "/linux/cgroupsPath"}}
 	for _, t := range joinOrder {
 		if p := set.paths[t]; p != "" {
 			ops = append(ops, nsenter.Op{Code: nsenter.OpSetns, Strs: [4]string{p}, Args: [3]int64{int64(nsFlags[t])},
