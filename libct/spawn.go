@@ -54,10 +54,24 @@ func listenFds() int {
 	return n
 }
 
+// stageIO is what a stage run needs from its caller besides the plan.
+type stageIO struct {
+	preserve      int      // fds 3.. passed through (LISTEN_FDS + --preserve-fds)
+	consoleSocket string   // path of the console socket, or ""
+	consoleConn   *os.File // or an already connected one
+	fifo          string   // exec fifo to create and hand over ("" for exec)
+	stdio         [3]*os.File
+}
+
+// stageFds are the fd numbers the plan refers to.
+type stageFds struct {
+	Console, Fifo, CloseFrom int
+}
+
 // openStageFiles prepares the sync socket, the exec fifo, the console.
-func (c *Container) openStageFiles(o CreateOptions, preserve int) (*stageFiles, error) {
-	s := &stageFiles{console: -1}
-	for i := 0; i < preserve; i++ {
+func openStageFiles(io stageIO) (*stageFiles, error) {
+	s := &stageFiles{console: -1, fifoFd: -1}
+	for i := 0; i < io.preserve; i++ {
 		s.add(os.NewFile(uintptr(3+i), "preserved"), false)
 	}
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
@@ -66,20 +80,21 @@ func (c *Container) openStageFiles(o CreateOptions, preserve int) (*stageFiles, 
 	}
 	s.parent = os.NewFile(uintptr(pair[0]), "sync-parent")
 	s.syncFd = s.add(os.NewFile(uintptr(pair[1]), "sync-child"), true)
-	fifo := filepath.Join(c.dir(), fifoFile)
-	if err := unix.Mkfifo(fifo, 0600); err != nil {
-		return s, fmt.Errorf("exec fifo: %w", err)
+	if io.fifo != "" {
+		if err := unix.Mkfifo(io.fifo, 0600); err != nil {
+			return s, fmt.Errorf("exec fifo: %w", err)
+		}
+		// Opened read-write so that it never blocks here; the init then
+		// blocks reading it until `rt start` writes.
+		f, err := os.OpenFile(io.fifo, os.O_RDWR|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return s, fmt.Errorf("exec fifo: %w", err)
+		}
+		s.fifoFd = s.add(f, true)
 	}
-	// Opened read-write so that it never blocks here; the init then blocks
-	// reading it until `rt start` writes.
-	f, err := os.OpenFile(fifo, os.O_RDWR|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return s, fmt.Errorf("exec fifo: %w", err)
-	}
-	s.fifoFd = s.add(f, true)
-	console := o.ConsoleConn
-	if console == nil && o.ConsoleSocket != "" {
-		if console, err = dialConsole(o.ConsoleSocket); err != nil {
+	console := io.consoleConn
+	if console == nil && io.consoleSocket != "" {
+		if console, err = dialConsole(io.consoleSocket); err != nil {
 			return s, err
 		}
 		s.closeIn = append(s.closeIn, console)
@@ -90,11 +105,11 @@ func (c *Container) openStageFiles(o CreateOptions, preserve int) (*stageFiles, 
 	return s, nil
 }
 
-// spawn runs the C stage with the plan, answers its requests, and returns
-// the init's pid once the stage reports the container ready.
-func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgroup) (initPid int, err error) {
-	listen := listenFds()
-	files, err := c.openStageFiles(o, listen+o.PreserveFds)
+// runStage starts the C stage with the plan that build returns for the fd
+// layout, serves its requests, and returns the pid it reports (the
+// container's init, or the exec'd process) once it is ready.
+func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(stageFds) (*nsenter.Plan, error)) (pid int, err error) {
+	files, err := openStageFiles(io)
 	if files != nil {
 		defer files.closeChildCopies()
 		if files.parent != nil {
@@ -104,15 +119,7 @@ func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgrou
 	if err != nil {
 		return 0, err
 	}
-	opts := specconv.Options{
-		ID: c.State.ID, Bundle: c.State.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring, ConsoleFd: files.console, FifoFd: files.fifoFd,
-		CgroupPaths: cg.Paths, Warn: o.Warn, CloseFrom: 3 + listen + o.PreserveFds,
-	}
-	if listen > 0 {
-		opts.ExtraEnv = []string{"LISTEN_FDS=" + strconv.Itoa(listen), "LISTEN_PID=1"}
-	}
-	addNotifySocket(spec, &opts)
-	plan, err := specconv.Build(spec, opts)
+	plan, err := build(stageFds{Console: files.console, Fifo: files.fifoFd, CloseFrom: 3 + io.preserve})
 	if err != nil {
 		return 0, err
 	}
@@ -125,22 +132,41 @@ func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgrou
 		Path:       "/proc/self/exe",
 		Args:       []string{"rt", "init"},
 		Env:        []string{fmt.Sprintf("_RT_STAGE=%d,%d", files.syncFd, files.planFd)},
-		Stdin:      o.Stdio[0],
-		Stdout:     o.Stdio[1],
-		Stderr:     o.Stdio[2],
+		Stdin:      io.stdio[0],
+		Stdout:     io.stdio[1],
+		Stderr:     io.stdio[2],
 		ExtraFiles: files.extra,
 	}
 	if err := cmd.Start(); err != nil {
 		return 0, fmt.Errorf("start container init: %w", err)
 	}
 	files.closeChildCopies()
-	s := &session{c: c, spec: spec, plan: plan, conn: files.parent, cmd: cmd}
-	initPid, err = s.run(cg)
+	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd}
+	pid, err = s.run(cg)
 	waitErr := cmd.Wait()
 	if err == nil && waitErr != nil {
 		err = fmt.Errorf("container init setup process: %w", waitErr)
 	}
-	return initPid, err
+	return pid, err
+}
+
+// spawn runs the C stage for `create`.
+func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgroup) (int, error) {
+	listen := listenFds()
+	io := stageIO{preserve: listen + o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
+		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio}
+	return runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
+		opts := specconv.Options{
+			ID: c.State.ID, Bundle: c.State.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring,
+			ConsoleFd: fds.Console, FifoFd: fds.Fifo, CloseFrom: fds.CloseFrom,
+			CgroupPaths: cg.Paths, Warn: o.Warn,
+		}
+		if listen > 0 {
+			opts.ExtraEnv = []string{"LISTEN_FDS=" + strconv.Itoa(listen), "LISTEN_PID=1"}
+		}
+		addNotifySocket(spec, &opts)
+		return specconv.Build(spec, opts)
+	})
 }
 
 // planMemfd holds the encoded plan for the stage to map.
@@ -159,7 +185,6 @@ func planMemfd(plan *nsenter.Plan) (*os.File, error) {
 
 // session is one conversation with a C stage.
 type session struct {
-	c       *Container
 	spec    *specs.Spec
 	plan    *nsenter.Plan
 	conn    *os.File
@@ -233,7 +258,7 @@ func (s *session) stageError(m nsenter.Msg) error {
 	var what string
 	switch op.Code {
 	case nsenter.OpFindExec, nsenter.OpExec:
-		if errno == unix.ENOENT {
+		if errno == unix.ENOENT && !strings.Contains(m.Detail, "/") {
 			return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("exec %q: executable file not found in $PATH", m.Detail)}
 		}
 		what = fmt.Sprintf("exec %q", m.Detail)

@@ -32,6 +32,7 @@ type Options struct {
 
 type planBuilder struct {
 	spec *specs.Spec
+	proc *specs.Process // spec.Process for create, the exec'd one for exec
 	o    Options
 	ns   *namespaceSet
 	plan nsenter.Plan
@@ -49,7 +50,7 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &planBuilder{spec: spec, o: o, ns: ns, warn: o.Warn}
+	b := &planBuilder{spec: spec, proc: spec.Process, o: o, ns: ns, warn: o.Warn}
 	if b.warn == nil {
 		b.warn = func(string) {}
 	}

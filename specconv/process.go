@@ -45,7 +45,7 @@ func (b *planBuilder) utsOps() error {
 // processOps sets up the process: console, limits, credentials, directory,
 // then waits for `start` and execs.
 func (b *planBuilder) processOps() error {
-	p := b.spec.Process
+	p := b.proc
 	if p.Terminal {
 		if b.o.ConsoleFd < 0 {
 			return fieldErr("/process/terminal", "terminal is true but no --console-socket was given")
@@ -84,7 +84,7 @@ func (b *planBuilder) processOps() error {
 // credentialOps: bounding set first (dropping needs CAP_SETPCAP), then the
 // user, then the other sets, ambient last.
 func (b *planBuilder) credentialOps() error {
-	p := b.spec.Process
+	p := b.proc
 	caps := p.Capabilities
 	if caps != nil {
 		b.add(nsenter.Op{Code: nsenter.OpCapsBounding,
@@ -121,7 +121,7 @@ func (b *planBuilder) credentialOps() error {
 // execOps: arguments, environment, fd hygiene, the ready report, the wait
 // for `start`, and the exec.
 func (b *planBuilder) execOps() {
-	p := b.spec.Process
+	p := b.proc
 	for i, a := range p.Args {
 		b.add(nsenter.Op{Code: nsenter.OpArg, Strs: [4]string{a}, Field: fmt.Sprintf("/process/args/%d", i)})
 	}

@@ -96,7 +96,7 @@ func specCommand() *cobra.Command {
 			}
 			name := filepath.Join(bundle, "config.json")
 			if _, err := os.Stat(name); err == nil {
-				return fmt.Errorf("file %s exists: remove it first", name)
+				return fmt.Errorf("File %s exists. Remove it first", name)
 			} else if !errors.Is(err, os.ErrNotExist) {
 				return err
 			}

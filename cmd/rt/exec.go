@@ -1,0 +1,186 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/libct"
+)
+
+type execFlags struct {
+	process, consoleSocket, pidFile, cwd, user, apparmor, label, cgroup string
+	tty, detach, noNewPrivs, ignorePaused, noSubreaper                  bool
+	env, caps, additionalGids                                           []string
+	preserveFds                                                         int
+}
+
+func execCommand() *cobra.Command {
+	var f execFlags
+	cmd := &cobra.Command{
+		Use:   "exec [flags] ID [COMMAND [ARG...]]",
+		Short: "run a process in a running container",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runExec(&f, args[0], args[1:])
+		},
+	}
+	cmd.Flags().SetInterspersed(false)
+	fl := cmd.Flags()
+	fl.StringVarP(&f.process, "process", "p", "", "JSON file with the process (runtime-spec process object)")
+	fl.BoolVarP(&f.tty, "tty", "t", false, "allocate a pseudo-TTY")
+	fl.StringVar(&f.consoleSocket, "console-socket", "", "unix socket that receives the pty master")
+	fl.BoolVarP(&f.detach, "detach", "d", false, "do not wait for the process")
+	fl.StringVar(&f.pidFile, "pid-file", "", "write the process's pid to this file")
+	fl.StringVar(&f.cwd, "cwd", "", "working directory inside the container")
+	fl.StringArrayVarP(&f.env, "env", "e", nil, "set an environment variable (K=V)")
+	fl.StringVarP(&f.user, "user", "u", "", "UID[:GID] to run as")
+	fl.StringSliceVarP(&f.additionalGids, "additional-gids", "g", nil, "additional group ids")
+	fl.StringArrayVarP(&f.caps, "cap", "c", nil, "add a capability (effective, permitted, bounding)")
+	fl.BoolVar(&f.noNewPrivs, "no-new-privs", false, "set no_new_privs")
+	fl.StringVar(&f.apparmor, "apparmor", "", "AppArmor profile")
+	fl.StringVar(&f.label, "process-label", "", "SELinux label")
+	fl.IntVar(&f.preserveFds, "preserve-fds", 0, "pass this many fds after stdio to the process")
+	fl.StringVar(&f.cgroup, "cgroup", "", "run in this sub-cgroup of the container")
+	fl.BoolVar(&f.ignorePaused, "ignore-paused", false, "exec even if the container is paused")
+	fl.BoolVar(&f.noSubreaper, "no-subreaper", false, "accepted for runc compatibility")
+	return cmd
+}
+
+// execProcess is the process to run: the --process file, or the
+// container's own process with the command line's changes.
+func (f *execFlags) execProcess(spec *specs.Spec, args []string) (*specs.Process, error) {
+	if f.process != "" {
+		data, err := os.ReadFile(f.process)
+		if err != nil {
+			return nil, fmt.Errorf("--process: %w", err)
+		}
+		var p specs.Process
+		if err := json.Unmarshal(data, &p); err != nil {
+			return nil, fmt.Errorf("--process %s: %w", f.process, err)
+		}
+		return &p, nil
+	}
+	if len(args) == 0 {
+		return nil, fmt.Errorf("exec: no command given (and no --process)")
+	}
+	p := *spec.Process
+	p.Args, p.Terminal = args, f.tty
+	p.Env = append(append([]string(nil), p.Env...), f.env...)
+	if f.cwd != "" {
+		p.Cwd = f.cwd
+	}
+	if f.user != "" {
+		uid, gid, err := parseUser(f.user)
+		if err != nil {
+			return nil, err
+		}
+		p.User.UID, p.User.GID = uid, gid
+	}
+	for _, g := range f.additionalGids {
+		n, err := strconv.ParseUint(g, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("--additional-gids: %q is not a number", g)
+		}
+		p.User.AdditionalGids = append(p.User.AdditionalGids, uint32(n))
+	}
+	if len(f.caps) > 0 {
+		c := specs.LinuxCapabilities{}
+		if p.Capabilities != nil {
+			c = *p.Capabilities
+		}
+		// Never the inheritable set (the CVE-2022-29162 class).
+		c.Bounding = append(append([]string(nil), c.Bounding...), f.caps...)
+		c.Effective = append(append([]string(nil), c.Effective...), f.caps...)
+		c.Permitted = append(append([]string(nil), c.Permitted...), f.caps...)
+		p.Capabilities = &c
+	}
+	if f.noNewPrivs {
+		p.NoNewPrivileges = true
+	}
+	if f.apparmor != "" {
+		p.ApparmorProfile = f.apparmor
+	}
+	if f.label != "" {
+		p.SelinuxLabel = f.label
+	}
+	return &p, nil
+}
+
+func parseUser(s string) (uint32, uint32, error) {
+	us, gs, hasGid := strings.Cut(s, ":")
+	uid, err := strconv.ParseUint(us, 10, 32)
+	if err != nil {
+		return 0, 0, fmt.Errorf("--user %q: want UID[:GID] as numbers", s)
+	}
+	gid := uint64(0)
+	if hasGid {
+		if gid, err = strconv.ParseUint(gs, 10, 32); err != nil {
+			return 0, 0, fmt.Errorf("--user %q: want UID[:GID] as numbers", s)
+		}
+	}
+	return uint32(uid), uint32(gid), nil
+}
+
+func runExec(f *execFlags, id string, args []string) error {
+	if f.cgroup != "" {
+		return fmt.Errorf("exec --cgroup is not supported yet")
+	}
+	c, err := libct.Load(g.root, id, false)
+	if err != nil {
+		return err
+	}
+	spec, err := c.Spec()
+	if err != nil {
+		return err
+	}
+	p, err := f.execProcess(spec, args)
+	if err != nil {
+		return err
+	}
+	o := libct.ExecOptions{Process: p, ConsoleSocket: f.consoleSocket, PidFile: f.pidFile,
+		PreserveFds: f.preserveFds, IgnorePaused: f.ignorePaused,
+		Stdio: [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, Warn: logWarn}
+	if f.detach {
+		if p.Terminal && f.consoleSocket == "" {
+			return fmt.Errorf("exec --detach with a terminal needs --console-socket")
+		}
+		_, err := c.Exec(o)
+		return err
+	}
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return err
+	}
+	signals := make(chan os.Signal, 64)
+	signal.Notify(signals)
+	defer signal.Stop(signals)
+	var tty *consoleRelay
+	if p.Terminal && f.consoleSocket == "" {
+		if tty, err = newConsoleRelay(); err != nil {
+			return err
+		}
+		defer tty.Close()
+		o.ConsoleConn = tty.childEnd
+	}
+	pid, err := c.Exec(o)
+	if err != nil {
+		return err
+	}
+	if tty != nil {
+		if err := tty.attach(); err != nil {
+			return err
+		}
+	}
+	status := waitForwarding(pid, signals, tty)
+	if tty != nil {
+		tty.drain()
+	}
+	return &exitError{code: status}
+}

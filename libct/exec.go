@@ -1,0 +1,67 @@
+package libct
+
+import (
+	"fmt"
+	"os"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/rt-runtime/rt/nsenter"
+	"github.com/rt-runtime/rt/specconv"
+)
+
+// ExecOptions are `rt exec`'s inputs, the process already resolved.
+type ExecOptions struct {
+	Process       *specs.Process
+	ConsoleSocket string
+	ConsoleConn   *os.File
+	PidFile       string
+	PreserveFds   int
+	IgnorePaused  bool
+	Stdio         [3]*os.File
+	Warn          func(string)
+}
+
+// Spec reads the container's config from its bundle.
+func (c *Container) Spec() (*specs.Spec, error) {
+	return specconv.Load(c.State.Bundle)
+}
+
+// Exec starts a process inside the running container and returns its
+// host pid once it has been set up (it may already have exited).
+func (c *Container) Exec(o ExecOptions) (int, error) {
+	switch st := c.Status(); st {
+	case Running, Created:
+	case Paused:
+		if !o.IgnorePaused {
+			return 0, fmt.Errorf("cannot exec in container %q: it is paused (use --ignore-paused)", c.State.ID)
+		}
+	default:
+		return 0, fmt.Errorf("cannot exec in container %q: container not running", c.State.ID)
+	}
+	spec, err := c.Spec()
+	if err != nil {
+		return 0, err
+	}
+	if spec.Linux == nil {
+		return 0, fmt.Errorf("container %q: config has no linux section", c.State.ID)
+	}
+	cg, err := c.cgroup()
+	if err != nil {
+		return 0, err
+	}
+	io := stageIO{preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio}
+	pid, err := runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
+		return specconv.BuildExec(spec, o.Process, specconv.ExecOptions{
+			InitPid: c.State.Pid, ConsoleFd: fds.Console, CloseFrom: fds.CloseFrom, Warn: o.Warn})
+	})
+	if err != nil {
+		return pid, err
+	}
+	if o.PidFile != "" {
+		if err := writePidFile(o.PidFile, pid); err != nil {
+			return pid, err
+		}
+	}
+	return pid, nil
+}

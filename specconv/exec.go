@@ -1,0 +1,69 @@
+package specconv
+
+import (
+	"fmt"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/rt-runtime/rt/nsenter"
+)
+
+// ExecOptions are the facts of one `rt exec`.
+type ExecOptions struct {
+	InitPid         int // the container's init: its namespaces are joined
+	ConsoleFd       int
+	CloseFrom       int
+	SetgroupsDenied bool
+	Warn            func(string)
+}
+
+// execJoinOrder: as host root every namespace can be joined; the user
+// namespace goes last, because once in it there is no right left to join
+// a namespace owned by the host's (a netns made by `ip netns add`).
+var execJoinOrder = []struct {
+	t    specs.LinuxNamespaceType
+	proc string
+}{
+	{specs.IPCNamespace, "ipc"}, {specs.UTSNamespace, "uts"}, {specs.NetworkNamespace, "net"},
+	{specs.PIDNamespace, "pid"}, {specs.CgroupNamespace, "cgroup"}, {specs.TimeNamespace, "time"},
+	{specs.MountNamespace, "mnt"}, {specs.UserNamespace, "user"},
+}
+
+// BuildExec plans a process that joins a running container: its
+// namespaces (those the config lists), its cgroup, then p's settings.
+func BuildExec(spec *specs.Spec, p *specs.Process, o ExecOptions) (*nsenter.Plan, error) {
+	if p == nil || len(p.Args) == 0 {
+		return nil, fieldErr("/args", "exec needs a command")
+	}
+	b := &planBuilder{spec: spec, proc: p, warn: o.Warn,
+		o: Options{ConsoleFd: o.ConsoleFd, FifoFd: -1, CloseFrom: o.CloseFrom, NoNewKeyring: true, SetgroupsDenied: o.SetgroupsDenied}}
+	if b.warn == nil {
+		b.warn = func(string) {}
+	}
+	listed := map[specs.LinuxNamespaceType]bool{}
+	for _, ns := range spec.Linux.Namespaces {
+		listed[ns.Type] = true
+	}
+	b.add(nsenter.Op{Code: nsenter.OpSync, Args: [3]int64{SyncCgroup}, Field: "/linux/cgroupsPath"})
+	for _, j := range execJoinOrder {
+		if listed[j.t] {
+			b.add(nsenter.Op{Code: nsenter.OpSetns, Strs: [4]string{fmt.Sprintf("/proc/%d/ns/%s", o.InitPid, j.proc)},
+				Args: [3]int64{int64(nsFlags[j.t])}, Field: "/linux/namespaces"})
+		}
+	}
+	if listed[specs.UserNamespace] {
+		b.add(nsenter.Op{Code: nsenter.OpSetidRoot, Field: "/linux/uidMappings"})
+	}
+	b.add(nsenter.Op{Code: nsenter.OpFork, Field: "/linux/namespaces"})
+	if p.Terminal {
+		b.add(nsenter.Op{Code: nsenter.OpSetsid, Field: "/process/terminal"})
+	}
+	if err := b.processOps(); err != nil {
+		return nil, err
+	}
+	b.execOps()
+	if err := checkNoNUL(&b.plan); err != nil {
+		return nil, err
+	}
+	return &b.plan, nil
+}
