@@ -49,6 +49,10 @@ func Create(o CreateOptions) (c *Container, err error) {
 	if err := specconv.Validate(spec, bundle); err != nil {
 		return nil, err
 	}
+	if o.ConsoleSocket != "" && !spec.Process.Terminal {
+		return nil, &specconv.FieldError{Field: "/process/terminal",
+			Err: fmt.Errorf("--console-socket was given but terminal is false")}
+	}
 	c, err = newContainer(o.Root, o.ID, spec, bundle)
 	if err != nil {
 		return nil, err

@@ -74,6 +74,7 @@ enum rt_op_code {
 #define RT_F_OPTIONAL     0x4u  /* failure is ignored (best-effort op) */
 #define RT_F_NO_SETGROUPS 0x8u  /* OP_USER: setgroups is denied in this user namespace */
 #define RT_F_SKIP_MISSING 0x10u /* ENOENT is not a failure: the path is not in the image */
+#define RT_F_BIND_CONSOLE 0x20u /* OP_CONSOLE: also bind the pty over /dev/console */
 
 /* Messages on the sync socket (SOCK_SEQPACKET), both directions. */
 enum rt_msg_type {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -42,6 +43,24 @@ static int send_fd(int sock, int fd)
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
+/* bind_console makes /dev/console the pty: the node is resolved in the
+ * root and the pty is bound from its fd, never from a path. */
+static int bind_console(int peer)
+{
+	char src[64], dst[64];
+	int fd = open_in_root("/dev/console", O_PATH), rc, err;
+
+	if (fd < 0)
+		return -1;
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", peer);
+	snprintf(dst, sizeof(dst), "/proc/self/fd/%d", fd);
+	rc = mount(src, dst, NULL, MS_BIND, NULL);
+	err = errno;
+	close(fd);
+	errno = err;
+	return rc;
+}
+
 /* op_console opens a pty in the container's devpts, sends the master to
  * the console socket and makes the peer the controlling terminal and stdio.
  * The peer comes from TIOCGPTPEER, never from a path an image could swap. */
@@ -65,6 +84,8 @@ int op_console(const struct rt_op *op)
 		return -1;
 	peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
 	if (peer < 0)
+		return -1;
+	if ((op->flags & RT_F_BIND_CONSOLE) && bind_console(peer) < 0)
 		return -1;
 	if (send_fd((int)op->arg[0], master) < 0)
 		return -1;

@@ -64,6 +64,7 @@ const (
 	FlagOptional    uint32 = C.RT_F_OPTIONAL
 	FlagNoSetgroups uint32 = C.RT_F_NO_SETGROUPS
 	FlagSkipMissing uint32 = C.RT_F_SKIP_MISSING
+	FlagBindConsole uint32 = C.RT_F_BIND_CONSOLE
 )
 
 // Sync message types.

@@ -85,6 +85,10 @@ func (b *builder) devices() error {
 	for _, d := range devs {
 		b.device(d)
 	}
+	if p := b.spec.Process; p != nil && p.Terminal {
+		b.add(nsenter.Op{Code: nsenter.OpMkfile, Strs: [4]string{"/dev/console"}, Args: [3]int64{0600},
+			Flags: nsenter.FlagInRoot, Field: "/process/terminal"})
+	}
 	for _, l := range devSymlinks {
 		b.add(nsenter.Op{Code: nsenter.OpSymlink, Strs: [4]string{l[0], l[1]}, Field: "/mounts"})
 	}

@@ -54,7 +54,11 @@ func (b *planBuilder) processOps() error {
 		if p.ConsoleSize != nil {
 			rows, cols = int64(p.ConsoleSize.Height), int64(p.ConsoleSize.Width)
 		}
-		b.add(nsenter.Op{Code: nsenter.OpConsole, Args: [3]int64{int64(b.o.ConsoleFd), rows, cols}, Field: "/process/terminal"})
+		console := nsenter.Op{Code: nsenter.OpConsole, Args: [3]int64{int64(b.o.ConsoleFd), rows, cols}, Field: "/process/terminal"}
+		if b.o.FifoFd >= 0 { // create, not exec: the container's /dev/console is this pty
+			console.Flags |= nsenter.FlagBindConsole
+		}
+		b.add(console)
 	}
 	for i, rl := range p.Rlimits {
 		field := fmt.Sprintf("/process/rlimits/%d", i)

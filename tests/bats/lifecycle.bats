@@ -82,6 +82,10 @@ root_of() { stat -L -c '%d:%i' "/proc/$1/root"; }
 		--arg f "$BATS_TEST_TMPDIR/hookstate.json"
 	set_cmd sleep 1000
 	create_container
+	[ -s "$BATS_TEST_TMPDIR/hookstate.json" ] || {
+		echo "the createRuntime hook did not run" >&2
+		false
+	}
 	run jq -r '.status + " " + .id + " " + .bundle' "$BATS_TEST_TMPDIR/hookstate.json"
 	[ "$status" -eq 0 ]
 	assert_eq "$output" "creating $ID $BUNDLE" "hook state"
@@ -179,8 +183,18 @@ root_of() { stat -L -c '%d:%i' "/proc/$1/root"; }
 
 @test "lifecycle: unknown container id errors say 'does not exist'" {
 	local nope=nosuchctr$RANDOM
-	for cmd in "state $nope" "start $nope" "kill $nope KILL" "kill $nope" "delete $nope" \
-		"pause $nope" "resume $nope" "ps $nope"; do
+	for cmd in "state $nope" "start $nope" "kill $nope KILL" "kill $nope" "delete $nope"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr rt $cmd
+		echo "rt $cmd: status $status: $stderr"
+		assert_error
+		assert_contains "$stderr" "does not exist"
+	done
+}
+
+@test "lifecycle: unknown container id with pause, resume, ps says 'does not exist'" {
+	local nope=nosuchctr$RANDOM
+	for cmd in "pause $nope" "resume $nope" "ps $nope"; do
 		# shellcheck disable=SC2086
 		run --separate-stderr rt $cmd
 		echo "rt $cmd: status $status: $stderr"
