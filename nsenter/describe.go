@@ -17,7 +17,7 @@ var opNames = map[Code]string{
 	OpCapsBounding: "caps-bounding", OpCaps: "caps", OpCapsAmbient: "caps-ambient",
 	OpNoNewPrivs: "no_new_privs", OpChdir: "chdir", OpArg: "arg", OpEnv: "env",
 	OpCloseFrom: "close-from", OpReady: "ready", OpWaitStart: "wait-start",
-	OpFindExec: "find-exec", OpExec: "exec", OpMask: "mask", OpKeyring: "session-keyring",
+	OpFindExec: "find-exec", OpExec: "exec", OpMask: "mask", OpKeyring: "session-keyring", OpOpenTree: "open_tree",
 }
 
 // Name is the op's name as `rt plan` prints it.
@@ -98,7 +98,12 @@ func (o Op) describe() string {
 		return fmt.Sprintf("%s %s %s", n, flagNames(a[0], nsNames), s[0])
 	case OpUnshare:
 		return fmt.Sprintf("%s %s", n, flagNames(a[0], nsNames))
+	case OpOpenTree:
+		return fmt.Sprintf("%s %s slot=%d recursive=%t", n, s[0], a[0], a[1] != 0)
 	case OpMount:
+		if o.Flags&FlagSrcTree != 0 {
+			return fmt.Sprintf("%s tree-slot %d on %s", n, a[1], s[1])
+		}
 		return fmt.Sprintf("%s %q on %s type %q flags=%s data=%q", n, s[0], s[1], s[2], flagNames(a[0], msNames), s[3])
 	case OpRemountKeep:
 		return fmt.Sprintf("%s %s adding %s", n, s[1], flagNames(a[0], msNames))

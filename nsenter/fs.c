@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -151,11 +152,54 @@ static int target_path(const struct rt_op *op, int i, int in_root, char *buf, si
 	return 0;
 }
 
+/* op_open_tree clones the mount at a host path into a detached tree. Taken
+ * while the stage is still host root, it reaches sources that a root in a
+ * new user namespace could not (a parent directory with mode 0700). */
+int op_open_tree(const struct rt_op *op)
+{
+	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (unsigned)op->arg[1];
+	int slot = (int)op->arg[0], fd;
+
+	if (slot < 0 || slot >= RT_MAX_TREES) {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = (int)syscall(SYS_open_tree, AT_FDCWD, op_str(op, 0), flags);
+	if (fd < 0)
+		return -1;
+	stage.trees[slot] = fd;
+	return 0;
+}
+
+/* attach_tree moves a detached tree onto the target fd. */
+static int attach_tree(const struct rt_op *op)
+{
+	int slot = (int)op->arg[1], dfd, rc, err;
+
+	if (slot < 0 || slot >= RT_MAX_TREES || stage.trees[slot] <= 0) {
+		errno = EBADF;
+		return -1;
+	}
+	dfd = open_in_root(op_str(op, 1), O_PATH);
+	if (dfd < 0)
+		return -1;
+	rc = (int)syscall(SYS_move_mount, stage.trees[slot], "", dfd, "",
+			  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	err = errno;
+	close(dfd);
+	close(stage.trees[slot]);
+	stage.trees[slot] = -1;
+	errno = err;
+	return rc;
+}
+
 int op_mount(const struct rt_op *op)
 {
 	char src[64 + PATH_MAX], dst[64 + PATH_MAX];
 	int sfd, dfd, rc, err;
 
+	if (op->flags & RT_F_SRC_TREE)
+		return attach_tree(op);
 	if (target_path(op, 0, op->flags & RT_F_SRC_IN_ROOT, src, sizeof(src), &sfd) < 0)
 		return -1;
 	if (target_path(op, 1, op->flags & RT_F_IN_ROOT, dst, sizeof(dst), &dfd) < 0) {

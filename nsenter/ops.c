@@ -95,6 +95,7 @@ int run_op(const struct rt_op *op)
 	case OP_EXEC: return op_exec();
 	case OP_MASK: return op_mask(op);
 	case OP_KEYRING: return op_keyring(op);
+	case OP_OPEN_TREE: return op_open_tree(op);
 	}
 	errno = ENOSYS;
 	return -1;

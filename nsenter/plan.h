@@ -63,6 +63,8 @@ enum rt_op_code {
 	OP_FIND_EXEC,        /* str0 PATH: resolve argv[0] now, so create fails if it is missing */
 	OP_EXEC,             /* execve the resolved argv[0]; never returns */
 	OP_KEYRING,          /* str0: join a new session keyring of that name */
+	OP_OPEN_TREE,        /* str0 host path, arg0 slot, arg1 AT_RECURSIVE or 0: a detached
+	                      * copy of the mount, taken before a new user namespace */
 	OP_MASK,             /* str0 path: a directory gets a read-only tmpfs, anything else
 	                      * a bind of the rootfs's /dev/null (checked to be 1:3) */
 	OP_CODE_MAX
@@ -75,6 +77,8 @@ enum rt_op_code {
 #define RT_F_NO_SETGROUPS 0x8u  /* OP_USER: setgroups is denied in this user namespace */
 #define RT_F_SKIP_MISSING 0x10u /* ENOENT is not a failure: the path is not in the image */
 #define RT_F_BIND_CONSOLE 0x20u /* OP_CONSOLE: also bind the pty over /dev/console */
+#define RT_F_SRC_TREE     0x40u /* OP_MOUNT: attach the OP_OPEN_TREE in slot arg1 at str1 */
+#define RT_MAX_TREES      1024
 
 /* Messages on the sync socket (SOCK_SEQPACKET), both directions. */
 enum rt_msg_type {

@@ -14,6 +14,7 @@ struct stage {
 	uint32_t current;           /* index of the op being run, for errors */
 	const char *strings;
 	char exec_path[4096];       /* argv[0] resolved by OP_FIND_EXEC */
+	int trees[RT_MAX_TREES];    /* fds of OP_OPEN_TREE, by slot */
 };
 
 extern struct stage stage;
@@ -49,6 +50,7 @@ int op_pivot_root(const struct rt_op *op);
 int op_move_root(const struct rt_op *op);
 int op_write_file(const struct rt_op *op);
 int op_mask(const struct rt_op *op);
+int op_open_tree(const struct rt_op *op);
 
 /* proc.c */
 int op_console(const struct rt_op *op);

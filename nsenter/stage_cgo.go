@@ -55,6 +55,7 @@ const (
 	OpExec          Code = C.OP_EXEC
 	OpMask          Code = C.OP_MASK
 	OpKeyring       Code = C.OP_KEYRING
+	OpOpenTree      Code = C.OP_OPEN_TREE
 )
 
 // Op flags.
@@ -65,6 +66,8 @@ const (
 	FlagNoSetgroups uint32 = C.RT_F_NO_SETGROUPS
 	FlagSkipMissing uint32 = C.RT_F_SKIP_MISSING
 	FlagBindConsole uint32 = C.RT_F_BIND_CONSOLE
+	FlagSrcTree     uint32 = C.RT_F_SRC_TREE
+	MaxTrees               = C.RT_MAX_TREES
 )
 
 // Sync message types.

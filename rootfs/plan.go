@@ -45,26 +45,34 @@ func fieldErr(field string, format string, args ...any) error {
 	return &FieldError{Field: field, Err: fmt.Errorf(format, args...)}
 }
 
-// Plan returns the ops that build the container's filesystem, in order:
-// prepare the rootfs, mounts, /dev, switch root, then what must happen
-// inside the new root.
-func Plan(spec *specs.Spec, o Options) ([]nsenter.Op, error) {
+// Result is the filesystem part of a plan.
+type Result struct {
+	// Early run in the stage before a new user namespace exists: they
+	// take detached copies of bind sources while rt is still host root.
+	Early []nsenter.Op
+	// Ops run in the init: prepare the rootfs, mounts, /dev, switch root,
+	// then what must happen inside the new root.
+	Ops []nsenter.Op
+}
+
+// Plan returns the ops that build the container's filesystem.
+func Plan(spec *specs.Spec, o Options) (Result, error) {
 	b := &builder{spec: spec, o: o}
 	if err := b.prepare(); err != nil {
-		return nil, err
+		return Result{}, err
 	}
 	for _, m := range b.defaultDevMounts() {
 		if err := b.mount(m, "/mounts"); err != nil {
-			return nil, err
+			return Result{}, err
 		}
 	}
 	for i, m := range spec.Mounts {
 		if err := b.mount(m, fmt.Sprintf("/mounts/%d", i)); err != nil {
-			return nil, err
+			return Result{}, err
 		}
 	}
 	if err := b.devices(); err != nil {
-		return nil, err
+		return Result{}, err
 	}
 	// A cwd missing from the image is created, as runc does.
 	if p := spec.Process; p != nil && p.Cwd != "" && p.Cwd != "/" {
@@ -74,15 +82,16 @@ func Plan(spec *specs.Spec, o Options) ([]nsenter.Op, error) {
 	b.switchRoot()
 	b.add(o.InNewRoot...)
 	if err := b.finish(); err != nil {
-		return nil, err
+		return Result{}, err
 	}
-	return b.ops, nil
+	return Result{Early: b.early, Ops: b.ops}, nil
 }
 
 type builder struct {
-	spec *specs.Spec
-	o    Options
-	ops  []nsenter.Op
+	spec  *specs.Spec
+	o     Options
+	early []nsenter.Op
+	ops   []nsenter.Op
 }
 
 func (b *builder) add(ops ...nsenter.Op) { b.ops = append(b.ops, ops...) }
@@ -193,8 +202,25 @@ func (b *builder) bindMount(m specs.Mount, dest string, opts parsedOptions, fiel
 		mk.Code, mk.Args[0] = nsenter.OpMkfile, 0644
 	}
 	bindFlags := opts.flags & (unix.MS_BIND | unix.MS_REC)
-	b.add(mk, nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{src, dest}, Args: [3]int64{int64(bindFlags | unix.MS_BIND)},
-		Flags: nsenter.FlagInRoot, Field: field})
+	mount := nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{src, dest}, Args: [3]int64{int64(bindFlags | unix.MS_BIND)},
+		Flags: nsenter.FlagInRoot, Field: field}
+	if b.o.NewUserNS {
+		// The source is taken as host root, before the user namespace:
+		// from inside it, a 0700 parent directory would hide it.
+		slot := len(b.early)
+		if slot >= nsenter.MaxTrees {
+			return fieldErr(field, "more than %d bind mounts", nsenter.MaxTrees)
+		}
+		recursive := int64(0)
+		if bindFlags&unix.MS_REC != 0 {
+			recursive = unix.AT_RECURSIVE
+		}
+		b.early = append(b.early, nsenter.Op{Code: nsenter.OpOpenTree, Strs: [4]string{src},
+			Args: [3]int64{int64(slot), recursive}, Field: field + "/source"})
+		mount.Flags |= nsenter.FlagSrcTree
+		mount.Args[1] = int64(slot)
+	}
+	b.add(mk, mount)
 	if extra := opts.flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); extra != 0 {
 		b.add(nsenter.Op{Code: nsenter.OpRemountKeep, Strs: [4]string{"", dest}, Args: [3]int64{int64(extra)},
 			Flags: nsenter.FlagInRoot, Field: field + "/options"})

@@ -11,7 +11,8 @@ import (
 
 func planLines(t *testing.T, spec *specs.Spec, o Options) []string {
 	t.Helper()
-	ops, err := Plan(spec, o)
+	res, err := Plan(spec, o)
+	ops := res.Ops
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,8 @@ func TestCgroupMount(t *testing.T) {
 		t.Errorf("no bind of the container's cgroup:\n%s", strings.Join(lines, "\n"))
 	}
 	v1 := map[string]string{"memory": "/sys/fs/cgroup/memory/c1", "name=systemd": "/sys/fs/cgroup/systemd/c1", "": "/sys/fs/cgroup/unified/c1"}
-	ops, err := Plan(rootfsSpec(m), Options{Rootfs: dir, Bundle: dir, CgroupPaths: v1})
+	res, err := Plan(rootfsSpec(m), Options{Rootfs: dir, Bundle: dir, CgroupPaths: v1})
+	ops := res.Ops
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,12 +57,11 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	if err := checkIDMappings(spec.Linux, ns); err != nil {
 		return nil, err
 	}
-	b.add(namespaceOps(ns)...)
 	sysctls, err := b.sysctlOps()
 	if err != nil {
 		return nil, err
 	}
-	fsOps, err := rootfs.Plan(spec, rootfs.Options{
+	fs, err := rootfs.Plan(spec, rootfs.Options{
 		InNewRoot: sysctls,
 		Rootfs:    RootfsPath(spec, o.Bundle), Bundle: o.Bundle, NoPivot: o.NoPivot,
 		NewUserNS: ns.isNew(specs.UserNamespace), CgroupPaths: o.CgroupPaths,
@@ -72,7 +71,8 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.add(fsOps...)
+	b.add(namespaceOps(ns, fs.Early)...)
+	b.add(fs.Ops...)
 	if err := b.utsOps(); err != nil {
 		return nil, err
 	}

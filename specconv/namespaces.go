@@ -91,7 +91,7 @@ func checkNamespaces(l *specs.Linux) (*namespaceSet, error) {
 // joined before a new user namespace is made, so that a network namespace
 // made by `ip netns add` (owned by the host's user namespace) can be joined
 // together with a new user namespace.
-func namespaceOps(set *namespaceSet) []nsenter.Op {
+func namespaceOps(set *namespaceSet, early []nsenter.Op) []nsenter.Op {
 	// Nothing happens before the parent has put the stage in the cgroup:
 	// every process forked later, and a new cgroup namespace, start there.
 	ops := []nsenter.Op{{Code: nsenter.OpSync, Args: [3]int64{SyncCgroup}, Field: "/linux/cgroupsPath"}}
@@ -101,6 +101,7 @@ func namespaceOps(set *namespaceSet) []nsenter.Op {
 				Field: fmt.Sprintf("/linux/namespaces/%d/path", set.index[t])})
 		}
 	}
+	ops = append(ops, early...)
 	if set.paths[specs.UserNamespace] != "" {
 		ops = append(ops, nsenter.Op{Code: nsenter.OpSetidRoot, Field: "/linux/uidMappings"})
 	}
