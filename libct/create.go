@@ -72,6 +72,12 @@ func Create(o CreateOptions) (c *Container, err error) {
 	if err := c.save(); err != nil {
 		return c, err
 	}
+	if h := spec.Hooks; h != nil && len(h.CreateContainer) > 0 {
+		// Hook processes are orphaned by their stage: rt must reap them.
+		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+			return c, err
+		}
+	}
 	initPid, err = c.spawn(spec, o, cg)
 	if err != nil {
 		return c, err
@@ -96,7 +102,11 @@ func newContainer(root, id string, spec *specs.Spec, bundle string) (*Container,
 	c := &Container{Root: root, State: State{
 		OCIVersion: spec.Version, ID: id, Bundle: bundle, Rootfs: specconv.RootfsPath(spec, bundle),
 		Created: time.Now().UTC(), Owner: currentOwner(), Annotations: spec.Annotations,
+		Creating: true,
 	}}
+	if h := spec.Hooks; h != nil && (len(h.Poststart) > 0 || len(h.Poststop) > 0) {
+		c.State.Hooks = &specs.Hooks{Poststart: h.Poststart, Poststop: h.Poststop}
+	}
 	if err := os.Mkdir(c.dir(), 0700); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return nil, fmt.Errorf("container %q already exists", id)
@@ -146,7 +156,7 @@ func (c *Container) recordInit(pid int) error {
 	if err != nil {
 		return fmt.Errorf("container init %d: %w", pid, err)
 	}
-	c.State.Pid, c.State.PidStart = pid, start
+	c.State.Pid, c.State.PidStart, c.State.Creating = pid, start, false
 	return c.save()
 }
 

@@ -54,7 +54,7 @@ func (c *Container) Exec(o ExecOptions) (int, error) {
 	pid, err := runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
 		return specconv.BuildExec(spec, o.Process, specconv.ExecOptions{
 			InitPid: c.State.Pid, ConsoleFd: fds.Console, CloseFrom: fds.CloseFrom, Warn: o.Warn})
-	})
+	}, nil)
 	if err != nil {
 		return pid, err
 	}

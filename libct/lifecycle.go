@@ -30,10 +30,16 @@ func (c *Container) Start() error {
 		return fmt.Errorf("cannot start container %q: %w", c.State.ID, err)
 	}
 	defer f.Close()
-	if _, err := f.Write([]byte{0}); err != nil {
+	// The state goes through the fifo to the startContainer hooks; it is
+	// under PIPE_BUF, so the init reads it in one piece.
+	if _, err := f.Write(c.hookState(Created, c.State.Pid)); err != nil {
 		return fmt.Errorf("cannot start container %q: %w", c.State.ID, err)
 	}
-	return os.Remove(fifo)
+	if err := os.Remove(fifo); err != nil {
+		return err
+	}
+	c.runPoststart()
+	return nil
 }
 
 func (c *Container) cgroup() (*cgroupsfs.Cgroup, error) {
@@ -93,5 +99,9 @@ func (c *Container) Delete(force bool) error {
 		return fmt.Errorf("delete container %q: %w", c.State.ID, err)
 	}
 	c.Close()
-	return os.RemoveAll(c.dir())
+	if err := os.RemoveAll(c.dir()); err != nil {
+		return err
+	}
+	c.runPoststop()
+	return nil
 }

@@ -108,7 +108,7 @@ func openStageFiles(io stageIO) (*stageFiles, error) {
 // runStage starts the C stage with the plan that build returns for the fd
 // layout, serves its requests, and returns the pid it reports (the
 // container's init, or the exec'd process) once it is ready.
-func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(stageFds) (*nsenter.Plan, error)) (pid int, err error) {
+func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(stageFds) (*nsenter.Plan, error), onSync func(id int32, pid int) error) (pid int, err error) {
 	files, err := openStageFiles(io)
 	if files != nil {
 		defer files.closeChildCopies()
@@ -141,7 +141,7 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 		return 0, fmt.Errorf("start container init: %w", err)
 	}
 	files.closeChildCopies()
-	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd}
+	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync}
 	pid, err = s.run(cg)
 	waitErr := cmd.Wait()
 	if err == nil && waitErr != nil {
@@ -166,6 +166,11 @@ func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgrou
 		}
 		addNotifySocket(spec, &opts)
 		return specconv.Build(spec, opts)
+	}, func(id int32, pid int) error {
+		if id != specconv.SyncHooks {
+			return nil
+		}
+		return c.runCreateHooks(spec, cg, pid)
 	})
 }
 
@@ -185,6 +190,7 @@ func planMemfd(plan *nsenter.Plan) (*os.File, error) {
 
 // session is one conversation with a C stage.
 type session struct {
+	onSync  func(id int32, pid int) error
 	spec    *specs.Spec
 	plan    *nsenter.Plan
 	conn    *os.File
@@ -233,6 +239,10 @@ func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
 				if err := cg.Join(s.cmd.Process.Pid); err != nil {
 					return s.initPid, err
 				}
+			} else if s.onSync != nil {
+				if err := s.onSync(m.Value, s.initPid); err != nil {
+					return s.initPid, err
+				}
 			}
 		case nsenter.MsgReady:
 			return s.initPid, nil
@@ -255,6 +265,9 @@ func (s *session) stageError(m nsenter.Msg) error {
 		return fmt.Errorf("container init: %s: %v", m.Detail, errno)
 	}
 	op := s.plan.Ops[m.Op]
+	if m.Err == 0 {
+		return &specconv.FieldError{Field: op.Field, Err: errors.New(m.Detail)}
+	}
 	var what string
 	switch op.Code {
 	case nsenter.OpFindExec, nsenter.OpExec:

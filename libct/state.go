@@ -14,6 +14,7 @@ import (
 	"sort"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -45,12 +46,15 @@ type State struct {
 	Owner       string            `json:"owner"`
 	Annotations map[string]string `json:"annotations,omitempty"`
 	CgroupPaths map[string]string `json:"cgroupPaths,omitempty"`
+	Hooks       *specs.Hooks      `json:"hooks,omitempty"` // poststart and poststop, run after create
+	Creating    bool              `json:"creating,omitempty"`
 }
 
 // Container is a state directory and what it holds.
 type Container struct {
 	Root  string // --root
 	State State
+	Warn  func(string) // receives warnings (failed poststart/poststop hooks)
 	lock  *os.File
 }
 
@@ -149,7 +153,7 @@ func writeFileAtomic(name string, data []byte, perm os.FileMode) error {
 
 // Status derives the container's status from its init and the fifo.
 func (c *Container) Status() string {
-	if c.State.Pid == 0 {
+	if c.State.Pid == 0 || c.State.Creating {
 		return Creating
 	}
 	if !processAlive(c.State.Pid, c.State.PidStart) {

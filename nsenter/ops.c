@@ -23,14 +23,15 @@ static int op_rlimit(const struct rt_op *op)
 
 static int op_wait_start(const struct rt_op *op)
 {
-	char c;
 	ssize_t n;
 
 	do
-		n = read((int)op->arg[0], &c, 1);
+		n = read((int)op->arg[0], stage.start_state, sizeof(stage.start_state) - 1);
 	while (n < 0 && errno == EINTR);
-	if (n == 1)
+	if (n > 0) {
+		stage.start_state[n] = '\0';
 		return 0;
+	}
 	if (n == 0)
 		errno = EPIPE;
 	return -1;
@@ -96,6 +97,8 @@ int run_op(const struct rt_op *op)
 	case OP_MASK: return op_mask(op);
 	case OP_KEYRING: return op_keyring(op);
 	case OP_OPEN_TREE: return op_open_tree(op);
+	case OP_HOOK: return op_hook(op);
+	case OP_HOOK_ARG: case OP_HOOK_ENV: return 0; /* collected by OP_HOOK */
 	}
 	errno = ENOSYS;
 	return -1;

@@ -59,12 +59,18 @@ enum rt_op_code {
 	OP_ENV,              /* str0: one environ entry */
 	OP_CLOSE_FROM,       /* arg0: every fd >= this gets close-on-exec */
 	OP_READY,            /* tell the parent the container is set up */
-	OP_WAIT_START,       /* arg0 exec fifo fd: block until `rt start` writes to it */
+	OP_WAIT_START,       /* arg0 exec fifo fd: block until `rt start` writes to it (the
+	                      * container state, kept for OP_HOOK) */
 	OP_FIND_EXEC,        /* str0 PATH: resolve argv[0] now, so create fails if it is missing */
 	OP_EXEC,             /* execve the resolved argv[0]; never returns */
 	OP_KEYRING,          /* str0: join a new session keyring of that name */
 	OP_OPEN_TREE,        /* str0 host path, arg0 slot, arg1 AT_RECURSIVE or 0: a detached
 	                      * copy of the mount, taken before a new user namespace */
+	OP_HOOK,             /* str0 path, arg0 timeout (s, 0: none); stdin: what `start` wrote
+	                      * into the fifo (the state); argv and
+	                      * environ are the OP_HOOK_ARG / OP_HOOK_ENV ops right after it */
+	OP_HOOK_ARG,         /* str0 */
+	OP_HOOK_ENV,         /* str0 */
 	OP_MASK,             /* str0 path: a directory gets a read-only tmpfs, anything else
 	                      * a bind of the rootfs's /dev/null (checked to be 1:3) */
 	OP_CODE_MAX

@@ -32,8 +32,10 @@ void fail(int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg.detail, sizeof(msg.detail), fmt, ap);
 	va_end(ap);
+	/* After `start` nobody listens on the socket: the container's stderr
+	 * is the only place left to say it. */
 	if (send(stage.sync_fd, &msg, sizeof(msg), MSG_NOSIGNAL) < 0)
-		dprintf(2, "rt: stage: op %u: %s: %s\n", stage.current, msg.detail, strerror(err));
+		dprintf(2, "rt: %s%s%s\n", msg.detail, err ? ": " : "", err ? strerror(err) : "");
 	_exit(1);
 }
 

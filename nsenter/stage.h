@@ -15,6 +15,7 @@ struct stage {
 	const char *strings;
 	char exec_path[4096];       /* argv[0] resolved by OP_FIND_EXEC */
 	int trees[RT_MAX_TREES];    /* fds of OP_OPEN_TREE, by slot */
+	char start_state[4096];     /* what `rt start` wrote into the fifo */
 };
 
 extern struct stage stage;
@@ -60,5 +61,8 @@ int op_caps(const struct rt_op *op);
 int op_caps_ambient(const struct rt_op *op);
 int op_find_exec(const struct rt_op *op);
 int op_exec(void);
+
+/* hook.c */
+int op_hook(const struct rt_op *op);
 
 #endif

@@ -56,6 +56,9 @@ const (
 	OpMask          Code = C.OP_MASK
 	OpKeyring       Code = C.OP_KEYRING
 	OpOpenTree      Code = C.OP_OPEN_TREE
+	OpHook          Code = C.OP_HOOK
+	OpHookArg       Code = C.OP_HOOK_ARG
+	OpHookEnv       Code = C.OP_HOOK_ENV
 )
 
 // Op flags.

@@ -30,6 +30,9 @@ type Options struct {
 	// InNewRoot are ops that run right after the switch to the new root,
 	// before masked and read-only paths hide /proc (sysctls).
 	InNewRoot []nsenter.Op
+	// BeforeSwitch run after every mount, right before pivot_root (the
+	// hooks' sync point).
+	BeforeSwitch []nsenter.Op
 }
 
 // FieldError is a problem with one field of the config.
@@ -79,6 +82,7 @@ func Plan(spec *specs.Spec, o Options) (Result, error) {
 		b.add(nsenter.Op{Code: nsenter.OpMkdir, Strs: [4]string{cleanDest(p.Cwd)}, Args: [3]int64{0755},
 			Flags: nsenter.FlagInRoot, Field: "/process/cwd"})
 	}
+	b.add(o.BeforeSwitch...)
 	b.switchRoot()
 	b.add(o.InNewRoot...)
 	if err := b.finish(); err != nil {

@@ -13,6 +13,7 @@ import (
 // Sync points: the C stage stops at each and waits for the parent.
 const (
 	SyncCgroup = 1 // the parent puts the stage in the container's cgroup
+	SyncHooks  = 2 // before pivot_root: prestart, createRuntime, createContainer hooks
 )
 
 // Options are the facts of this run that the config does not hold.
@@ -61,8 +62,12 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	var hookSync []nsenter.Op
+	if h := spec.Hooks; h != nil && len(h.Prestart)+len(h.CreateRuntime)+len(h.CreateContainer) > 0 { //nolint:staticcheck
+		hookSync = append(hookSync, nsenter.Op{Code: nsenter.OpSync, Args: [3]int64{SyncHooks}, Field: "/hooks"})
+	}
 	fs, err := rootfs.Plan(spec, rootfs.Options{
-		InNewRoot: sysctls,
+		InNewRoot: sysctls, BeforeSwitch: hookSync,
 		Rootfs:    RootfsPath(spec, o.Bundle), Bundle: o.Bundle, NoPivot: o.NoPivot,
 		NewUserNS: ns.isNew(specs.UserNamespace), CgroupPaths: o.CgroupPaths,
 		NewCgroupNS: ns.isNew(specs.CgroupNamespace),

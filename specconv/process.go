@@ -144,6 +144,7 @@ func (b *planBuilder) execOps() {
 	)
 	if b.o.FifoFd >= 0 {
 		b.add(nsenter.Op{Code: nsenter.OpWaitStart, Args: [3]int64{int64(b.o.FifoFd)}, Field: "/process"})
+		b.startContainerHooks()
 	}
 	b.add(nsenter.Op{Code: nsenter.OpExec, Field: "/process/args/0"})
 }
@@ -163,4 +164,31 @@ func (b *planBuilder) ambientMask(caps *specs.LinuxCapabilities) int64 {
 		}
 	}
 	return want & can
+}
+
+// startContainerHooks run in the init after `start`, in the container's
+// namespaces and root, before the process execs. They read the state that
+// `rt start` wrote into the exec fifo.
+func (b *planBuilder) startContainerHooks() {
+	if b.spec.Hooks == nil {
+		return
+	}
+	for i, h := range b.spec.Hooks.StartContainer {
+		field := fmt.Sprintf("/hooks/startContainer/%d", i)
+		timeout := int64(0)
+		if h.Timeout != nil {
+			timeout = int64(*h.Timeout)
+		}
+		b.add(nsenter.Op{Code: nsenter.OpHook, Strs: [4]string{h.Path}, Args: [3]int64{timeout}, Field: field})
+		args := h.Args
+		if len(args) == 0 {
+			args = []string{h.Path}
+		}
+		for _, a := range args {
+			b.add(nsenter.Op{Code: nsenter.OpHookArg, Strs: [4]string{a}, Field: field + "/args"})
+		}
+		for _, e := range h.Env {
+			b.add(nsenter.Op{Code: nsenter.OpHookEnv, Strs: [4]string{e}, Field: field + "/env"})
+		}
+	}
 }

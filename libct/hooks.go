@@ -1,0 +1,218 @@
+package libct
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/cgroupsfs"
+	"github.com/rt-runtime/rt/nsenter"
+	"github.com/rt-runtime/rt/specconv"
+)
+
+// hookState is the runtime-spec state a hook reads on stdin.
+func (c *Container) hookState(status string, pid int) []byte {
+	data, _ := json.Marshal(specs.State{Version: specs.Version, ID: c.State.ID, Status: specs.ContainerState(status),
+		Pid: pid, Bundle: c.State.Bundle, Annotations: c.State.Annotations})
+	return data
+}
+
+func hookContext(h specs.Hook) (context.Context, context.CancelFunc) {
+	if h.Timeout != nil && *h.Timeout > 0 {
+		return context.WithTimeout(context.Background(), time.Duration(*h.Timeout)*time.Second)
+	}
+	return context.WithCancel(context.Background())
+}
+
+// runHooks runs hooks in the runtime namespace, in order, each with the
+// state on stdin; the first failure stops them. A hook past its timeout is
+// killed and counts as failed.
+func runHooks(kind string, hooks []specs.Hook, state []byte) error {
+	for i, h := range hooks {
+		if err := runHook(h, state); err != nil {
+			return fmt.Errorf("/hooks/%s/%d: hook %s: %w", kind, i, h.Path, err)
+		}
+	}
+	return nil
+}
+
+func runHook(h specs.Hook, state []byte) error {
+	ctx, cancel := hookContext(h)
+	defer cancel()
+	args := h.Args
+	if len(args) == 0 {
+		args = []string{h.Path}
+	}
+	var stderr bytes.Buffer
+	cmd := &exec.Cmd{Path: h.Path, Args: args, Env: h.Env, Stdin: bytes.NewReader(state), Stdout: os.Stderr, Stderr: &stderr}
+	err := cmdRun(ctx, cmd)
+	if ctx.Err() == context.DeadlineExceeded {
+		return fmt.Errorf("timed out after %ds", *h.Timeout)
+	}
+	if err != nil {
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
+			return fmt.Errorf("%w: %s", err, msg)
+		}
+		return err
+	}
+	return nil
+}
+
+// cmdRun runs cmd bound to ctx (exec.CommandContext's behaviour for an
+// already built Cmd).
+func cmdRun(ctx context.Context, cmd *exec.Cmd) error {
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		cmd.Process.Kill()
+		<-done
+		return ctx.Err()
+	}
+}
+
+// runCreateContainerHooks runs each hook inside the container's namespaces
+// (joined through a stage, like exec) while its mount namespace still has
+// the host's root, so the path resolves in the runtime namespace.
+func runCreateContainerHooks(spec *specs.Spec, cg *cgroupsfs.Cgroup, initPid int, state []byte) error {
+	for i, h := range spec.Hooks.CreateContainer {
+		if err := runHookInContainer(spec, cg, initPid, h, state); err != nil {
+			return fmt.Errorf("/hooks/createContainer/%d: hook %s: %w", i, h.Path, err)
+		}
+	}
+	return nil
+}
+
+func runHookInContainer(spec *specs.Spec, cg *cgroupsfs.Cgroup, initPid int, h specs.Hook, state []byte) error {
+	args := h.Args
+	if len(args) == 0 {
+		args = []string{h.Path}
+	}
+	proc := &specs.Process{Args: append([]string{h.Path}, args[1:]...), Env: h.Env, Cwd: "/"}
+	stdin, err := hookStdin(state)
+	if err != nil {
+		return err
+	}
+	defer stdin.Close()
+	io := stageIO{stdio: [3]*os.File{stdin, os.Stderr, os.Stderr}}
+	pid, err := runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
+		return specconv.BuildExec(spec, proc, specconv.ExecOptions{InitPid: initPid, ConsoleFd: -1, CloseFrom: fds.CloseFrom})
+	}, nil)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := hookContext(h)
+	defer cancel()
+	return waitChild(ctx, pid)
+}
+
+// hookStdin is a memfd holding the state, to be a hook's stdin.
+func hookStdin(state []byte) (*os.File, error) {
+	fd, err := unix.MemfdCreate("rt-hook-state", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), "rt-hook-state")
+	if _, err := f.Write(state); err != nil {
+		f.Close()
+		return nil, err
+	}
+	_, err = f.Seek(0, 0)
+	return f, err
+}
+
+// waitChild waits for a process that was reparented to us (we are the
+// subreaper while hooks run), killing it when ctx ends.
+func waitChild(ctx context.Context, pid int) error {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		if errors.Is(err, unix.ESRCH) {
+			return nil
+		}
+		return err
+	}
+	defer unix.Close(fd)
+	deadline, hasDeadline := ctx.Deadline()
+	for {
+		timeout := -1
+		if hasDeadline {
+			timeout = int(time.Until(deadline).Milliseconds())
+			if timeout <= 0 {
+				unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
+				var ws unix.WaitStatus
+				unix.Wait4(pid, &ws, 0, nil)
+				return fmt.Errorf("timed out")
+			}
+		}
+		n, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, timeout)
+		if err == unix.EINTR || n == 0 {
+			continue
+		}
+		var ws unix.WaitStatus
+		if _, err := unix.Wait4(pid, &ws, 0, nil); err != nil {
+			return err
+		}
+		if ws.Signaled() {
+			return fmt.Errorf("killed by signal %d", ws.Signal())
+		}
+		if ws.ExitStatus() != 0 {
+			return fmt.Errorf("exit status %d", ws.ExitStatus())
+		}
+		return nil
+	}
+}
+
+// runCreateHooks runs, at the sync point before pivot_root, the prestart
+// and createRuntime hooks (runtime namespace) and the createContainer
+// hooks (container namespaces). Any failure fails the create.
+func (c *Container) runCreateHooks(spec *specs.Spec, cg *cgroupsfs.Cgroup, initPid int) error {
+	h := spec.Hooks
+	if h == nil {
+		return nil
+	}
+	state := c.hookState(Creating, initPid)
+	if err := runHooks("prestart", h.Prestart, state); err != nil { //nolint:staticcheck // deprecated, still run
+		return err
+	}
+	if err := runHooks("createRuntime", h.CreateRuntime, state); err != nil {
+		return err
+	}
+	return runCreateContainerHooks(spec, cg, initPid, state)
+}
+
+// runPoststart and runPoststop: failures are warnings, as runc does.
+func (c *Container) runPoststart() {
+	if h := c.State.Hooks; h != nil && len(h.Poststart) > 0 {
+		if err := runHooks("poststart", h.Poststart, c.hookState(Running, c.State.Pid)); err != nil {
+			c.warn(err.Error())
+		}
+	}
+}
+
+func (c *Container) runPoststop() {
+	if h := c.State.Hooks; h != nil && len(h.Poststop) > 0 {
+		if err := runHooks("poststop", h.Poststop, c.hookState(Stopped, 0)); err != nil {
+			c.warn(err.Error())
+		}
+	}
+}
+
+func (c *Container) warn(msg string) {
+	if c.Warn != nil {
+		c.Warn(msg)
+	}
+}
