@@ -50,6 +50,30 @@ func (c *Container) cgroup() (*cgroupsfs.Cgroup, error) {
 	return cgroupsfs.Load(host, c.State.CgroupPaths), nil
 }
 
+// Pause freezes every process of a running container.
+func (c *Container) Pause() error {
+	if st := c.Status(); st != Running {
+		return fmt.Errorf("cannot pause container %q: it is %s, not running", c.State.ID, st)
+	}
+	cg, err := c.cgroup()
+	if err != nil {
+		return err
+	}
+	return cg.Freeze()
+}
+
+// Resume thaws a paused container.
+func (c *Container) Resume() error {
+	if st := c.Status(); st != Paused {
+		return fmt.Errorf("cannot resume container %q: it is %s, not paused", c.State.ID, st)
+	}
+	cg, err := c.cgroup()
+	if err != nil {
+		return err
+	}
+	return cg.Thaw()
+}
+
 // Kill sends sig to the init, or with all to every process of the cgroup.
 func (c *Container) Kill(sig unix.Signal, all bool) error {
 	st := c.Status()
@@ -90,8 +114,12 @@ func (c *Container) Delete(force bool) error {
 	if st != Stopped && st != Creating {
 		signalInit(c.State.Pid, c.State.PidStart, unix.SIGKILL)
 	}
-	// Without a PID namespace, processes may outlive the init.
+	// Without a PID namespace, processes may outlive the init; frozen ones
+	// must thaw to die.
 	cg.Kill(unix.SIGKILL)
+	if st == Paused {
+		cg.Thaw()
+	}
 	if c.State.Pid > 0 && !waitGone(c.State.Pid, 5*time.Second) && processAlive(c.State.Pid, c.State.PidStart) {
 		return fmt.Errorf("delete container %q: init %d did not die", c.State.ID, c.State.Pid)
 	}

@@ -162,6 +162,9 @@ func (c *Container) Status() string {
 	if _, err := os.Lstat(filepath.Join(c.dir(), fifoFile)); err == nil {
 		return Created
 	}
+	if cg, err := c.cgroup(); err == nil && cg.Frozen() {
+		return Paused
+	}
 	return Running
 }
 

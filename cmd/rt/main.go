@@ -84,7 +84,7 @@ func newRootCommand() *cobra.Command {
 	f.BoolVar(&g.systemdCgroup, "systemd-cgroup", false, "use systemd for cgroups (not supported)")
 	f.StringVar(&g.rootless, "rootless", "auto", "accepted for runc compatibility")
 	root.AddCommand(createCommand(), startCommand(), stateCommand(), killCommand(), deleteCommand(),
-		runCommand(), execCommand(), listCommand(), specCommand(), planCommand())
+		runCommand(), execCommand(), pauseCommand(), resumeCommand(), listCommand(), specCommand(), planCommand())
 	return root
 }
 

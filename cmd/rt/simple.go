@@ -124,3 +124,35 @@ func deleteCommand() *cobra.Command {
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "kill the container if it runs")
 	return cmd
 }
+
+func pauseCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "pause ID",
+		Short: "freeze every process of a container",
+		Args:  exactlyOneID,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := libct.Load(g.root, args[0], true)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			return c.Pause()
+		},
+	}
+}
+
+func resumeCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "resume ID",
+		Short: "thaw a paused container",
+		Args:  exactlyOneID,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := libct.Load(g.root, args[0], true)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			return c.Resume()
+		},
+	}
+}
