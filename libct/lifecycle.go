@@ -100,11 +100,11 @@ func (c *Container) Kill(sig unix.Signal, all bool) error {
 }
 
 // Delete removes a stopped container (or, with force, any container,
-// killing it first). A created container is deleted without force, as runc
-// does, because containerd's shim relies on that.
+// killing it first). runtime.md: deleting a container that is not stopped
+// is an error — a created one included, which runc deletes anyway.
 func (c *Container) Delete(force bool) error {
 	st := c.Status()
-	if (st == Running || st == Paused) && !force {
+	if st != Stopped && !force {
 		return fmt.Errorf("cannot delete container %q: it is %s; stop it first or use --force", c.State.ID, st)
 	}
 	cg, err := c.cgroup()
