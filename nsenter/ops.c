@@ -98,6 +98,7 @@ int run_op(const struct rt_op *op)
 	case OP_KEYRING: return op_keyring(op);
 	case OP_OPEN_TREE: return op_open_tree(op);
 	case OP_HOOK: return op_hook(op);
+	case OP_SECCOMP: return op_seccomp(op);
 	case OP_HOOK_ARG: case OP_HOOK_ENV: return 0; /* collected by OP_HOOK */
 	}
 	errno = ENOSYS;

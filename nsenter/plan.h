@@ -71,6 +71,8 @@ enum rt_op_code {
 	                      * environ are the OP_HOOK_ARG / OP_HOOK_ENV ops right after it */
 	OP_HOOK_ARG,         /* str0 */
 	OP_HOOK_ENV,         /* str0 */
+	OP_SECCOMP,          /* str0 the BPF program (arg1 bytes long, may hold NULs), arg0
+	                      * SECCOMP_FILTER_FLAG_*, arg2 listener socket fd or -1 (nsenter/seccomp.c) */
 	OP_MASK,             /* str0 path: a directory gets a read-only tmpfs, anything else
 	                      * a bind of the rootfs's /dev/null (checked to be 1:3) */
 	OP_CODE_MAX

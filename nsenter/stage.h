@@ -65,4 +65,7 @@ int op_exec(void);
 /* hook.c */
 int op_hook(const struct rt_op *op);
 
+/* seccomp.c */
+int op_seccomp(const struct rt_op *op);
+
 #endif

@@ -59,6 +59,7 @@ const (
 	OpHook          Code = C.OP_HOOK
 	OpHookArg       Code = C.OP_HOOK_ARG
 	OpHookEnv       Code = C.OP_HOOK_ENV
+	OpSeccomp       Code = C.OP_SECCOMP
 )
 
 // Op flags.
