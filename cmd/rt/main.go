@@ -83,6 +83,7 @@ func newRootCommand() *cobra.Command {
 	f.BoolVar(&g.debug, "debug", false, "log debug messages")
 	f.BoolVar(&g.systemdCgroup, "systemd-cgroup", false, "use systemd for cgroups (not supported)")
 	f.StringVar(&g.rootless, "rootless", "auto", "accepted for runc compatibility")
+	root.AddCommand(cgroupCommands()...)
 	root.AddCommand(createCommand(), startCommand(), stateCommand(), killCommand(), deleteCommand(),
 		runCommand(), execCommand(), pauseCommand(), resumeCommand(), listCommand(), specCommand(), planCommand())
 	return root

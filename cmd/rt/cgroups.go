@@ -1,0 +1,6 @@
+package main
+
+import "github.com/spf13/cobra"
+
+// cgroupCommands are update, events and ps.
+func cgroupCommands() []*cobra.Command { return nil }
