@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <linux/close_range.h>
 #include <linux/keyctl.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -99,6 +100,10 @@ int run_op(const struct rt_op *op)
 	case OP_OPEN_TREE: return op_open_tree(op);
 	case OP_HOOK: return op_hook(op);
 	case OP_SECCOMP: return op_seccomp(op);
+	case OP_SCHED: return op_sched(op);
+	case OP_IOPRIO: return op_ioprio(op);
+	case OP_PERSONALITY: return personality((unsigned long)op->arg[0]) < 0 ? -1 : 0;
+	case OP_AFFINITY: return op_affinity(op);
 	case OP_HOOK_ARG: case OP_HOOK_ENV: return 0; /* collected by OP_HOOK */
 	}
 	errno = ENOSYS;

@@ -73,6 +73,11 @@ enum rt_op_code {
 	OP_HOOK_ENV,         /* str0 */
 	OP_SECCOMP,          /* str0 the BPF program (arg1 bytes long, may hold NULs), arg0
 	                      * SECCOMP_FILTER_FLAG_*, arg2 listener socket fd or -1 (nsenter/seccomp.c) */
+	OP_SCHED,            /* arg0 policy | flags << 32, arg1 nice | priority << 32, arg2
+	                      * runtime, str0 "DEADLINE PERIOD": sched_setattr */
+	OP_IOPRIO,           /* arg0 ioprio value (class << 13 | level) */
+	OP_PERSONALITY,      /* arg0 persona */
+	OP_AFFINITY,         /* str0 comma-separated cpu numbers */
 	OP_MASK,             /* str0 path: a directory gets a read-only tmpfs, anything else
 	                      * a bind of the rootfs's /dev/null (checked to be 1:3) */
 	OP_CODE_MAX

@@ -65,6 +65,11 @@ int op_exec(void);
 /* hook.c */
 int op_hook(const struct rt_op *op);
 
+/* sched.c */
+int op_sched(const struct rt_op *op);
+int op_ioprio(const struct rt_op *op);
+int op_affinity(const struct rt_op *op);
+
 /* seccomp.c */
 int op_seccomp(const struct rt_op *op);
 

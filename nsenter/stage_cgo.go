@@ -60,6 +60,10 @@ const (
 	OpHookArg       Code = C.OP_HOOK_ARG
 	OpHookEnv       Code = C.OP_HOOK_ENV
 	OpSeccomp       Code = C.OP_SECCOMP
+	OpSched         Code = C.OP_SCHED
+	OpIoprio        Code = C.OP_IOPRIO
+	OpPersonality   Code = C.OP_PERSONALITY
+	OpAffinity      Code = C.OP_AFFINITY
 )
 
 // Op flags.

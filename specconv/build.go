@@ -36,6 +36,8 @@ type planBuilder struct {
 	proc *specs.Process // spec.Process for create, the exec'd one for exec
 	o    Options
 	ns   *namespaceSet
+	// execCPUAffinity: initial runs first, final right before the exec.
+	initialAffinity, finalAffinity *nsenter.Op
 	plan nsenter.Plan
 	warn func(string)
 }
@@ -76,7 +78,18 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.add(namespaceOps(ns, fs.Early)...)
+	timeOps, err := timeOffsetOps(spec.Linux, ns)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.checkAffinity(); err != nil {
+		return nil, err
+	}
+	if b.initialAffinity != nil {
+		b.add(*b.initialAffinity)
+	}
+	b.add(namespaceOps(ns, fs.Early, timeOps)...)
+	b.add(b.oomScoreAdjOp()...)
 	b.add(fs.Ops...)
 	if err := b.utsOps(); err != nil {
 		return nil, err

@@ -44,6 +44,12 @@ func BuildExec(spec *specs.Spec, p *specs.Process, o ExecOptions) (*nsenter.Plan
 	for _, ns := range spec.Linux.Namespaces {
 		listed[ns.Type] = true
 	}
+	if err := b.checkAffinity(); err != nil {
+		return nil, err
+	}
+	if b.initialAffinity != nil {
+		b.add(*b.initialAffinity)
+	}
 	b.add(nsenter.Op{Code: nsenter.OpSync, Args: [3]int64{SyncCgroup}, Field: "/linux/cgroupsPath"})
 	for _, j := range execJoinOrder {
 		if listed[j.t] {

@@ -91,7 +91,7 @@ func checkNamespaces(l *specs.Linux) (*namespaceSet, error) {
 // joined before a new user namespace is made, so that a network namespace
 // made by `ip netns add` (owned by the host's user namespace) can be joined
 // together with a new user namespace.
-func namespaceOps(set *namespaceSet, early []nsenter.Op) []nsenter.Op {
+func namespaceOps(set *namespaceSet, early, timeOps []nsenter.Op) []nsenter.Op {
 	// Nothing happens before the parent has put the stage in the cgroup:
 	// every process forked later, and a new cgroup namespace, start there.
 	ops := []nsenter.Op{{Code: nsenter.OpSync, Args: [3]int64{SyncCgroup}, Field: "/linux/cgroupsPath"}}
@@ -116,6 +116,7 @@ func namespaceOps(set *namespaceSet, early []nsenter.Op) []nsenter.Op {
 	if rest := set.newFlags &^ unix.CLONE_NEWUSER; rest != 0 {
 		ops = append(ops, nsenter.Op{Code: nsenter.OpUnshare, Args: [3]int64{int64(rest)}, Field: "/linux/namespaces"})
 	}
+	ops = append(ops, timeOps...)
 	return append(ops,
 		nsenter.Op{Code: nsenter.OpFork, Field: "/linux/namespaces"},
 		nsenter.Op{Code: nsenter.OpSetsid, Field: "/process"},

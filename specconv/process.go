@@ -28,14 +28,14 @@ func capMask(names []string, field string, warn func(string)) int64 {
 
 func (b *planBuilder) utsOps() error {
 	if b.spec.Hostname != "" {
-		if !b.ns.isNew(specs.UTSNamespace) {
-			return fieldErr("/hostname", "setting the hostname needs a new uts namespace")
+		if !b.ns.has[specs.UTSNamespace] {
+			return fieldErr("/hostname", "setting the hostname needs a uts namespace of the container's own")
 		}
 		b.add(nsenter.Op{Code: nsenter.OpSethostname, Strs: [4]string{b.spec.Hostname}, Field: "/hostname"})
 	}
 	if b.spec.Domainname != "" {
-		if !b.ns.isNew(specs.UTSNamespace) {
-			return fieldErr("/domainname", "setting the domainname needs a new uts namespace")
+		if !b.ns.has[specs.UTSNamespace] {
+			return fieldErr("/domainname", "setting the domainname needs a uts namespace of the container's own")
 		}
 		b.add(nsenter.Op{Code: nsenter.OpSetdomainname, Strs: [4]string{b.spec.Domainname}, Field: "/domainname"})
 	}
@@ -67,6 +67,17 @@ func (b *planBuilder) processOps() error {
 			return fieldErr(field+"/type", "unknown rlimit %q", rl.Type)
 		}
 		b.add(nsenter.Op{Code: nsenter.OpRlimit, Args: [3]int64{int64(res), int64(rl.Soft), int64(rl.Hard)}, Field: field})
+	}
+	if err := b.schedulerOp(); err != nil {
+		return err
+	}
+	if err := b.ioPriorityOp(); err != nil {
+		return err
+	}
+	if b.spec.Linux != nil {
+		if err := b.personalityOp(); err != nil {
+			return err
+		}
 	}
 	if !b.o.NoNewKeyring {
 		b.add(nsenter.Op{Code: nsenter.OpKeyring, Strs: [4]string{"_ses." + b.o.ID}, Field: "/process"})
@@ -136,6 +147,9 @@ func (b *planBuilder) execOps() {
 			path = v
 		}
 		b.add(nsenter.Op{Code: nsenter.OpEnv, Strs: [4]string{e}, Field: fmt.Sprintf("/process/env/%d", i)})
+	}
+	if b.finalAffinity != nil {
+		b.add(*b.finalAffinity)
 	}
 	b.add(
 		nsenter.Op{Code: nsenter.OpCloseFrom, Args: [3]int64{int64(b.o.CloseFrom)}, Field: "/process"},
