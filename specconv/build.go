@@ -38,8 +38,8 @@ type planBuilder struct {
 	ns   *namespaceSet
 	// execCPUAffinity: initial runs first, final right before the exec.
 	initialAffinity, finalAffinity *nsenter.Op
-	plan nsenter.Plan
-	warn func(string)
+	plan                           nsenter.Plan
+	warn                           func(string)
 }
 
 func (b *planBuilder) add(ops ...nsenter.Op) { b.plan.Add(ops...) }
@@ -70,7 +70,7 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	}
 	fs, err := rootfs.Plan(spec, rootfs.Options{
 		InNewRoot: sysctls, BeforeSwitch: hookSync,
-		Rootfs:    RootfsPath(spec, o.Bundle), Bundle: o.Bundle, NoPivot: o.NoPivot,
+		Rootfs: RootfsPath(spec, o.Bundle), Bundle: o.Bundle, NoPivot: o.NoPivot,
 		NewUserNS: ns.isNew(specs.UserNamespace), CgroupPaths: o.CgroupPaths,
 		NewCgroupNS: ns.isNew(specs.CgroupNamespace),
 		SysfsBind:   ns.isNew(specs.UserNamespace) && !ns.isNew(specs.NetworkNamespace),

@@ -28,13 +28,13 @@ func capMask(names []string, field string, warn func(string)) int64 {
 
 func (b *planBuilder) utsOps() error {
 	if b.spec.Hostname != "" {
-		if !b.ns.has[specs.UTSNamespace] {
+		if !b.ns.ownsNamespace(specs.UTSNamespace, "uts") {
 			return fieldErr("/hostname", "setting the hostname needs a uts namespace of the container's own")
 		}
 		b.add(nsenter.Op{Code: nsenter.OpSethostname, Strs: [4]string{b.spec.Hostname}, Field: "/hostname"})
 	}
 	if b.spec.Domainname != "" {
-		if !b.ns.has[specs.UTSNamespace] {
+		if !b.ns.ownsNamespace(specs.UTSNamespace, "uts") {
 			return fieldErr("/domainname", "setting the domainname needs a uts namespace of the container's own")
 		}
 		b.add(nsenter.Op{Code: nsenter.OpSetdomainname, Strs: [4]string{b.spec.Domainname}, Field: "/domainname"})
