@@ -50,7 +50,7 @@ func (c *Container) Exec(o ExecOptions) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	io := stageIO{preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio}
+	io := stageIO{root: c.Root, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio}
 	pid, err := runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
 		return specconv.BuildExec(spec, o.Process, specconv.ExecOptions{
 			InitPid: c.State.Pid, ConsoleFd: fds.Console, CloseFrom: fds.CloseFrom, Warn: o.Warn})

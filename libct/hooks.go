@@ -88,16 +88,16 @@ func cmdRun(ctx context.Context, cmd *exec.Cmd) error {
 // runCreateContainerHooks runs each hook inside the container's namespaces
 // (joined through a stage, like exec) while its mount namespace still has
 // the host's root, so the path resolves in the runtime namespace.
-func runCreateContainerHooks(spec *specs.Spec, cg *cgroupsfs.Cgroup, initPid int, state []byte) error {
+func runCreateContainerHooks(root string, spec *specs.Spec, cg *cgroupsfs.Cgroup, initPid int, state []byte) error {
 	for i, h := range spec.Hooks.CreateContainer {
-		if err := runHookInContainer(spec, cg, initPid, h, state); err != nil {
+		if err := runHookInContainer(root, spec, cg, initPid, h, state); err != nil {
 			return fmt.Errorf("/hooks/createContainer/%d: hook %s: %w", i, h.Path, err)
 		}
 	}
 	return nil
 }
 
-func runHookInContainer(spec *specs.Spec, cg *cgroupsfs.Cgroup, initPid int, h specs.Hook, state []byte) error {
+func runHookInContainer(root string, spec *specs.Spec, cg *cgroupsfs.Cgroup, initPid int, h specs.Hook, state []byte) error {
 	args := h.Args
 	if len(args) == 0 {
 		args = []string{h.Path}
@@ -108,7 +108,7 @@ func runHookInContainer(spec *specs.Spec, cg *cgroupsfs.Cgroup, initPid int, h s
 		return err
 	}
 	defer stdin.Close()
-	io := stageIO{stdio: [3]*os.File{stdin, os.Stderr, os.Stderr}}
+	io := stageIO{root: root, stdio: [3]*os.File{stdin, os.Stderr, os.Stderr}}
 	pid, err := runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
 		return specconv.BuildExec(spec, proc, specconv.ExecOptions{InitPid: initPid, ConsoleFd: -1, CloseFrom: fds.CloseFrom})
 	}, nil)
@@ -191,7 +191,7 @@ func (c *Container) runCreateHooks(spec *specs.Spec, cg *cgroupsfs.Cgroup, initP
 	if err := runHooks("createRuntime", h.CreateRuntime, state); err != nil {
 		return err
 	}
-	return runCreateContainerHooks(spec, cg, initPid, state)
+	return runCreateContainerHooks(c.Root, spec, cg, initPid, state)
 }
 
 // runPoststart and runPoststop: failures are warnings, as runc does.

@@ -56,6 +56,7 @@ func listenFds() int {
 
 // stageIO is what a stage run needs from its caller besides the plan.
 type stageIO struct {
+	root          string   // --root: holds the empty dir the sealed binary needs
 	preserve      int      // fds 3.. passed through (LISTEN_FDS + --preserve-fds)
 	consoleSocket string   // path of the console socket, or ""
 	consoleConn   *os.File // or an already connected one
@@ -128,8 +129,13 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 		return 0, err
 	}
 	files.planFd = files.add(planFile, true)
+	exe, err := sealedExe(io.root)
+	if err != nil {
+		return 0, err
+	}
+	defer exe.Close()
 	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
+		Path:       fmt.Sprintf("/proc/self/fd/%d", exe.Fd()),
 		Args:       []string{"rt", "init"},
 		Env:        []string{fmt.Sprintf("_RT_STAGE=%d,%d", files.syncFd, files.planFd)},
 		Stdin:      io.stdio[0],
@@ -153,7 +159,7 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 // spawn runs the C stage for `create`.
 func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgroup) (int, error) {
 	listen := listenFds()
-	io := stageIO{preserve: listen + o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
+	io := stageIO{root: c.Root, preserve: listen + o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
 		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio}
 	return runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
 		opts := specconv.Options{

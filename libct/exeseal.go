@@ -1,0 +1,83 @@
+package libct
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// sealedExe returns an O_PATH handle to the rt binary that the C stage is
+// started from, such that nothing reached through it can rewrite the
+// binary on the host (the CVE-2019-5736 class: a container process opening
+// /proc/<pid>/exe of a process that runs rt). The handle comes from a
+// detached, read-only overlayfs whose lower layer is the binary's own
+// directory: no copy of the binary is made, and no mount is left anywhere.
+// Where overlayfs is not available, a sealed memfd copy is the fallback.
+func sealedExe(root string) (*os.File, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	if f, err := overlayExe(exe, root); err == nil {
+		return f, nil
+	}
+	return memfdExe(exe)
+}
+
+func overlayExe(exe, root string) (*os.File, error) {
+	// Without an upper layer overlayfs wants two lower ones; an empty
+	// directory of rt's own is the second.
+	empty := filepath.Join(root, ".empty")
+	if err := os.Mkdir(empty, 0o500); err != nil && !os.IsExist(err) {
+		return nil, err
+	}
+	fsfd, err := unix.Fsopen("overlay", unix.FSOPEN_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fsfd)
+	for _, dir := range []string{filepath.Dir(exe), empty} {
+		if err := unix.FsconfigSetString(fsfd, "lowerdir+", dir); err != nil {
+			return nil, err
+		}
+	}
+	if err := unix.FsconfigCreate(fsfd); err != nil {
+		return nil, err
+	}
+	mnt, err := unix.Fsmount(fsfd, unix.FSMOUNT_CLOEXEC, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOSUID)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(mnt)
+	fd, err := unix.Openat(mnt, filepath.Base(exe), unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), "rt-sealed-exe"), nil
+}
+
+// memfdExe copies the binary into a memfd sealed against every change.
+func memfdExe(exe string) (*os.File, error) {
+	src, err := os.Open(exe)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	fd, err := unix.MemfdCreate("rt", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+	if err != nil {
+		return nil, fmt.Errorf("seal rt binary: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "rt-sealed-exe")
+	if _, err := f.ReadFrom(src); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("seal rt binary: %w", err)
+	}
+	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
+	if _, err := unix.FcntlInt(f.Fd(), unix.F_ADD_SEALS, seals); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("seal rt binary: %w", err)
+	}
+	return f, nil
+}
