@@ -78,7 +78,7 @@ var rmdirWait = time.Second
 // directory already gone counts as removed.
 func (h *Host) rmdirRetry(dir string) error {
 	deadline := time.Now().Add(rmdirWait)
-	delay := 5 * time.Millisecond
+	delay := 200 * time.Microsecond
 	for {
 		err := h.doRmdir(dir)
 		if err == nil || errors.Is(err, unix.ENOENT) {

@@ -34,7 +34,8 @@ func (c *Cgroup) Kill(sig unix.Signal) error {
 			killFile = ""
 		}
 	}
-	for {
+	// Exits take microseconds to a few milliseconds: poll from short waits.
+	for delay := 100 * time.Microsecond; ; delay = min(2*delay, 10*time.Millisecond) {
 		pids, err := c.Pids()
 		if err != nil || len(pids) == 0 {
 			return err
@@ -51,7 +52,7 @@ func (c *Cgroup) Kill(sig unix.Signal) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("kill cgroup %s: processes %v still present after %v", c.Path, pids, killWait)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(delay)
 	}
 }
 
