@@ -28,9 +28,6 @@ export RT
 # Each runtime invocation through `rt` is bounded too.
 : "${RT_CMD_TIMEOUT:=60}"
 
-# Name of the runtime binary (rt, runc, crun) as it prints itself.
-RT_NAME=$(basename "$RT")
-
 CGROUP_ROOT=/sys/fs/cgroup
 
 # ---------------------------------------------------------------------------
@@ -81,7 +78,7 @@ run_detached() {
 	fi
 }
 
-# start_container [ID] — create and start, wait until running.
+# start_container [ID] — create and start (does not wait for "running").
 start_container() {
 	local id=${1:-$ID}
 	create_container "$id" || return 1
@@ -132,8 +129,6 @@ wait_for_status() {
 wait_for_file() {
 	retry_until "${2:-10}" test -s "$1"
 }
-
-_gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # wait_for_exit PID [SECONDS] — until the process PID is gone (or a zombie is
 # reaped by `wait`). For children of the test shell, use `wait PID` after it
@@ -272,11 +267,6 @@ cgroup_path() {
 	fi
 }
 
-# cgroup_v1 CONTROLLER — true when CONTROLLER is a v1 hierarchy here.
-cgroup_v1() {
-	grep -qE "^[^ ]+ [^ ]+ [^ ]+ [^ ]+ [^ ]+ [^ ]+ .* - cgroup [^ ]+ .*\<$1\>" /proc/self/mountinfo
-}
-
 # ---------------------------------------------------------------------------
 # setup / teardown
 
@@ -361,6 +351,15 @@ _residue_mounts() {
 	grep -F "$BATS_TEST_TMPDIR" /proc/self/mountinfo
 }
 
+# _names_an_id NAME — true if NAME contains one of the test's container ids.
+_names_an_id() {
+	local id
+	while read -r id; do
+		[ -n "$id" ] && [[ $1 == *"$id"* ]] && return 0
+	done <"$BATS_TEST_TMPDIR/.ids"
+	return 1
+}
+
 teardown_bundle() {
 	local residue=() id ids=() line p d
 	[ -n "${BUNDLE:-}" ] || return 0
@@ -418,9 +417,15 @@ teardown_bundle() {
 			umount -l "$d" 2>/dev/null || true
 		done
 	fi
-	if [ -d "$ROOT" ] && [ -n "$(ls -A "$ROOT")" ]; then
+	# Per-container state left in ROOT. Hidden entries are the runtime's own
+	# (rt keeps an empty directory .empty there for its sealed binary) unless
+	# they name one of the test's containers.
+	if [ -d "$ROOT" ]; then
 		for d in "$ROOT"/* "$ROOT"/.[!.]*; do
-			[ -e "$d" ] && residue+=("state $d")
+			[ -e "$d" ] || continue
+			if [[ ${d##*/} != .* ]] || _names_an_id "${d##*/}"; then
+				residue+=("state $d")
+			fi
 		done
 	fi
 	while read -r id; do

@@ -278,8 +278,8 @@ mount_inside_setup() {
 	mkdir -p "$BATS_TEST_TMPDIR/private/src"
 	chmod 0700 "$BATS_TEST_TMPDIR/private"
 	echo "behind-0700" >"$BATS_TEST_TMPDIR/private/src/file"
-	add_mount /mnt/p bind "$BATS_TEST_TMPDIR/private/src" rbind ro
-	set_sh 'cat /mnt/p/file'
+	add_mount /mnt bind "$BATS_TEST_TMPDIR/private/src" rbind ro
+	set_sh 'cat /mnt/file'
 	run rt run --bundle "$BUNDLE" "$ID"
 	[ "$status" -eq 0 ]
 	assert_eq "$output" behind-0700
