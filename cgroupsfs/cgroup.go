@@ -76,15 +76,20 @@ func (c *Cgroup) dirs() []string {
 	return out
 }
 
-// dirFor returns the directory serving a controller and whether it is a v2
-// one: a v1 hierarchy if one has the controller, else the unified hierarchy
-// if its root offers it (pure v2, or a controller bound to v2 on a hybrid
-// host).
+// dirFor returns the directory serving a controller (by its v1 name) and
+// whether it is a v2 one: a v1 hierarchy if one has the controller, else the
+// unified hierarchy if its root offers it under its v2 name (pure v2, or a
+// controller bound to v2 on a hybrid host). The v2 device filter and the
+// unified row need only a cgroup2 directory.
 func (c *Cgroup) dirFor(controller string) (dir string, v2, ok bool) {
-	if d, ok := c.Paths[controller]; ok {
+	if d, ok := c.Paths[controller]; ok && controller != unifiedRow {
 		return d, false, true
 	}
-	if d, ok := c.Paths[""]; ok && c.host.unifiedHas(controller) {
+	d, ok := c.Paths[""]
+	if !ok {
+		return "", false, false
+	}
+	if controller == unifiedRow || controller == "devices" || c.host.unifiedHas(v2Name(controller)) {
 		return d, true, true
 	}
 	return "", false, false

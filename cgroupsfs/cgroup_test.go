@@ -211,7 +211,7 @@ func TestCreateRollback(t *testing.T) {
 	if err == nil {
 		t.Fatal("Create succeeded with pids.max missing")
 	}
-	want := "/linux/resources/pids/limit: open " + filepath.Join(h.V1["pids"], "rt/x/pids.max") + ": no such file or directory"
+	want := "/linux/resources/pids/limit: open " + filepath.Join(h.V1["pids"], "rt/x/pids.max") + ": no such file or directory (this kernel does not offer pids.max)"
 	if err.Error() != want {
 		t.Errorf("error = %q\nwant    %q", err, want)
 	}

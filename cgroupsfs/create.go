@@ -49,7 +49,7 @@ func (h *Host) Create(path string, res *specs.LinuxResources) (_ *Cgroup, err er
 	if err := h.enableControllers(path, h.unifiedNeeds(res)); err != nil {
 		return nil, fmt.Errorf("create cgroup %s: %w", path, err)
 	}
-	if err := c.apply(res); err != nil {
+	if err := c.apply(res, applyOptions{}); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -19,6 +19,7 @@ type fakeKernel struct {
 	files   map[string]map[string]string // mountpoint -> file -> content of a new cgroup's file
 	busy    map[string]int               // dir -> EBUSY answers left before rmdir works
 	removed []string                     // rmdir'ed directories, in order
+	filters map[string]deviceState       // dir -> v2 device program attached
 }
 
 // hierarchy describes one fake mount: its directory (relative to the temp
@@ -34,8 +35,10 @@ type hierarchy struct {
 // newFake builds the hierarchies under t.TempDir() and a Host over them.
 func newFake(t *testing.T, mode Mode, hs ...hierarchy) (*Host, *fakeKernel) {
 	tmp := t.TempDir()
-	k := &fakeKernel{t: t, files: map[string]map[string]string{}, busy: map[string]int{}}
-	h := &Host{Mode: mode, V1: map[string]string{}, mkdir: k.mkdir, rmdir: k.rmdir}
+	k := &fakeKernel{t: t, files: map[string]map[string]string{}, busy: map[string]int{},
+		filters: map[string]deviceState{}}
+	h := &Host{Mode: mode, V1: map[string]string{}, mkdir: k.mkdir, rmdir: k.rmdir,
+		deviceFilter: func(dir string, st deviceState) error { k.filters[dir] = st; return nil }}
 	for _, hi := range hs {
 		mnt := filepath.Join(tmp, hi.dir)
 		files := map[string]string{"cgroup.procs": ""}

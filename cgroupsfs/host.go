@@ -59,6 +59,8 @@ type Host struct {
 	// itself, so tests on a tmpfs swap in versions that do the same.
 	mkdir func(dir string) error
 	rmdir func(dir string) error
+	// deviceFilter replaces attaching the v2 device program (tests).
+	deviceFilter func(dir string, st deviceState) error
 }
 
 // v1MountOptions are the cgroup v1 super options that are not controllers

@@ -180,7 +180,7 @@ func rejected(t *testing.T, h *Host) {
 		t.Fatal("quota 500 accepted")
 	}
 	t.Logf("error: %v", err)
-	if !strings.HasPrefix(err.Error(), "/linux/resources/cpu/quota: write /sys/fs/cgroup/") ||
+	if !strings.HasPrefix(err.Error(), `/linux/resources/cpu/quota: writing "500": write /sys/fs/cgroup/`) ||
 		!strings.HasSuffix(err.Error(), ": invalid argument") {
 		t.Errorf("error %q lacks the field, path or errno", err)
 	}

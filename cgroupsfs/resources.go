@@ -1,7 +1,9 @@
 package cgroupsfs
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strconv"
 
@@ -10,81 +12,208 @@ import (
 
 // write is one value for one interface file, and the spec field it comes
 // from (a JSON pointer) so that a value the kernel rejects is reported
-// against the field the user wrote.
+// against the field the user wrote. A write with no pointer comes from rt's
+// own defaults (the device allow list), not from a field the user set.
 type write struct {
 	pointer string
 	file    string
 	value   string
+	// optional: a missing file is skipped. Only for values whose absence
+	// changes nothing (memory.swap.max "max" on a kernel without swap).
+	optional bool
+	// do, when set, replaces the file write (the v2 device program is
+	// attached, not written).
+	do func(h *Host, dir string) error
 }
+
+// current reads a file of the directory a row writes to, as it is now; ok
+// is false when it cannot be read (the kernel lacks it). The rows whose
+// writes depend on values in force use it: the order of the v1 memory and
+// memory+swap limits, the v2 swap conversion and half of cpu.max on update,
+// and the choice between the blkio weight files.
+type current func(file string) (value string, ok bool)
+
+// rowFunc turns the spec's fields into writes for one directory. It returns
+// nil when its fields are unset, and an error (with the field's pointer)
+// for a value that has no meaning on this version of cgroups.
+type rowFunc func(r *specs.LinuxResources, cur current) ([]write, error)
 
 // resource is one row of the resource table: the controller whose
-// directory holds the files, and how the spec's fields become writes in a v1
-// and in a v2 directory. A func returns nil when its fields are unset. The
-// writes are made in the order returned, and rows in table order.
+// directory holds the files (its v1 name; v2Names maps the ones cgroup2
+// names otherwise), and how the spec's fields become writes in a v1 and in
+// a v2 directory. The writes are made in the order returned, and rows in
+// table order.
 type resource struct {
 	controller string
-	v1, v2     func(*specs.LinuxResources) []write
+	v1, v2     rowFunc
 }
 
-// resources is the table of everything Create applies. A new resource is a
-// new row; which hierarchy (v1 or unified) serves a controller is decided
-// once, in Cgroup.dirFor, not per row.
+// unifiedRow is the controller name of the row for linux.resources.unified,
+// whose files may belong to any cgroup2 controller.
+const unifiedRow = "unified"
+
+// resources is the table of everything Create and Update apply. A new
+// resource is a new row; which hierarchy (v1 or unified) serves a
+// controller is decided once, in Cgroup.dirFor, not per row.
+//
+// Fields with no cgroup v2 equivalent that runc also ignores there are
+// ignored on v2: memory kernelTCP, swappiness, disableOOMKiller and
+// useHierarchy (cgroup2 is always hierarchical). memory.kernel is ignored
+// everywhere, as runc ≥ 1.1 does: kernels ≥ 5.16 accept and ignore it, and
+// older ones leaked memory with kmem accounting switched on by a limit.
+// Fields with no v2 equivalent that a user relies on (realtime cpu, network,
+// blkio leaf weights) are errors on v2.
 var resources = []resource{
-	{"memory", memoryLimitV1, memoryLimitV2},
+	{"memory", memoryCheckV1, memoryCheckV2}, // checkBeforeUpdate: before any write
+	{"memory", memoryAndSwapV1, memoryAndSwapV2},
+	{"memory", memoryReservationV1, memoryReservationV2},
+	{"memory", kernelTCPV1, ignoredOnV2},
+	{"memory", swappinessV1, ignoredOnV2},
+	{"memory", oomKillDisableV1, ignoredOnV2},
+	{"memory", useHierarchyV1, ignoredOnV2},
 	{"pids", pidsLimit, pidsLimit},
+	{"cpu", cpuIdle, cpuIdle}, // before the weight: an idle v2 cgroup refuses one
 	{"cpu", cpuSharesV1, cpuWeightV2},
 	{"cpu", cpuQuotaV1, cpuMaxV2},
+	{"cpu", cpuRealtimeV1, cpuRealtimeV2},
+	{"cpuset", cpuset, cpuset},
+	{"blkio", blkioWeightV1, ioWeightV2},
+	{"blkio", blkioThrottleV1, ioMaxV2},
+	{"hugetlb", hugetlbV1, hugetlbV2},
+	{"net_cls", netClassID, networkV2},
+	{"net_prio", netPriorities, networkV2},
+	{"rdma", rdmaMax, rdmaMax},
+	{"devices", devicesV1, devicesV2},
+	{unifiedRow, unifiedV1, unifiedV2},
 }
 
-const (
-	ptrMemoryLimit = "/linux/resources/memory/limit"
-	ptrPidsLimit   = "/linux/resources/pids/limit"
-	ptrCPUShares   = "/linux/resources/cpu/shares"
-	ptrCPUQuota    = "/linux/resources/cpu/quota"
-	ptrCPUPeriod   = "/linux/resources/cpu/period"
-)
+// v2Names are the cgroup2 names of controllers that v1 names otherwise
+// (cgroup2 keeps cpuacct's usage in cpu.stat).
+// "devices" has no cgroup2 controller: its program attaches to any cgroup2
+// directory.
+var v2Names = map[string]string{"blkio": "io", "cpuacct": "cpu"}
 
-func memoryLimit(r *specs.LinuxResources) (int64, bool) {
-	// 0 means unset, as in runc: a zero-byte limit is never what was meant.
-	if r.Memory == nil || r.Memory.Limit == nil || *r.Memory.Limit == 0 {
-		return 0, false
+func ignoredOnV2(*specs.LinuxResources, current) ([]write, error) { return nil, nil }
+
+// applyOptions select what apply skips.
+type applyOptions struct {
+	// skipDevices leaves the device rules alone (update, as runc does: a
+	// running container's devices are not changed under it).
+	skipDevices bool
+}
+
+// apply writes every resource set in res into the cgroup's directories. A
+// nil res still gets rt's default device rules.
+func (c *Cgroup) apply(res *specs.LinuxResources, opts applyOptions) error {
+	if res == nil {
+		res = &specs.LinuxResources{}
 	}
-	return *r.Memory.Limit, true
+	for _, row := range resources {
+		if opts.skipDevices && row.controller == "devices" {
+			continue
+		}
+		dir, v2, ok := c.dirFor(row.controller)
+		if !ok {
+			if err := absentController(row, res); err != nil {
+				return err
+			}
+			continue
+		}
+		f := row.v1
+		if v2 {
+			f = row.v2
+		}
+		ws, err := f(res, reader(dir))
+		if err != nil {
+			return err
+		}
+		for _, w := range ws {
+			if err := w.apply(c.host, dir); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
-// memoryLimitV1: memory.limit_in_bytes takes the byte count; -1 (any
-// negative) means unlimited.
-func memoryLimitV1(r *specs.LinuxResources) []write {
-	v, ok := memoryLimit(r)
-	if !ok {
+// absentController fails if res sets a field of a controller this host
+// lacks. rt's own defaults (writes without a pointer) are simply not made.
+func absentController(row resource, res *specs.LinuxResources) error {
+	for _, f := range []rowFunc{row.v1, row.v2} {
+		ws, err := f(res, absent)
+		if err != nil {
+			return err
+		}
+		for _, w := range ws {
+			if w.pointer != "" {
+				return fmt.Errorf("%s: the %s cgroup controller is not available on this host", w.pointer, row.controller)
+			}
+		}
+	}
+	return nil
+}
+
+func absent(string) (string, bool) { return "", false }
+
+func reader(dir string) current {
+	return func(file string) (string, bool) {
+		s, err := readFile(filepath.Join(dir, file))
+		return s, err == nil
+	}
+}
+
+func (w write) apply(h *Host, dir string) error {
+	pointer := w.pointer
+	if pointer == "" {
+		pointer = "/linux/resources/devices (rt's default device rules)"
+	}
+	if w.do != nil {
+		if err := w.do(h, dir); err != nil {
+			return fmt.Errorf("%s: %w", pointer, err)
+		}
 		return nil
 	}
-	if v < 0 {
-		v = -1
+	err := writeFile(filepath.Join(dir, w.file), w.value)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, fs.ErrNotExist) && w.optional:
+		return nil
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s: %w (this kernel does not offer %s)", pointer, err, w.file)
 	}
-	return []write{{ptrMemoryLimit, "memory.limit_in_bytes", strconv.FormatInt(v, 10)}}
+	return fmt.Errorf("%s: writing %q: %w", pointer, w.value, err)
 }
 
-// memoryLimitV2: memory.max takes the byte count, or "max" for -1.
-func memoryLimitV2(r *specs.LinuxResources) []write {
-	v, ok := memoryLimit(r)
-	if !ok {
-		return nil
+// unifiedNeeds returns the cgroup2 controllers that res needs from the
+// unified hierarchy: those it sets and that no v1 hierarchy serves.
+func (h *Host) unifiedNeeds(res *specs.LinuxResources) map[string]bool {
+	need := map[string]bool{}
+	if res == nil || h.Unified == "" {
+		return need
 	}
-	return []write{{ptrMemoryLimit, "memory.max", maxOrInt(v)}}
+	for _, row := range resources {
+		name := v2Name(row.controller)
+		if _, inV1 := h.V1[row.controller]; inV1 || !h.unifiedHas(name) {
+			continue
+		}
+		if ws, err := row.v2(res, absent); err == nil && len(ws) > 0 {
+			need[name] = true
+		}
+	}
+	for key := range res.Unified {
+		if name, ok := unifiedController(key); ok && h.unifiedHas(name) {
+			need[name] = true
+		}
+	}
+	return need
 }
 
-// pidsLimit: pids.max (same file on v1 and v2) takes a count or "max";
-// -1 and 0 both mean no limit ("max"), as runc treats them.
-func pidsLimit(r *specs.LinuxResources) []write {
-	if r.Pids == nil || r.Pids.Limit == nil {
-		return nil
+func v2Name(controller string) string {
+	if n, ok := v2Names[controller]; ok {
+		return n
 	}
-	v := *r.Pids.Limit
-	if v == 0 {
-		v = -1
-	}
-	return []write{{ptrPidsLimit, "pids.max", maxOrInt(v)}}
+	return controller
 }
 
 // maxOrInt formats a limit where any negative value means "max".
@@ -95,133 +224,15 @@ func maxOrInt(v int64) string {
 	return strconv.FormatInt(v, 10)
 }
 
-func cpuShares(r *specs.LinuxResources) (uint64, bool) {
-	if r.CPU == nil || r.CPU.Shares == nil || *r.CPU.Shares == 0 {
-		return 0, false // 0 means unset
+// pidsLimit: pids.max (same file on v1 and v2) takes a count or "max";
+// -1 and 0 both mean no limit ("max"), as runc treats them.
+func pidsLimit(r *specs.LinuxResources, _ current) ([]write, error) {
+	if r.Pids == nil || r.Pids.Limit == nil {
+		return nil, nil
 	}
-	return *r.CPU.Shares, true
-}
-
-// cpuSharesV1: cpu.shares takes the value as is (the kernel clamps it to
-// [2, 262144]).
-func cpuSharesV1(r *specs.LinuxResources) []write {
-	s, ok := cpuShares(r)
-	if !ok {
-		return nil
+	v := *r.Pids.Limit
+	if v == 0 {
+		v = -1
 	}
-	return []write{{ptrCPUShares, "cpu.shares", strconv.FormatUint(s, 10)}}
-}
-
-// cpuWeightV2: cpu.weight from shares by the linear map runc and crun have
-// long used, taking [2, 262144] onto [1, 10000]:
-//
-//	weight = 1 + ((shares - 2) * 9999) / 262142
-//
-// so 2 -> 1, 1024 (the v1 default) -> 39, 262144 -> 10000. Shares are first
-// clamped to [2, 262144], as the v1 kernel does, so shares 1 cannot wrap.
-func cpuWeightV2(r *specs.LinuxResources) []write {
-	s, ok := cpuShares(r)
-	if !ok {
-		return nil
-	}
-	return []write{{ptrCPUShares, "cpu.weight", strconv.FormatUint(sharesToWeight(s), 10)}}
-}
-
-func sharesToWeight(shares uint64) uint64 {
-	shares = min(max(shares, 2), 262144)
-	return 1 + ((shares-2)*9999)/262142
-}
-
-// cpuQuotaV1: cpu.cfs_period_us first, then cpu.cfs_quota_us: the kernel
-// checks the quota against the period in force, so a quota meant for a new
-// period must come after it. A quota of 0 is unset (runc); -1 is unlimited.
-func cpuQuotaV1(r *specs.LinuxResources) []write {
-	if r.CPU == nil {
-		return nil
-	}
-	var ws []write
-	if p := r.CPU.Period; p != nil && *p != 0 {
-		ws = append(ws, write{ptrCPUPeriod, "cpu.cfs_period_us", strconv.FormatUint(*p, 10)})
-	}
-	if q := r.CPU.Quota; q != nil && *q != 0 {
-		ws = append(ws, write{ptrCPUQuota, "cpu.cfs_quota_us", strconv.FormatInt(*q, 10)})
-	}
-	return ws
-}
-
-// cpuMaxV2: cpu.max is "QUOTA PERIOD", QUOTA being "max" when the quota is
-// unset or negative:
-//
-//	quota > 0: "QUOTA PERIOD"   quota <= 0 or unset: "max PERIOD"
-//
-// With no period the kernel keeps its current one, so only QUOTA is written.
-// Nothing is written when neither is set (both 0 or absent), as runc does.
-func cpuMaxV2(r *specs.LinuxResources) []write {
-	if r.CPU == nil {
-		return nil
-	}
-	var quota int64
-	var period uint64
-	if r.CPU.Quota != nil {
-		quota = *r.CPU.Quota
-	}
-	if r.CPU.Period != nil {
-		period = *r.CPU.Period
-	}
-	if quota == 0 && period == 0 {
-		return nil
-	}
-	ptr := ptrCPUQuota
-	if quota == 0 {
-		ptr = ptrCPUPeriod
-	}
-	v := "max"
-	if quota > 0 {
-		v = strconv.FormatInt(quota, 10)
-	}
-	if period != 0 {
-		v += " " + strconv.FormatUint(period, 10)
-	}
-	return []write{{ptr, "cpu.max", v}}
-}
-
-// apply writes every resource set in res into the cgroup's directories.
-func (c *Cgroup) apply(res *specs.LinuxResources) error {
-	if res == nil {
-		return nil
-	}
-	for _, row := range resources {
-		dir, v2, ok := c.dirFor(row.controller)
-		if !ok {
-			if ws := row.v1(res); len(ws) > 0 {
-				return fmt.Errorf("%s: the %s cgroup controller is not available on this host", ws[0].pointer, row.controller)
-			}
-			continue
-		}
-		ws := row.v1(res)
-		if v2 {
-			ws = row.v2(res)
-		}
-		for _, w := range ws {
-			if err := writeFile(filepath.Join(dir, w.file), w.value); err != nil {
-				return fmt.Errorf("%s: %w", w.pointer, err)
-			}
-		}
-	}
-	return nil
-}
-
-// unifiedNeeds returns the controllers that res needs from the unified
-// hierarchy: those it sets and that no v1 hierarchy serves.
-func (h *Host) unifiedNeeds(res *specs.LinuxResources) map[string]bool {
-	need := map[string]bool{}
-	if res == nil || h.Unified == "" {
-		return need
-	}
-	for _, row := range resources {
-		if _, inV1 := h.V1[row.controller]; !inV1 && len(row.v2(res)) > 0 {
-			need[row.controller] = true
-		}
-	}
-	return need
+	return []write{{pointer: "/linux/resources/pids/limit", file: "pids.max", value: maxOrInt(v)}}, nil
 }

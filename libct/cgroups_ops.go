@@ -1,0 +1,54 @@
+package libct
+
+import (
+	"fmt"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/rt-runtime/rt/cgroupsfs"
+)
+
+// Update applies new resource limits to a container that has not stopped
+// (created, running or paused). Only the fields set in res change; device
+// rules are not updated, as with runc.
+func (c *Container) Update(res *specs.LinuxResources) error {
+	if st := c.Status(); st == Stopped || st == Creating {
+		return fmt.Errorf("cannot update container %q: it is %s (container not running)", c.State.ID, st)
+	}
+	cg, err := c.cgroup()
+	if err != nil {
+		return err
+	}
+	if err := cg.Update(res); err != nil {
+		return fmt.Errorf("update container %q: %w", c.State.ID, err)
+	}
+	return nil
+}
+
+// Stats samples the container's cgroup counters.
+func (c *Container) Stats() (*cgroupsfs.Stats, error) {
+	cg, err := c.cgroup()
+	if err != nil {
+		return nil, err
+	}
+	return cg.Stats()
+}
+
+// Processes lists the host pids of every process in the container's
+// cgroup, nested cgroups included, sorted.
+func (c *Container) Processes() ([]int, error) {
+	cg, err := c.cgroup()
+	if err != nil {
+		return nil, err
+	}
+	return cg.Pids()
+}
+
+// OOMKills counts the container's processes killed by the OOM killer.
+func (c *Container) OOMKills() (uint64, error) {
+	cg, err := c.cgroup()
+	if err != nil {
+		return 0, err
+	}
+	return cg.OOMKills()
+}
