@@ -128,6 +128,8 @@ func (o Op) describe() string {
 		return fmt.Sprintf("%s %#o", n, a[0])
 	case OpGroup, OpSync, OpCloseFrom, OpWaitStart:
 		return fmt.Sprintf("%s %d", n, a[0])
+	case OpSeccomp: // the program is binary: its size, not its bytes
+		return fmt.Sprintf("%s %d instructions flags=%#x", n, a[1]/8, a[0])
 	case OpConsole:
 		return fmt.Sprintf("%s socket-fd=%d rows=%d cols=%d", n, a[0], a[1], a[2])
 	}

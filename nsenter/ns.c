@@ -58,16 +58,27 @@ int op_setid_root(void)
 }
 
 /* op_fork makes the container's init: a new or joined PID namespace only
- * applies to children. The parent reports the init's pid and leaves. */
+ * applies to children. The parent reports the init's pid and leaves; the
+ * child waits for that (the pipe's EOF), so that the parent hears the pid
+ * before anything the child says. */
 int op_fork(void)
 {
-	pid_t pid = fork();
+	int order[2];
+	pid_t pid;
+	char c;
 
+	if (pipe2(order, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
 	if (pid < 0)
 		return -1;
 	if (pid > 0) {
 		send_msg(MSG_PID, (int32_t)pid);
 		_exit(0);
 	}
+	close(order[1]);
+	while (read(order[0], &c, 1) < 0 && errno == EINTR)
+		;
+	close(order[0]);
 	return 0;
 }

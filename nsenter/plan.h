@@ -72,7 +72,8 @@ enum rt_op_code {
 	OP_HOOK_ARG,         /* str0 */
 	OP_HOOK_ENV,         /* str0 */
 	OP_SECCOMP,          /* str0 the BPF program (arg1 bytes long, may hold NULs), arg0
-	                      * SECCOMP_FILTER_FLAG_*, arg2 listener socket fd or -1 (nsenter/seccomp.c) */
+	                      * SECCOMP_FILTER_FLAG_*; with NEW_LISTENER the notify fd goes to
+	                      * the parent (MSG_SECCOMP_FD), then wait (nsenter/seccomp.c) */
 	OP_SCHED,            /* arg0 policy | flags << 32, arg1 nice | priority << 32, arg2
 	                      * runtime, str0 "DEADLINE PERIOD": sched_setattr */
 	OP_IOPRIO,           /* arg0 ioprio value (class << 13 | level) */
@@ -101,6 +102,7 @@ enum rt_msg_type {
 	MSG_READY,           /* child → parent */
 	MSG_ERROR,           /* child → parent: op, err, detail */
 	MSG_CONTINUE,        /* parent → child */
+	MSG_SECCOMP_FD,      /* child → parent: the seccomp notify fd (SCM_RIGHTS) */
 };
 
 struct rt_msg {

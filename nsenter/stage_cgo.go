@@ -86,6 +86,7 @@ const (
 	MsgReady      uint32 = C.MSG_READY
 	MsgError      uint32 = C.MSG_ERROR
 	MsgContinue   uint32 = C.MSG_CONTINUE
+	MsgSeccompFd  uint32 = C.MSG_SECCOMP_FD
 )
 
 const (
