@@ -114,7 +114,7 @@ func (c *Cgroup) apply(res *specs.LinuxResources, opts applyOptions) error {
 		}
 		dir, v2, ok := c.dirFor(row.controller)
 		if !ok {
-			if err := absentController(row, res); err != nil {
+			if err := absentController(row, res, c.host.Mode == ModeV2); err != nil {
 				return err
 			}
 			continue
@@ -137,17 +137,20 @@ func (c *Cgroup) apply(res *specs.LinuxResources, opts applyOptions) error {
 }
 
 // absentController fails if res sets a field of a controller this host
-// lacks. rt's own defaults (writes without a pointer) are simply not made.
-func absentController(row resource, res *specs.LinuxResources) error {
-	for _, f := range []rowFunc{row.v1, row.v2} {
-		ws, err := f(res, absent)
-		if err != nil {
-			return err
-		}
-		for _, w := range ws {
-			if w.pointer != "" {
-				return fmt.Errorf("%s: the %s cgroup controller is not available on this host", w.pointer, row.controller)
-			}
+// lacks (judged by the v2 row on a pure v2 host, else the v1 row). rt's own
+// defaults (writes without a pointer) are simply not made.
+func absentController(row resource, res *specs.LinuxResources, v2 bool) error {
+	f := row.v1
+	if v2 {
+		f = row.v2
+	}
+	ws, err := f(res, absent)
+	if err != nil {
+		return err
+	}
+	for _, w := range ws {
+		if w.pointer != "" {
+			return fmt.Errorf("%s: the %s cgroup controller is not available on this host", w.pointer, v2Name(row.controller))
 		}
 	}
 	return nil

@@ -57,20 +57,32 @@ func psTable(pids []int, psArgs []string) error {
 	if err != nil {
 		return fmt.Errorf("ps %s: %w", strings.Join(psArgs, " "), err)
 	}
-	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	lines, err := psFilter(string(out), pids)
+	if err != nil {
+		return fmt.Errorf("ps %s: %w", strings.Join(psArgs, " "), err)
+	}
+	for _, line := range lines {
+		fmt.Println(line)
+	}
+	return nil
+}
+
+// psFilter keeps ps's header and the lines whose PID column is one of pids.
+func psFilter(out string, pids []int) ([]string, error) {
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 	col := slices.Index(strings.Fields(lines[0]), "PID")
 	if col < 0 {
-		return fmt.Errorf("ps %s: its output has no PID column", strings.Join(psArgs, " "))
+		return nil, fmt.Errorf("its output has no PID column")
 	}
-	fmt.Println(lines[0])
+	kept := lines[:1]
 	for _, line := range lines[1:] {
 		f := strings.Fields(line)
 		if col >= len(f) {
 			continue
 		}
 		if pid, err := strconv.Atoi(f[col]); err == nil && slices.Contains(pids, pid) {
-			fmt.Println(line)
+			kept = append(kept, line)
 		}
 	}
-	return nil
+	return kept, nil
 }
