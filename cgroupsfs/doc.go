@@ -9,11 +9,16 @@
 //     cpuset inherited on v1, and the spec's resources written ([Host.Create]);
 //   - join, list, signal and destroy ([Cgroup.Join], [Cgroup.Pids],
 //     [Cgroup.Kill], [Cgroup.Destroy]), also from a later command that rebuilds
-//     the handle from the state file ([Load]).
+//     the handle from the state file ([Load]);
+//   - update, freeze, stats and OOM counts ([Cgroup.Update], [Cgroup.Freeze],
+//     [Cgroup.Stats], [Cgroup.OOMKills]).
 //
-// Later growth (all resources, update, stats, freeze, the v2 eBPF device
-// filter) adds rows to the resource table in resources.go and methods on
-// [Cgroup]; the layout knowledge stays here.
+// Every field of linux.resources is a row of the resource table
+// (resources.go): the controller, and how the fields become writes in a v1
+// and in a v2 directory, with the v1→v2 conversions written next to them.
+// Device rules are v1 allow/deny lists, or on v2 an eBPF program built from
+// the same rules (devices.go, devices_bpf.go). Stats come from a second
+// table (stats.go), in runc's JSON schema (stats_types.go).
 //
 // What it never does: touch a cgroup it did not create (other than enabling
 // controllers in an ancestor's cgroup.subtree_control on v2, which the kernel
@@ -21,6 +26,7 @@
 // process can join below it); remove anything outside what it created, or a
 // hierarchy root; talk to systemd (there is no systemd cgroup driver); read
 // config.json or decide policy (callers pass the spec's resources and the
-// resolved path); or print anything. Errors name the spec field as a JSON
+// resolved path; the one default it adds is runc's device allow list,
+// [DefaultDeviceRules]); or print anything. Errors name the spec field as a JSON
 // pointer, the file and the OS error.
 package cgroupsfs
