@@ -23,7 +23,9 @@ install: rt
 
 # Installs a Debian package only when its command or files are missing.
 deps-build:
-	@command -v gcc >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc; }
+	@missing=""; command -v gcc >/dev/null || missing="gcc"; command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
+	dpkg -s libseccomp-dev >/dev/null 2>&1 || missing="$$missing libseccomp-dev"; \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
 deps-test: deps-build
 	@missing=""; for p in $(APT_PKGS_TEST); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

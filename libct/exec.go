@@ -51,6 +51,7 @@ func (c *Container) Exec(o ExecOptions) (int, error) {
 		return 0, err
 	}
 	io := stageIO{root: c.Root, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio}
+	io.listenerState = func(int) specs.State { return c.ociState(c.Status(), c.State.Pid) }
 	pid, err := runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
 		return specconv.BuildExec(spec, o.Process, specconv.ExecOptions{
 			InitPid: c.State.Pid, ConsoleFd: fds.Console, CloseFrom: fds.CloseFrom, Warn: o.Warn})

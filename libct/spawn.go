@@ -62,6 +62,9 @@ type stageIO struct {
 	consoleConn   *os.File // or an already connected one
 	fifo          string   // exec fifo to create and hand over ("" for exec)
 	stdio         [3]*os.File
+	// listenerState is the container's state sent with a seccomp notify fd
+	// (SCMP_ACT_NOTIFY), given the pid the stage reported; nil: none expected.
+	listenerState func(pid int) specs.State
 }
 
 // stageFds are the fd numbers the plan refers to.
@@ -147,7 +150,7 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 		return 0, fmt.Errorf("start container init: %w", err)
 	}
 	files.closeChildCopies()
-	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync}
+	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync, listenerState: io.listenerState}
 	pid, err = s.run(cg)
 	waitErr := cmd.Wait()
 	if err == nil && waitErr != nil {
@@ -160,7 +163,8 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgroup) (int, error) {
 	listen := listenFds()
 	io := stageIO{root: c.Root, preserve: listen + o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
-		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio}
+		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio,
+		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }}
 	return runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
 		opts := specconv.Options{
 			ID: c.State.ID, Bundle: c.State.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring,
@@ -196,25 +200,30 @@ func planMemfd(plan *nsenter.Plan) (*os.File, error) {
 
 // session is one conversation with a C stage.
 type session struct {
-	onSync  func(id int32, pid int) error
-	spec    *specs.Spec
-	plan    *nsenter.Plan
-	conn    *os.File
-	cmd     *exec.Cmd
-	initPid int
+	onSync        func(id int32, pid int) error
+	listenerState func(pid int) specs.State
+	spec          *specs.Spec
+	plan          *nsenter.Plan
+	conn          *os.File
+	cmd           *exec.Cmd
+	initPid       int
 }
 
-func (s *session) recv() (nsenter.Msg, error) {
+// recv reads one message and the fd it carries, if any (MSG_SECCOMP_FD).
+func (s *session) recv() (nsenter.Msg, *os.File, error) {
 	buf := make([]byte, nsenter.MsgSize)
+	oob := make([]byte, unix.CmsgSpace(4))
 	for {
-		n, err := s.conn.Read(buf)
+		n, oobn, _, _, err := unix.Recvmsg(int(s.conn.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
 		if errors.Is(err, syscall.EINTR) {
 			continue
 		}
 		if err != nil || n == 0 {
-			return nsenter.Msg{}, errStageGone
+			return nsenter.Msg{}, nil, errStageGone
 		}
-		return nsenter.DecodeMsg(buf[:n])
+		fd := receivedFile(oob[:oobn])
+		m, err := nsenter.DecodeMsg(buf[:n])
+		return m, fd, err
 	}
 }
 
@@ -228,7 +237,10 @@ func (s *session) send(t uint32) error {
 // run puts the stage in the cgroup and serves it until it is ready.
 func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
 	for {
-		m, err := s.recv()
+		m, fd, err := s.recv()
+		if fd != nil && (err != nil || m.Type != nsenter.MsgSeccompFd) {
+			fd.Close()
+		}
 		if err != nil {
 			return s.initPid, err
 		}
@@ -249,6 +261,10 @@ func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
 				if err := s.onSync(m.Value, s.initPid); err != nil {
 					return s.initPid, err
 				}
+			}
+		case nsenter.MsgSeccompFd:
+			if err := s.sendToListener(fd); err != nil {
+				return s.initPid, err
 			}
 		case nsenter.MsgReady:
 			return s.initPid, nil

@@ -82,6 +82,9 @@ func (b *planBuilder) processOps() error {
 	if !b.o.NoNewKeyring {
 		b.add(nsenter.Op{Code: nsenter.OpKeyring, Strs: [4]string{"_ses." + b.o.ID}, Field: "/process"})
 	}
+	if err := b.seccompOps(); err != nil {
+		return err
+	}
 	if err := b.credentialOps(); err != nil {
 		return err
 	}
@@ -160,6 +163,7 @@ func (b *planBuilder) execOps() {
 		b.add(nsenter.Op{Code: nsenter.OpWaitStart, Args: [3]int64{int64(b.o.FifoFd)}, Field: "/process"})
 		b.startContainerHooks()
 	}
+	b.placeSeccomp() // last before the exec, unless it must come earlier
 	b.add(nsenter.Op{Code: nsenter.OpExec, Field: "/process/args/0"})
 }
 
