@@ -128,7 +128,7 @@ t_cni_bridge() {
 	gw=$(jq -r '.ips[0].gateway' "$CNI_DIR/$ns.result")
 	cni_bundle "$SCEN_DIR/bundle" "$ns" cni-bridge
 	out=$(rt_cni_run "$SCEN_DIR/bundle" cni-bridge sh -c \
-		"readlink /proc/self/ns/net; ip -4 -o addr show eth0; ping -c1 -W2 $gw")
+		"readlink /proc/self/ns/net; ip -4 -o addr show eth0; for i in 1 2 3; do ping -c1 -W2 $gw && break; done")
 	expect_eq "the container's netns is the plugin's" "$(echo "$out" | head -1)" \
 		"$(ip netns exec "$ns" readlink /proc/self/ns/net)"
 	expect_match "the plugin's address inside" "$out" "inet ${ip%/*}/24 "

@@ -14,6 +14,7 @@ CD_SCENARIOS=(
 	containerd/run-detached
 	containerd/exec
 	containerd/exec-tty
+	containerd/run-tty
 	containerd/kill
 	containerd/pause-resume
 	containerd/ps
@@ -220,6 +221,18 @@ t_containerd_exec_tty() {
 	expect_eq "exec -t exit status" "$rc" 5
 	expect_match "exec -t: the shell's tty" "$out" '^/dev/pts/[0-9]+'
 	expect_match "exec -t: typed input evaluated" "$out" '^typed-42'
+}
+
+# ctr run -t: the shim's console socket gets the pty master of the init
+# (rt create --console-socket).
+t_containerd_run_tty() {
+	local id=cd-run-tty out rc=0
+	defer "remove_ctr $id"
+	out=$(in_pty "ctr --address '$CD_SOCK' -n '$CD_NS' run -t --rm $(crun_flags $id) '$CD_IMAGE' $id sh" \
+		'tty; echo typed-$((6*7))' 'exit 6') || rc=$?
+	expect_eq "run -t exit status" "$rc" 6
+	expect_match "run -t: the init's tty" "$out" '^/dev/pts/0'
+	expect_match "run -t: typed input evaluated" "$out" '^typed-42'
 }
 
 # ctr task kill: the signal reaches the init (SIGTERM trapped: status 7),
