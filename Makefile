@@ -5,8 +5,8 @@ GO      ?= go
 VERSION ?= 0.1.0
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
-CGO_CFLAGS := -Wall -Wextra -Werror -O2
-export CGO_CFLAGS
+# The C stage's strict flags (-Wall -Wextra -Werror) live in nsenter's #cgo
+# CFLAGS: exporting them here would also apply to Go's own runtime/cgo.
 
 APT_PKGS_TEST := bats busybox-static libseccomp-dev uidmap iproute2 jq runc crun hyperfine
 SOURCES := $(shell find cmd libct specconv nsenter rootfs cgroupsfs -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null)

@@ -38,6 +38,24 @@ static int op_wait_start(const struct rt_op *op)
 	return -1;
 }
 
+/* op_close_from marks every fd from arg0 on close-on-exec; without
+ * close_range (Linux < 5.11) each fd below the open-files limit. */
+static int op_close_from(const struct rt_op *op)
+{
+	struct rlimit rl;
+	int fd;
+
+	if (syscall(SYS_close_range, (unsigned)op->arg[0], ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EINVAL)
+		return -1;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -1;
+	for (fd = (int)op->arg[0]; fd < (int)rl.rlim_cur && fd < 1 << 20; fd++)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return 0;
+}
+
 static int op_sync(const struct rt_op *op)
 {
 	send_msg(MSG_SYNC, (int32_t)op->arg[0]);
@@ -89,8 +107,7 @@ int run_op(const struct rt_op *op)
 	case OP_NO_NEW_PRIVS: return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	case OP_CHDIR: return chdir(op_str(op, 0));
 	case OP_ARG: case OP_ENV: return 0; /* collected by OP_EXEC */
-	case OP_CLOSE_FROM:
-		return (int)syscall(SYS_close_range, (unsigned)op->arg[0], ~0U, CLOSE_RANGE_CLOEXEC);
+	case OP_CLOSE_FROM: return op_close_from(op);
 	case OP_READY: send_msg(MSG_READY, 0); return 0;
 	case OP_WAIT_START: return op_wait_start(op);
 	case OP_FIND_EXEC: return op_find_exec(op);

@@ -82,6 +82,8 @@ func (b *planBuilder) processOps() error {
 	if !b.o.NoNewKeyring {
 		b.add(nsenter.Op{Code: nsenter.OpKeyring, Strs: [4]string{"_ses." + b.o.ID}, Field: "/process"})
 	}
+	// Before seccomp, which may come early and not know close_range.
+	b.add(nsenter.Op{Code: nsenter.OpCloseFrom, Args: [3]int64{int64(b.o.CloseFrom)}, Field: "/process"})
 	if err := b.seccompOps(); err != nil {
 		return err
 	}
@@ -155,7 +157,6 @@ func (b *planBuilder) execOps() {
 		b.add(*b.finalAffinity)
 	}
 	b.add(
-		nsenter.Op{Code: nsenter.OpCloseFrom, Args: [3]int64{int64(b.o.CloseFrom)}, Field: "/process"},
 		nsenter.Op{Code: nsenter.OpFindExec, Strs: [4]string{path}, Field: "/process/args/0"},
 		nsenter.Op{Code: nsenter.OpReady, Field: "/process"},
 	)
