@@ -194,19 +194,24 @@ func (c *Container) runCreateHooks(spec *specs.Spec, cg *cgroupsfs.Cgroup, initP
 	return runCreateContainerHooks(c.Root, spec, cg, initPid, state)
 }
 
-// runPoststart and runPoststop: failures are warnings, as runc does.
+// runPoststart and runPoststop: a failing hook is a warning and the next
+// ones still run (runtime.md, lifecycle).
 func (c *Container) runPoststart() {
-	if h := c.State.Hooks; h != nil && len(h.Poststart) > 0 {
-		if err := runHooks("poststart", h.Poststart, c.hookState(Running, c.State.Pid)); err != nil {
-			c.warn(err.Error())
-		}
+	if h := c.State.Hooks; h != nil {
+		c.runHooksWarning("poststart", h.Poststart, c.hookState(Running, c.State.Pid))
 	}
 }
 
 func (c *Container) runPoststop() {
-	if h := c.State.Hooks; h != nil && len(h.Poststop) > 0 {
-		if err := runHooks("poststop", h.Poststop, c.hookState(Stopped, 0)); err != nil {
-			c.warn(err.Error())
+	if h := c.State.Hooks; h != nil {
+		c.runHooksWarning("poststop", h.Poststop, c.hookState(Stopped, 0))
+	}
+}
+
+func (c *Container) runHooksWarning(kind string, hooks []specs.Hook, state []byte) {
+	for i, h := range hooks {
+		if err := runHook(h, state); err != nil {
+			c.warn(fmt.Sprintf("/hooks/%s/%d: hook %s: %v", kind, i, h.Path, err))
 		}
 	}
 }

@@ -22,21 +22,32 @@ func (c *Container) Start() error {
 		return fmt.Errorf("cannot start container %q: it is %s, not created", c.State.ID, st)
 	}
 	fifo := filepath.Join(c.dir(), fifoFile)
-	f, err := os.OpenFile(fifo, os.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	// Our own reader, opened before the writer, hangs up once the last
+	// writer is gone: the init's fd, closed by its exec.
+	watch, err := os.OpenFile(fifo, os.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
-		if errors.Is(err, unix.ENXIO) {
-			return fmt.Errorf("cannot start container %q: its init is gone (container not running)", c.State.ID)
-		}
 		return fmt.Errorf("cannot start container %q: %w", c.State.ID, err)
 	}
-	defer f.Close()
+	defer watch.Close()
+	f, err := os.OpenFile(fifo, os.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("cannot start container %q: %w", c.State.ID, err)
+	}
 	// The state goes through the fifo to the startContainer hooks; it is
 	// under PIPE_BUF, so the init reads it in one piece.
-	if _, err := f.Write(c.hookState(Created, c.State.Pid)); err != nil {
+	_, err = f.Write(c.hookState(Created, c.State.Pid))
+	f.Close()
+	if err != nil {
 		return fmt.Errorf("cannot start container %q: %w", c.State.ID, err)
 	}
 	if err := os.Remove(fifo); err != nil {
 		return err
+	}
+	// `start` returns once the process runs, so that a signal sent next
+	// reaches it and not the init before its exec.
+	waitHangup(watch)
+	if !processAlive(c.State.Pid, c.State.PidStart) {
+		return fmt.Errorf("cannot start container %q: its init exited before the process started (container not running)", c.State.ID)
 	}
 	c.runPoststart()
 	return nil
@@ -132,4 +143,22 @@ func (c *Container) Delete(force bool) error {
 	}
 	c.runPoststop()
 	return nil
+}
+
+// waitHangup waits for POLLHUP on a fifo reader (no writer left).
+func waitHangup(f *os.File) {
+	fds := []unix.PollFd{{Fd: int32(f.Fd()), Events: unix.POLLIN}}
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		n, err := unix.Poll(fds, int(time.Until(deadline).Milliseconds()))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n == 0 || fds[0].Revents&(unix.POLLHUP|unix.POLLERR) != 0 {
+			return
+		}
+		// Only POLLIN: the init has not read the state yet. Wait a little
+		// rather than spin on the pending data.
+		time.Sleep(50 * time.Microsecond)
+	}
 }
