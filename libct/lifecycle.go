@@ -45,8 +45,10 @@ func (c *Container) Start() error {
 	}
 	// `start` returns once the process runs, so that a signal sent next
 	// reaches it and not the init before its exec.
+	// State left unread means the init died before it woke up; read and
+	// gone, it went on to exec (a process that exits at once is fine).
 	waitHangup(watch)
-	if !processAlive(c.State.Pid, c.State.PidStart) {
+	if unread, err := unix.IoctlGetInt(int(watch.Fd()), unix.FIONREAD); err == nil && unread > 0 {
 		return fmt.Errorf("cannot start container %q: its init exited before the process started (container not running)", c.State.ID)
 	}
 	c.runPoststart()
