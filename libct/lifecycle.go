@@ -48,7 +48,7 @@ func (c *Container) Start() error {
 	// State left unread means the init died before it woke up; read and
 	// gone, it went on to exec (a process that exits at once is fine).
 	waitHangup(watch)
-	if unread, err := unix.IoctlGetInt(int(watch.Fd()), unix.FIONREAD); err == nil && unread > 0 {
+	if unread, err := unix.IoctlGetInt(int(watch.Fd()), unix.TIOCINQ); err == nil && unread > 0 {
 		return fmt.Errorf("cannot start container %q: its init exited before the process started (container not running)", c.State.ID)
 	}
 	c.runPoststart()
