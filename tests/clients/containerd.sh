@@ -178,7 +178,7 @@ t_containerd_run_exit_status() {
 	expect_eq "stdout through the fifo" "$out" to-stdout
 	expect_match "stderr through the fifo" "$(cat "$SCEN_DIR/err")" '^to-stderr$'
 	# --rm: nothing left in rt's state dir.
-	expect_eq "rt list after --rm" "$(rt_cd list -q)" ""
+	expect_no_match "rt list after --rm" "$(rt_cd list -q)" "^$id\$"
 }
 
 # ctr run -d: the task runs, and it is rt's container (rt state agrees on
@@ -253,9 +253,9 @@ t_containerd_kill() {
 	id=cd-kill9
 	defer "remove_ctr $id"
 	# shellcheck disable=SC2046
-	c run --rm $(crun_flags $id) "$CD_IMAGE" $id sh -c "echo ready; while true; do sleep 0.1; done" >"$SCEN_DIR/out" 2>&1 &
+	c run --rm $(crun_flags $id) "$CD_IMAGE" $id sh -c "echo ready; while true; do sleep 0.1; done" >"$SCEN_DIR/out9" 2>&1 &
 	runpid=$!
-	retry 50 0.1 grep -qx ready "$SCEN_DIR/out" || fail "the container did not start: $(cat "$SCEN_DIR/out")"
+	retry 50 0.1 grep -qx ready "$SCEN_DIR/out9" || fail "the container did not start: $(cat "$SCEN_DIR/out9")"
 	c task kill -a -s KILL $id
 	rc=0
 	wait $runpid || rc=$?
@@ -342,7 +342,7 @@ t_containerd_runtime_error() {
 	[ "$rc" -ne 0 ] || fail "ctr run of a missing command succeeded: $out"
 	expect_match "ctr's error carries rt's message" "$out" \
 		'OCI runtime create failed: (rt: )?/process/args/0: exec "/no/such/command": no such file or directory'
-	expect_eq "rt list after the failed create" "$(rt_cd list -q)" ""
+	expect_no_match "rt list after the failed create" "$(rt_cd list -q)" "^$id\$"
 }
 
 # The CRI runtime configured in config.toml (runtime_type
