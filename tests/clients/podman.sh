@@ -12,6 +12,7 @@
 # each scenario's shell (the t_* functions).
 
 PM_SCENARIOS=(
+	podman/info
 	podman/run-rm-exit-status
 	podman/run-detached-exec
 	podman/top
@@ -128,6 +129,13 @@ pm_status() { pm inspect -f '{{.State.Status}}' "$1"; }
 rt_pm() { "$RT" "$@"; }
 
 # ------------------------------------------------------------ scenarios
+
+# podman finds rt by name and reads `rt --version`.
+t_podman_info() {
+	local out
+	out=$(pm info --format '{{.Host.OCIRuntime.Name}}|{{.Host.OCIRuntime.Path}}|{{.Host.OCIRuntime.Version}}')
+	expect_match "podman info: the OCI runtime" "$out" "^rt\|$RT\|rt version [0-9]"
+}
 
 t_podman_run_rm_exit_status() {
 	local out rc=0
