@@ -57,6 +57,7 @@ func Create(o CreateOptions) (c *Container, err error) {
 	if err != nil {
 		return nil, err
 	}
+	c.Warn = o.Warn
 	var cg *cgroupsfs.Cgroup
 	var initPid int
 	defer func() {

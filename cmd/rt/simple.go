@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
@@ -28,6 +29,7 @@ func startCommand() *cobra.Command {
 				return err
 			}
 			defer c.Close()
+			c.Warn = logWarn
 			return c.Start()
 		},
 	}
@@ -114,10 +116,14 @@ func deleteCommand() *cobra.Command {
 		Args:  exactlyOneID,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := libct.Load(g.root, args[0], true)
+			if errors.Is(err, libct.ErrNotExist) && force {
+				return nil // runc: nothing to force away is not an error
+			}
 			if err != nil {
 				return err
 			}
 			defer c.Close()
+			c.Warn = logWarn
 			return c.Delete(force)
 		},
 	}
