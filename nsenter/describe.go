@@ -78,6 +78,9 @@ func (o Op) String() string {
 	if o.Flags&FlagInRoot != 0 {
 		s += " (in rootfs)"
 	}
+	if o.Flags&FlagCopyUp != 0 {
+		s += " (copy up)"
+	}
 	if o.Flags&FlagSkipMissing != 0 {
 		s += " (if present)"
 	}

@@ -193,6 +193,8 @@ static int attach_tree(const struct rt_op *op)
 	return rc;
 }
 
+int copy_up(int under_fd, const char *target);
+
 int op_mount(const struct rt_op *op)
 {
 	char src[64 + PATH_MAX], dst[64 + PATH_MAX];
@@ -211,6 +213,8 @@ int op_mount(const struct rt_op *op)
 	}
 	rc = mount(op_opt(op, 0) ? src : NULL, dst, op_opt(op, 2), (unsigned long)op->arg[0],
 		   op_opt(op, 3));
+	if (rc == 0 && (op->flags & RT_F_COPYUP))
+		rc = copy_up(dfd, op_str(op, 1));
 	err = errno;
 	if (sfd >= 0)
 		close(sfd);

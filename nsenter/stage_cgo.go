@@ -75,6 +75,7 @@ const (
 	FlagSkipMissing uint32 = C.RT_F_SKIP_MISSING
 	FlagBindConsole uint32 = C.RT_F_BIND_CONSOLE
 	FlagSrcTree     uint32 = C.RT_F_SRC_TREE
+	FlagCopyUp      uint32 = C.RT_F_COPYUP
 	MaxTrees               = C.RT_MAX_TREES
 )
 

@@ -76,11 +76,12 @@ var unsupportedOptions = map[string]bool{
 	"rnoexec": true, "rexec": true, "rnodiratime": true, "rdiratime": true, "rrelatime": true,
 	"rnorelatime": true, "rnoatime": true, "ratime": true, "rstrictatime": true,
 	"rnostrictatime": true, "rnosymfollow": true, "rsymfollow": true,
-	"tmpcopyup": true, "idmap": true, "ridmap": true,
+	"idmap": true, "ridmap": true,
 }
 
 // parsedOptions is a mount's option list turned into mount(2) arguments.
 type parsedOptions struct {
+	copyUp      bool // tmpcopyup: the tmpfs starts with the directory's content
 	flags       uintptr
 	propagation []uintptr
 	data        string
@@ -100,6 +101,10 @@ func parseOptions(options []string) (parsedOptions, error) {
 		}
 		if prop, ok := propagationOptions[o]; ok {
 			p.propagation = append(p.propagation, prop)
+			continue
+		}
+		if o == "tmpcopyup" {
+			p.copyUp = true
 			continue
 		}
 		if unsupportedOptions[o] {

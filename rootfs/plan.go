@@ -170,11 +170,15 @@ func (b *builder) mount(m specs.Mount, field string) error {
 	case m.Type == "cgroup" || m.Type == "cgroup2":
 		err = b.cgroupMount(m, dest, opts, field)
 	default:
-		b.add(
-			nsenter.Op{Code: nsenter.OpMkdir, Strs: [4]string{dest}, Args: [3]int64{0755}, Flags: nsenter.FlagInRoot, Field: field + "/destination"},
-			nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{m.Source, dest, m.Type, opts.data},
-				Args: [3]int64{int64(opts.flags)}, Flags: nsenter.FlagInRoot, Field: field},
-		)
+		mount := nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{m.Source, dest, m.Type, opts.data},
+			Args: [3]int64{int64(opts.flags)}, Flags: nsenter.FlagInRoot, Field: field}
+		if opts.copyUp {
+			if m.Type != "tmpfs" {
+				return fieldErr(field+"/options", "tmpcopyup needs a tmpfs mount, not %q", m.Type)
+			}
+			mount.Flags |= nsenter.FlagCopyUp
+		}
+		b.add(nsenter.Op{Code: nsenter.OpMkdir, Strs: [4]string{dest}, Args: [3]int64{0755}, Flags: nsenter.FlagInRoot, Field: field + "/destination"}, mount)
 	}
 	if err != nil {
 		return err
