@@ -11,7 +11,7 @@ LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 APT_PKGS_TEST := bats busybox-static libseccomp-dev uidmap iproute2 jq runc crun hyperfine
 SOURCES := $(shell find cmd libct specconv nsenter rootfs cgroupsfs -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null)
 
-.PHONY: all rt install demo test unit bats validation bench deps-build deps-test clean fmt vet
+.PHONY: all rt install demo test unit bats validation clients vm bench deps-build deps-test clean fmt vet
 
 all: rt
 
@@ -50,10 +50,16 @@ bats: deps-test rt
 validation: deps-test rt
 	tests/validation/run.sh $(CURDIR)/rt
 
+clients: deps-test rt
+	tests/clients/run.sh $(CURDIR)/rt
+
+vm: deps-test rt
+	tests/vm/run.sh $(CURDIR)/rt
+
 bench: deps-test rt
 	bench/run.sh $(CURDIR)/rt
 
-test: unit bats validation
+test: unit bats validation clients vm
 
 fmt:
 	gofmt -l -w cmd libct specconv nsenter rootfs cgroupsfs
