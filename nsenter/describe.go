@@ -17,7 +17,7 @@ var opNames = map[Code]string{
 	OpCapsBounding: "caps-bounding", OpCaps: "caps", OpCapsAmbient: "caps-ambient",
 	OpNoNewPrivs: "no_new_privs", OpChdir: "chdir", OpArg: "arg", OpEnv: "env",
 	OpCloseFrom: "close-from", OpReady: "ready", OpWaitStart: "wait-start",
-	OpFindExec: "find-exec", OpExec: "exec", OpMask: "mask", OpKeyring: "session-keyring", OpOpenTree: "open_tree", OpHook: "hook", OpHookArg: "hook-arg", OpHookEnv: "hook-env", OpSeccomp: "seccomp", OpSched: "sched_setattr", OpIoprio: "ioprio_set", OpPersonality: "personality", OpAffinity: "sched_setaffinity",
+	OpFindExec: "find-exec", OpExec: "exec", OpMask: "mask", OpKeyring: "session-keyring", OpOpenTree: "open_tree", OpHook: "hook", OpHookArg: "hook-arg", OpHookEnv: "hook-env", OpSeccomp: "seccomp", OpSched: "sched_setattr", OpIoprio: "ioprio_set", OpPersonality: "personality", OpAffinity: "sched_setaffinity", OpChroot: "chroot",
 }
 
 // Name is the op's name as `rt plan` prints it.

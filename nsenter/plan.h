@@ -79,6 +79,7 @@ enum rt_op_code {
 	OP_IOPRIO,           /* arg0 ioprio value (class << 13 | level) */
 	OP_PERSONALITY,      /* arg0 persona */
 	OP_AFFINITY,         /* str0 comma-separated cpu numbers */
+	OP_CHROOT,           /* str0 rootfs: chdir and chroot, for a container without a mount namespace */
 	OP_MASK,             /* str0 path: a directory gets a read-only tmpfs, anything else
 	                      * a bind of the rootfs's /dev/null (checked to be 1:3) */
 	OP_CODE_MAX

@@ -64,6 +64,7 @@ const (
 	OpIoprio        Code = C.OP_IOPRIO
 	OpPersonality   Code = C.OP_PERSONALITY
 	OpAffinity      Code = C.OP_AFFINITY
+	OpChroot        Code = C.OP_CHROOT
 )
 
 // Op flags.

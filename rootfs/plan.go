@@ -30,6 +30,10 @@ type Options struct {
 	// InNewRoot are ops that run right after the switch to the new root,
 	// before masked and read-only paths hide /proc (sysctls).
 	InNewRoot []nsenter.Op
+	// NoMountNS: the config lists no mount namespace, so the container
+	// shares the host's; rt then only chroots (see sharedMountNS).
+	NoMountNS bool
+	Warn      func(string)
 	// BeforeSwitch run after every mount, right before pivot_root (the
 	// hooks' sync point).
 	BeforeSwitch []nsenter.Op
@@ -61,6 +65,9 @@ type Result struct {
 // Plan returns the ops that build the container's filesystem.
 func Plan(spec *specs.Spec, o Options) (Result, error) {
 	b := &builder{spec: spec, o: o}
+	if o.NoMountNS {
+		return b.sharedMountNS(), nil
+	}
 	if err := b.prepare(); err != nil {
 		return Result{}, err
 	}
@@ -273,4 +280,25 @@ func (b *builder) finish() error {
 		b.add(nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{"", "/"}, Args: [3]int64{int64(f)}, Field: "/linux/rootfsPropagation"})
 	}
 	return nil
+}
+
+// sharedMountNS plans a container that shares the host's mount namespace
+// (runtime-spec: an unlisted namespace is inherited). Every mount made
+// there would be a mount on the host, and pivot_root would move the host's
+// root, so rt only chroots into the rootfs and says what it leaves out.
+func (b *builder) sharedMountNS() Result {
+	warn := b.o.Warn
+	if warn == nil {
+		warn = func(string) {}
+	}
+	if n := len(b.spec.Mounts); n > 0 {
+		warn(fmt.Sprintf("/linux/namespaces: no mount namespace: the %d mounts of /mounts are not made (rt never changes the host's mounts)", n))
+	}
+	if b.spec.Root != nil && b.spec.Root.Readonly {
+		warn("/root/readonly: no mount namespace: the root cannot be made read-only without changing the host's mount")
+	}
+	if l := b.spec.Linux; l != nil && len(l.MaskedPaths)+len(l.ReadonlyPaths)+len(l.Sysctl) > 0 {
+		warn("/linux: no mount namespace: maskedPaths, readonlyPaths and sysctl are not applied")
+	}
+	return Result{Ops: []nsenter.Op{{Code: nsenter.OpChroot, Strs: [4]string{b.o.Rootfs}, Field: "/root/path"}}}
 }

@@ -69,7 +69,7 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 		hookSync = append(hookSync, nsenter.Op{Code: nsenter.OpSync, Args: [3]int64{SyncHooks}, Field: "/hooks"})
 	}
 	fs, err := rootfs.Plan(spec, rootfs.Options{
-		InNewRoot: sysctls, BeforeSwitch: hookSync,
+		InNewRoot: sysctls, BeforeSwitch: hookSync, NoMountNS: !ns.has[specs.MountNamespace], Warn: b.warn,
 		Rootfs: RootfsPath(spec, o.Bundle), Bundle: o.Bundle, NoPivot: o.NoPivot,
 		NewUserNS: ns.isNew(specs.UserNamespace), CgroupPaths: o.CgroupPaths,
 		NewCgroupNS: ns.isNew(specs.CgroupNamespace),

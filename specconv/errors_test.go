@@ -52,10 +52,6 @@ func TestBuildErrors(t *testing.T) {
 				s.Linux.Namespaces = append(s.Linux.Namespaces,
 					specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: filepath.Join(bundle, "config.json")})
 			}},
-		{name: "no mount namespace", pointer: "/linux/namespaces", text: "mount namespace",
-			edit: func(s *specs.Spec, _ string) {
-				s.Linux.Namespaces = []specs.LinuxNamespace{{Type: specs.PIDNamespace}}
-			}},
 		{name: "new user namespace without mappings", pointer: "/linux/uidMappings", text: "uidMappings",
 			edit: func(s *specs.Spec, _ string) {
 				s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})

@@ -81,9 +81,6 @@ func checkNamespaces(l *specs.Linux) (*namespaceSet, error) {
 		}
 		set.paths[ns.Type] = ns.Path
 	}
-	if !set.has[specs.MountNamespace] {
-		return nil, fieldErr("/linux/namespaces", "a mount namespace is required: rt never changes the host's mounts")
-	}
 	return set, nil
 }
 

@@ -1,6 +1,7 @@
 package specconv_test
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -153,5 +154,39 @@ func TestNULInStringsRejected(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), c.pointer) {
 			t.Errorf("Build = %v, want an error at %s", err, c.pointer)
 		}
+	}
+}
+
+// config-linux.md: a namespace type the config does not list is inherited.
+// Without a mount namespace rt shares the host's and only chroots: no
+// mount, no pivot_root, and a warning for each thing left out.
+func TestNoMountNamespaceOnlyChroots(t *testing.T) {
+	bundle := t.TempDir()
+	if err := os.Mkdir(filepath.Join(bundle, "rootfs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	spec := &specs.Spec{Root: &specs.Root{Path: "rootfs", Readonly: true}, Process: &specs.Process{Args: []string{"sh"}, Cwd: "/"},
+		Mounts: []specs.Mount{{Destination: "/proc", Type: "proc", Source: "proc"}},
+		Linux:  &specs.Linux{Namespaces: []specs.LinuxNamespace{{Type: specs.PIDNamespace}}}}
+	var warnings []string
+	plan, err := specconv.Build(spec, specconv.Options{Bundle: bundle, ConsoleFd: -1, FifoFd: 4, CloseFrom: 3,
+		Warn: func(w string) { warnings = append(warnings, w) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chroots := 0
+	for _, op := range plan.Ops {
+		switch op.Code {
+		case nsenter.OpMount, nsenter.OpPivotRoot, nsenter.OpMoveRoot, nsenter.OpRemountKeep, nsenter.OpMknod:
+			t.Errorf("op %s in a container sharing the host's mount namespace", op)
+		case nsenter.OpChroot:
+			chroots++
+		}
+	}
+	if chroots != 1 {
+		t.Errorf("%d chroot ops, want 1", chroots)
+	}
+	if len(warnings) != 2 {
+		t.Errorf("warnings %q, want one for the mounts and one for the read-only root", warnings)
 	}
 }
