@@ -299,6 +299,11 @@ func (s *session) stageError(m nsenter.Msg) error {
 		what = fmt.Sprintf("exec %q", m.Detail)
 	case nsenter.OpSetns:
 		what = "join namespace " + m.Detail
+	case nsenter.OpWriteFile:
+		if errno == unix.EXDEV && op.Flags&nsenter.FlagProcfs != 0 {
+			return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("%s is not on a procfs: refusing to write there", op.Strs[0])}
+		}
+		what = "write " + op.Strs[0]
 	case nsenter.OpMount:
 		what = fmt.Sprintf("mount %q on %s", op.Strs[0], op.Strs[1])
 		if op.Strs[2] != "" {

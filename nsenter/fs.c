@@ -12,7 +12,9 @@
 #include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
@@ -373,6 +375,7 @@ int op_move_root(const struct rt_op *op)
 int op_write_file(const struct rt_op *op)
 {
 	const char *content = op_str(op, 1);
+	struct statfs sfs;
 	int fd, err;
 	ssize_t n;
 
@@ -382,6 +385,13 @@ int op_write_file(const struct rt_op *op)
 		fd = open(op_str(op, 0), O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
+	/* A /proc of the image's making (a symlink, a tmpfs) must not take a
+	 * write meant for the kernel. */
+	if ((op->flags & RT_F_PROCFS) && (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)) {
+		close(fd);
+		errno = EXDEV;
+		return -1;
+	}
 	n = write(fd, content, strlen(content));
 	err = errno;
 	close(fd);

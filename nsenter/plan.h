@@ -94,6 +94,7 @@ enum rt_op_code {
 #define RT_F_BIND_CONSOLE 0x20u /* OP_CONSOLE: also bind the pty over /dev/console */
 #define RT_F_SRC_TREE     0x40u /* OP_MOUNT: attach the OP_OPEN_TREE in slot arg1 at str1 */
 #define RT_F_COPYUP       0x80u /* OP_MOUNT: copy what the target directory held into the new mount */
+#define RT_F_PROCFS       0x100u /* OP_WRITE_FILE: the file must be on a procfs */
 #define RT_MAX_TREES      1024
 
 /* Messages on the sync socket (SOCK_SEQPACKET), both directions. */

@@ -77,6 +77,7 @@ const (
 	FlagBindConsole uint32 = C.RT_F_BIND_CONSOLE
 	FlagSrcTree     uint32 = C.RT_F_SRC_TREE
 	FlagCopyUp      uint32 = C.RT_F_COPYUP
+	FlagProcfs      uint32 = C.RT_F_PROCFS
 	MaxTrees               = C.RT_MAX_TREES
 )
 

@@ -90,6 +90,9 @@ func (b *planBuilder) processOps() error {
 	if err := b.credentialOps(); err != nil {
 		return err
 	}
+	if err := b.lsmOps(); err != nil {
+		return err
+	}
 	cwd := p.Cwd
 	if cwd == "" {
 		cwd = "/"

@@ -66,7 +66,7 @@ func (b *planBuilder) sysctlOps() ([]nsenter.Op, error) {
 		if !b.ns.ownsNamespace(t, nsProcNames[t]) {
 			return nil, fieldErr(field, "sysctl %q needs a %s namespace of the container's own", k, t)
 		}
-		ops = append(ops, nsenter.Op{Code: nsenter.OpWriteFile, Flags: nsenter.FlagInRoot,
+		ops = append(ops, nsenter.Op{Code: nsenter.OpWriteFile, Flags: nsenter.FlagInRoot | nsenter.FlagProcfs,
 			Strs: [4]string{"/proc/sys/" + strings.ReplaceAll(k, ".", "/"), b.spec.Linux.Sysctl[k]}, Field: field})
 	}
 	return ops, nil
