@@ -103,6 +103,7 @@ func (c *Container) Kill(sig unix.Signal, all bool) error {
 		}
 		return cg.Kill(sig)
 	}
+	awaitHandler(c.State.Pid, c.State.PidStart, sig)
 	if err := signalInit(c.State.Pid, c.State.PidStart, sig); err != nil {
 		if errors.Is(err, unix.ESRCH) {
 			return fmt.Errorf("cannot kill container %q: container not running", c.State.ID)
