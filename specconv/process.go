@@ -2,7 +2,10 @@ package specconv
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -13,18 +16,44 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 
 // capMask turns a capability list into a bit mask; unknown names are
 // reported as warnings and skipped, as runc does.
+//
+// A capability rt itself does not hold (outside its own bounding set, e.g.
+// CAP_SYS_RESOURCE on a restricted host) cannot be granted: config.md says
+// to warn and not fail, so it is skipped the same way.
 func capMask(names []string, field string, warn func(string)) int64 {
 	var mask int64
+	grantable := hostBounding()
 	for _, n := range names {
 		bit, ok := capabilities[strings.ToUpper(n)]
 		if !ok {
 			warn(fmt.Sprintf("%s: unknown capability %q ignored", field, n))
 			continue
 		}
+		if grantable&(1<<bit) == 0 {
+			warn(fmt.Sprintf("%s: capability %s cannot be granted (rt does not hold it): ignored", field, n))
+			continue
+		}
 		mask |= 1 << bit
 	}
 	return mask
 }
+
+// hostBounding is rt's own bounding set (CapBnd in /proc/self/status);
+// every bit set when it cannot be read.
+var hostBounding = sync.OnceValue(func() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapBnd:"); ok {
+			if mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64); err == nil {
+				return int64(mask)
+			}
+		}
+	}
+	return -1
+})
 
 func (b *planBuilder) utsOps() error {
 	if b.spec.Hostname != "" {
