@@ -118,7 +118,9 @@ func (c *Container) Close() {
 	}
 }
 
-// save replaces state.json atomically: temp file, fsync, rename.
+// save replaces state.json atomically: temp file, rename. No fsync: the
+// rename already keeps a crash of rt from leaving a torn file, and after a
+// power loss no container is left for the state to describe.
 func (c *Container) save() error {
 	data, err := json.Marshal(c.State)
 	if err != nil {
@@ -138,10 +140,6 @@ func writeFileAtomic(name string, data []byte, perm os.FileMode) error {
 		return err
 	}
 	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		return err
 	}
