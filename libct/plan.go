@@ -35,10 +35,10 @@ func PlanFor(bundle, id string, noPivot, terminal bool) (*nsenter.Plan, error) {
 			paths[""] = filepath.Join(host.Unified, path)
 		}
 	}
-	console := -1
+	console, next := -1, 5
 	if terminal || spec.Process.Terminal {
-		console = 5
+		console, next = 5, 6
 	}
 	return specconv.Build(spec, specconv.Options{ID: id, Bundle: bundle, NoPivot: noPivot, ConsoleFd: console,
-		FifoFd: 4, CloseFrom: 3, CgroupPaths: paths})
+		FifoFd: 4, CloseFrom: 3, CgroupPaths: paths, IDMapFds: planIDMapFds(spec, next)})
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rt-runtime/rt/cgroupsfs"
 	"github.com/rt-runtime/rt/nsenter"
+	"github.com/rt-runtime/rt/rootfs"
 	"github.com/rt-runtime/rt/specconv"
 )
 
@@ -27,6 +28,7 @@ type stageFiles struct {
 	planFd  int
 	fifoFd  int
 	console int
+	idmaps  []int // user namespaces of idmapped mounts
 }
 
 func (s *stageFiles) add(f *os.File, child bool) int {
@@ -65,11 +67,13 @@ type stageIO struct {
 	// listenerState is the container's state sent with a seccomp notify fd
 	// (SCMP_ACT_NOTIFY), given the pid the stage reported; nil: none expected.
 	listenerState func(pid int) specs.State
+	idmaps        []rootfs.IDMap // a user namespace fd is passed for each
 }
 
 // stageFds are the fd numbers the plan refers to.
 type stageFds struct {
 	Console, Fifo, CloseFrom int
+	IDMaps                   []int
 }
 
 // openStageFiles prepares the sync socket, the exec fifo, the console.
@@ -106,6 +110,13 @@ func openStageFiles(io stageIO) (*stageFiles, error) {
 	if console != nil {
 		s.console = s.add(console, false)
 	}
+	userns, err := idmapUserns(io.idmaps)
+	if err != nil {
+		return s, err
+	}
+	for _, f := range userns {
+		s.idmaps = append(s.idmaps, s.add(f, true))
+	}
 	return s, nil
 }
 
@@ -123,7 +134,7 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 	if err != nil {
 		return 0, err
 	}
-	plan, err := build(stageFds{Console: files.console, Fifo: files.fifoFd, CloseFrom: 3 + io.preserve})
+	plan, err := build(stageFds{Console: files.console, Fifo: files.fifoFd, CloseFrom: 3 + io.preserve, IDMaps: files.idmaps})
 	if err != nil {
 		return 0, err
 	}
@@ -164,12 +175,12 @@ func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgrou
 	listen := listenFds()
 	io := stageIO{root: c.Root, preserve: listen + o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
 		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio,
-		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }}
+		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }, idmaps: rootfs.IDMaps(spec)}
 	return runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
 		opts := specconv.Options{
 			ID: c.State.ID, Bundle: c.State.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring,
 			ConsoleFd: fds.Console, FifoFd: fds.Fifo, CloseFrom: fds.CloseFrom,
-			CgroupPaths: cg.Paths, Warn: o.Warn,
+			CgroupPaths: cg.Paths, Warn: o.Warn, IDMapFds: fds.IDMaps,
 		}
 		if listen > 0 {
 			opts.ExtraEnv = []string{"LISTEN_FDS=" + strconv.Itoa(listen), "LISTEN_PID=1"}

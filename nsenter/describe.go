@@ -18,6 +18,7 @@ var opNames = map[Code]string{
 	OpNoNewPrivs: "no_new_privs", OpChdir: "chdir", OpArg: "arg", OpEnv: "env",
 	OpCloseFrom: "close-from", OpReady: "ready", OpWaitStart: "wait-start",
 	OpFindExec: "find-exec", OpExec: "exec", OpMask: "mask", OpKeyring: "session-keyring", OpOpenTree: "open_tree", OpHook: "hook", OpHookArg: "hook-arg", OpHookEnv: "hook-env", OpSeccomp: "seccomp", OpSched: "sched_setattr", OpIoprio: "ioprio_set", OpPersonality: "personality", OpAffinity: "sched_setaffinity", OpChroot: "chroot",
+	OpMountSetattr: "mount_setattr", OpIdmapTree: "idmap",
 }
 
 // Name is the op's name as `rt plan` prints it.
@@ -52,6 +53,41 @@ var msNames = []struct {
 	{unix.MS_LAZYTIME, "lazytime"},
 }
 
+// attrNames names mount_setattr(2) attributes for display only. The atime
+// field is a value, shown by describeAttrs.
+var attrNames = []struct {
+	flag int64
+	name string
+}{
+	{unix.MOUNT_ATTR_RDONLY, "ro"}, {unix.MOUNT_ATTR_NOSUID, "nosuid"}, {unix.MOUNT_ATTR_NODEV, "nodev"},
+	{unix.MOUNT_ATTR_NOEXEC, "noexec"}, {unix.MOUNT_ATTR_NODIRATIME, "nodiratime"},
+	{unix.MOUNT_ATTR_IDMAP, "idmap"}, {unix.MOUNT_ATTR_NOSYMFOLLOW, "nosymfollow"},
+}
+
+// describeAttrs renders an attr_set value; withAtime: the op sets the
+// atime field (attr_clr holds it), whose value is then named too.
+func describeAttrs(v int64, withAtime bool) string {
+	s := flagNames(v&^unix.MOUNT_ATTR__ATIME, attrNames)
+	if !withAtime {
+		return s
+	}
+	var a string
+	switch v & unix.MOUNT_ATTR__ATIME {
+	case unix.MOUNT_ATTR_RELATIME:
+		a = "relatime"
+	case unix.MOUNT_ATTR_NOATIME:
+		a = "noatime"
+	case unix.MOUNT_ATTR_STRICTATIME:
+		a = "strictatime"
+	default:
+		a = fmt.Sprintf("atime=%#x", v&unix.MOUNT_ATTR__ATIME)
+	}
+	if s == "0" {
+		return a
+	}
+	return s + "|" + a
+}
+
 func flagNames(v int64, table []struct {
 	flag int64
 	name string
@@ -81,6 +117,9 @@ func (o Op) String() string {
 	if o.Flags&FlagCopyUp != 0 {
 		s += " (copy up)"
 	}
+	if o.Flags&FlagCloseFd != 0 {
+		s += " (then closes the fd)"
+	}
 	if o.Flags&FlagSkipMissing != 0 {
 		s += " (if present)"
 	}
@@ -108,6 +147,16 @@ func (o Op) describe() string {
 			return fmt.Sprintf("%s tree-slot %d on %s", n, a[1], s[1])
 		}
 		return fmt.Sprintf("%s %q on %s type %q flags=%s data=%q", n, s[0], s[1], s[2], flagNames(a[0], msNames), s[3])
+	case OpMountSetattr:
+		atime := a[1]&unix.MOUNT_ATTR__ATIME != 0
+		clr := flagNames(a[1]&^unix.MOUNT_ATTR__ATIME, attrNames)
+		if atime {
+			clr = strings.TrimPrefix(clr+"|atime", "0|")
+		}
+		return fmt.Sprintf("%s %s set=%s clear=%s recursive=%t", n, s[1], describeAttrs(a[0], atime), clr,
+			a[2]&unix.AT_RECURSIVE != 0)
+	case OpIdmapTree:
+		return fmt.Sprintf("%s %s slot=%d userns-fd=%d recursive=%t", n, s[0], a[0], a[1], a[2]&unix.AT_RECURSIVE != 0)
 	case OpRemountKeep:
 		return fmt.Sprintf("%s %s adding %s", n, s[1], flagNames(a[0], msNames))
 	case OpMkdir, OpMkfile:

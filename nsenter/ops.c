@@ -115,6 +115,8 @@ int run_op(const struct rt_op *op)
 	case OP_MASK: return op_mask(op);
 	case OP_KEYRING: return op_keyring(op);
 	case OP_OPEN_TREE: return op_open_tree(op);
+	case OP_MOUNT_SETATTR: return op_mount_setattr(op);
+	case OP_IDMAP_TREE: return op_idmap_tree(op);
 	case OP_HOOK: return op_hook(op);
 	case OP_SECCOMP: return op_seccomp(op);
 	case OP_SCHED: return op_sched(op);

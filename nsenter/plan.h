@@ -82,6 +82,11 @@ enum rt_op_code {
 	OP_CHROOT,           /* str0 rootfs: chdir and chroot, for a container without a mount namespace */
 	OP_MASK,             /* str0 path: a directory gets a read-only tmpfs, anything else
 	                      * a bind of the rootfs's /dev/null (checked to be 1:3) */
+	OP_MOUNT_SETATTR,    /* str1 target, arg0 attr_set, arg1 attr_clr (MOUNT_ATTR_*), arg2
+	                      * AT_RECURSIVE or 0: mount_setattr on the mount at the target */
+	OP_IDMAP_TREE,       /* arg0 slot of an OP_OPEN_TREE copy, arg1 user namespace fd, arg2
+	                      * AT_RECURSIVE or 0: MOUNT_ATTR_IDMAP on it, before it is attached
+	                      * (str0: the source, for the error message only) */
 	OP_CODE_MAX
 };
 
@@ -95,6 +100,7 @@ enum rt_op_code {
 #define RT_F_SRC_TREE     0x40u /* OP_MOUNT: attach the OP_OPEN_TREE in slot arg1 at str1 */
 #define RT_F_COPYUP       0x80u /* OP_MOUNT: copy what the target directory held into the new mount */
 #define RT_F_PROCFS       0x100u /* OP_WRITE_FILE: the file must be on a procfs */
+#define RT_F_CLOSE_FD     0x200u /* OP_IDMAP_TREE: its last use of the fd in arg1: close it */
 #define RT_MAX_TREES      1024
 
 /* Messages on the sync socket (SOCK_SEQPACKET), both directions. */

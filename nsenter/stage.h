@@ -53,6 +53,10 @@ int op_write_file(const struct rt_op *op);
 int op_mask(const struct rt_op *op);
 int op_open_tree(const struct rt_op *op);
 
+/* mountattr.c */
+int op_mount_setattr(const struct rt_op *op);
+int op_idmap_tree(const struct rt_op *op);
+
 /* proc.c */
 int op_console(const struct rt_op *op);
 int op_user(const struct rt_op *op);

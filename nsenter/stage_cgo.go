@@ -64,6 +64,8 @@ const (
 	OpIoprio        Code = C.OP_IOPRIO
 	OpPersonality   Code = C.OP_PERSONALITY
 	OpAffinity      Code = C.OP_AFFINITY
+	OpMountSetattr  Code = C.OP_MOUNT_SETATTR
+	OpIdmapTree     Code = C.OP_IDMAP_TREE
 	OpChroot        Code = C.OP_CHROOT
 )
 
@@ -77,6 +79,7 @@ const (
 	FlagBindConsole uint32 = C.RT_F_BIND_CONSOLE
 	FlagSrcTree     uint32 = C.RT_F_SRC_TREE
 	FlagCopyUp      uint32 = C.RT_F_COPYUP
+	FlagCloseFd     uint32 = C.RT_F_CLOSE_FD
 	FlagProcfs      uint32 = C.RT_F_PROCFS
 	MaxTrees               = C.RT_MAX_TREES
 )

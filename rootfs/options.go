@@ -11,50 +11,89 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// mountOption is one row of the mount option table: the flags a name sets
-// or clears.
+// mountOption is one row of the mount option table: the mount(2) flag a
+// name sets or clears, or the mount_setattr(2) attribute it sets or clears
+// on the mount and every mount below it, or the id mapping it asks for.
 type mountOption struct {
 	clear bool
 	flag  uintptr
+	attr  uint64 // recursive attribute (the r* options)
+	// atime: attr is a value of the MOUNT_ATTR__ATIME field, not a bit:
+	// it replaces the value an earlier atime option chose.
+	atime bool
+	idmap idmapMode
 }
 
+// idmapMode says whether a bind mount gets an id mapping, and how deep.
+type idmapMode int
+
+const (
+	noIDMap        idmapMode = iota
+	idmapTop                 // idmap: the mount itself (and uidMappings without an option, as runc)
+	idmapRecursive           // ridmap: every mount of an rbind
+)
+
 // mountOptions is the one place that knows mount option names (runc's set).
+// The atime family of the recursive options follows mount(8): atime,
+// norelatime and nostrictatime leave the kernel's default, relatime.
 var mountOptions = map[string]mountOption{
-	"acl":           {false, unix.MS_POSIXACL},
-	"async":         {true, unix.MS_SYNCHRONOUS},
-	"atime":         {true, unix.MS_NOATIME},
-	"bind":          {false, unix.MS_BIND},
-	"defaults":      {false, 0},
-	"dev":           {true, unix.MS_NODEV},
-	"diratime":      {true, unix.MS_NODIRATIME},
-	"dirsync":       {false, unix.MS_DIRSYNC},
-	"exec":          {true, unix.MS_NOEXEC},
-	"iversion":      {false, unix.MS_I_VERSION},
-	"lazytime":      {false, unix.MS_LAZYTIME},
-	"loud":          {true, unix.MS_SILENT},
-	"mand":          {false, unix.MS_MANDLOCK},
-	"noacl":         {true, unix.MS_POSIXACL},
-	"noatime":       {false, unix.MS_NOATIME},
-	"nodev":         {false, unix.MS_NODEV},
-	"nodiratime":    {false, unix.MS_NODIRATIME},
-	"noexec":        {false, unix.MS_NOEXEC},
-	"noiversion":    {true, unix.MS_I_VERSION},
-	"nolazytime":    {true, unix.MS_LAZYTIME},
-	"nomand":        {true, unix.MS_MANDLOCK},
-	"norelatime":    {true, unix.MS_RELATIME},
-	"nostrictatime": {true, unix.MS_STRICTATIME},
-	"nosuid":        {false, unix.MS_NOSUID},
-	"nosymfollow":   {false, unix.MS_NOSYMFOLLOW},
-	"rbind":         {false, unix.MS_BIND | unix.MS_REC},
-	"relatime":      {false, unix.MS_RELATIME},
-	"remount":       {false, unix.MS_REMOUNT},
-	"ro":            {false, unix.MS_RDONLY},
-	"rw":            {true, unix.MS_RDONLY},
-	"silent":        {false, unix.MS_SILENT},
-	"strictatime":   {false, unix.MS_STRICTATIME},
-	"suid":          {true, unix.MS_NOSUID},
-	"symfollow":     {true, unix.MS_NOSYMFOLLOW},
-	"sync":          {false, unix.MS_SYNCHRONOUS},
+	"acl":           {flag: unix.MS_POSIXACL},
+	"async":         {clear: true, flag: unix.MS_SYNCHRONOUS},
+	"atime":         {clear: true, flag: unix.MS_NOATIME},
+	"bind":          {flag: unix.MS_BIND},
+	"defaults":      {flag: 0},
+	"dev":           {clear: true, flag: unix.MS_NODEV},
+	"diratime":      {clear: true, flag: unix.MS_NODIRATIME},
+	"dirsync":       {flag: unix.MS_DIRSYNC},
+	"exec":          {clear: true, flag: unix.MS_NOEXEC},
+	"iversion":      {flag: unix.MS_I_VERSION},
+	"lazytime":      {flag: unix.MS_LAZYTIME},
+	"loud":          {clear: true, flag: unix.MS_SILENT},
+	"mand":          {flag: unix.MS_MANDLOCK},
+	"noacl":         {clear: true, flag: unix.MS_POSIXACL},
+	"noatime":       {flag: unix.MS_NOATIME},
+	"nodev":         {flag: unix.MS_NODEV},
+	"nodiratime":    {flag: unix.MS_NODIRATIME},
+	"noexec":        {flag: unix.MS_NOEXEC},
+	"noiversion":    {clear: true, flag: unix.MS_I_VERSION},
+	"nolazytime":    {clear: true, flag: unix.MS_LAZYTIME},
+	"nomand":        {clear: true, flag: unix.MS_MANDLOCK},
+	"norelatime":    {clear: true, flag: unix.MS_RELATIME},
+	"nostrictatime": {clear: true, flag: unix.MS_STRICTATIME},
+	"nosuid":        {flag: unix.MS_NOSUID},
+	"nosymfollow":   {flag: unix.MS_NOSYMFOLLOW},
+	"rbind":         {flag: unix.MS_BIND | unix.MS_REC},
+	"relatime":      {flag: unix.MS_RELATIME},
+	"remount":       {flag: unix.MS_REMOUNT},
+	"ro":            {flag: unix.MS_RDONLY},
+	"rw":            {clear: true, flag: unix.MS_RDONLY},
+	"silent":        {flag: unix.MS_SILENT},
+	"strictatime":   {flag: unix.MS_STRICTATIME},
+	"suid":          {clear: true, flag: unix.MS_NOSUID},
+	"symfollow":     {clear: true, flag: unix.MS_NOSYMFOLLOW},
+	"sync":          {flag: unix.MS_SYNCHRONOUS},
+
+	"rro":            {attr: unix.MOUNT_ATTR_RDONLY},
+	"rrw":            {clear: true, attr: unix.MOUNT_ATTR_RDONLY},
+	"rnosuid":        {attr: unix.MOUNT_ATTR_NOSUID},
+	"rsuid":          {clear: true, attr: unix.MOUNT_ATTR_NOSUID},
+	"rnodev":         {attr: unix.MOUNT_ATTR_NODEV},
+	"rdev":           {clear: true, attr: unix.MOUNT_ATTR_NODEV},
+	"rnoexec":        {attr: unix.MOUNT_ATTR_NOEXEC},
+	"rexec":          {clear: true, attr: unix.MOUNT_ATTR_NOEXEC},
+	"rnosymfollow":   {attr: unix.MOUNT_ATTR_NOSYMFOLLOW},
+	"rsymfollow":     {clear: true, attr: unix.MOUNT_ATTR_NOSYMFOLLOW},
+	"rnodiratime":    {attr: unix.MOUNT_ATTR_NODIRATIME},
+	"rdiratime":      {clear: true, attr: unix.MOUNT_ATTR_NODIRATIME},
+	"rnoatime":       {atime: true, attr: unix.MOUNT_ATTR_NOATIME},
+	"rstrictatime":   {atime: true, attr: unix.MOUNT_ATTR_STRICTATIME},
+	"rrelatime":      {atime: true, attr: unix.MOUNT_ATTR_RELATIME},
+	"ratime":         {atime: true, attr: unix.MOUNT_ATTR_RELATIME},
+	"rnorelatime":    {atime: true, attr: unix.MOUNT_ATTR_RELATIME},
+	"rnostrictatime": {atime: true, attr: unix.MOUNT_ATTR_RELATIME},
+
+	"idmap":  {idmap: idmapTop},
+	"ridmap": {idmap: idmapRecursive},
 }
 
 // propagationOptions are applied by separate mount calls after the mount.
@@ -71,13 +110,7 @@ var propagationOptions = map[string]uintptr{
 
 // unsupportedOptions are known options rt does not implement yet: refusing
 // them is better than passing them to the kernel as filesystem data.
-var unsupportedOptions = map[string]bool{
-	"rro": true, "rrw": true, "rnosuid": true, "rsuid": true, "rnodev": true, "rdev": true,
-	"rnoexec": true, "rexec": true, "rnodiratime": true, "rdiratime": true, "rrelatime": true,
-	"rnorelatime": true, "rnoatime": true, "ratime": true, "rstrictatime": true,
-	"rnostrictatime": true, "rnosymfollow": true, "rsymfollow": true,
-	"idmap": true, "ridmap": true,
-}
+var unsupportedOptions = map[string]bool{}
 
 // parsedOptions is a mount's option list turned into mount(2) arguments.
 type parsedOptions struct {
@@ -85,6 +118,10 @@ type parsedOptions struct {
 	flags       uintptr
 	propagation []uintptr
 	data        string
+	// attrSet and attrClr go to mount_setattr(AT_RECURSIVE) once the
+	// mount is made.
+	attrSet, attrClr uint64
+	idmap            idmapMode
 }
 
 func parseOptions(options []string) (parsedOptions, error) {
@@ -92,11 +129,7 @@ func parseOptions(options []string) (parsedOptions, error) {
 	var data []string
 	for _, o := range options {
 		if opt, ok := mountOptions[o]; ok {
-			if opt.clear {
-				p.flags &^= opt.flag
-			} else {
-				p.flags |= opt.flag
-			}
+			p.apply(opt)
 			continue
 		}
 		if prop, ok := propagationOptions[o]; ok {
@@ -114,6 +147,28 @@ func parseOptions(options []string) (parsedOptions, error) {
 	}
 	p.data = strings.Join(data, ",")
 	return p, nil
+}
+
+func (p *parsedOptions) apply(opt mountOption) {
+	switch {
+	case opt.idmap != noIDMap:
+		p.idmap = opt.idmap
+	case opt.atime:
+		// mount_setattr(2): an atime setting is a value, set under
+		// MOUNT_ATTR__ATIME cleared.
+		p.attrSet = p.attrSet&^unix.MOUNT_ATTR__ATIME | opt.attr
+		p.attrClr |= unix.MOUNT_ATTR__ATIME
+	case opt.attr != 0 && opt.clear:
+		p.attrSet &^= opt.attr
+		p.attrClr |= opt.attr
+	case opt.attr != 0:
+		p.attrSet |= opt.attr
+		p.attrClr &^= opt.attr
+	case opt.clear:
+		p.flags &^= opt.flag
+	default:
+		p.flags |= opt.flag
+	}
 }
 
 // PropagationFlags maps linux.rootfsPropagation to mount flags.

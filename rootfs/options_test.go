@@ -129,3 +129,68 @@ func TestFieldError(t *testing.T) {
 		t.Errorf("Unwrap() = %v", fe.Unwrap())
 	}
 }
+
+// config.md "Linux mount options": the r* options are mount_setattr(2)
+// attributes, set or cleared; the last of a set/clear pair wins. The atime
+// family is a value of MOUNT_ATTR__ATIME, which attr_clr must hold
+// (mount_setattr(2)); atime, norelatime and nostrictatime mean the kernel's
+// default, relatime, as in runc and youki.
+func TestParseRecursiveOptions(t *testing.T) {
+	const atime = unix.MOUNT_ATTR__ATIME
+	for _, c := range []struct {
+		options  []string
+		set, clr uint64
+		flags    uintptr
+	}{
+		{[]string{"rro"}, unix.MOUNT_ATTR_RDONLY, 0, 0},
+		{[]string{"rrw"}, 0, unix.MOUNT_ATTR_RDONLY, 0},
+		{[]string{"rro", "rrw"}, 0, unix.MOUNT_ATTR_RDONLY, 0},
+		{[]string{"rrw", "rro"}, unix.MOUNT_ATTR_RDONLY, 0, 0},
+		{[]string{"rbind", "rro", "ro"}, unix.MOUNT_ATTR_RDONLY, 0, unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY},
+		{[]string{"rnosuid", "rnodev", "rnoexec", "rnosymfollow", "rnodiratime"},
+			unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOEXEC | unix.MOUNT_ATTR_NOSYMFOLLOW | unix.MOUNT_ATTR_NODIRATIME, 0, 0},
+		{[]string{"rsuid", "rdev", "rexec", "rsymfollow", "rdiratime"},
+			0, unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOEXEC | unix.MOUNT_ATTR_NOSYMFOLLOW | unix.MOUNT_ATTR_NODIRATIME, 0},
+		{[]string{"rnoatime"}, unix.MOUNT_ATTR_NOATIME, atime, 0},
+		{[]string{"rstrictatime"}, unix.MOUNT_ATTR_STRICTATIME, atime, 0},
+		{[]string{"rrelatime"}, unix.MOUNT_ATTR_RELATIME, atime, 0},
+		{[]string{"rnoatime", "rstrictatime"}, unix.MOUNT_ATTR_STRICTATIME, atime, 0}, // one value, the last
+		{[]string{"rnoatime", "ratime"}, unix.MOUNT_ATTR_RELATIME, atime, 0},
+		{[]string{"rstrictatime", "rnorelatime"}, unix.MOUNT_ATTR_RELATIME, atime, 0},
+		{[]string{"rstrictatime", "rnostrictatime"}, unix.MOUNT_ATTR_RELATIME, atime, 0},
+		{[]string{"rnoatime", "rnodiratime"}, unix.MOUNT_ATTR_NOATIME | unix.MOUNT_ATTR_NODIRATIME, atime, 0},
+		// nosymfollow stays a mount(2) flag (Linux 5.10), rnosymfollow an attribute.
+		{[]string{"nosymfollow"}, 0, 0, unix.MS_NOSYMFOLLOW},
+	} {
+		p, err := parseOptions(c.options)
+		if err != nil {
+			t.Fatalf("%v: %v", c.options, err)
+		}
+		if p.attrSet != c.set || p.attrClr != c.clr || p.flags != c.flags || p.data != "" {
+			t.Errorf("%v: set=%#x clr=%#x flags=%#x data=%q, want set=%#x clr=%#x flags=%#x", c.options,
+				p.attrSet, p.attrClr, p.flags, p.data, c.set, c.clr, c.flags)
+		}
+	}
+}
+
+// idmap and ridmap are options, never mount data (config.md: they SHOULD
+// NOT be passed to mount(2)).
+func TestParseIDMapOptions(t *testing.T) {
+	for o, want := range map[string]idmapMode{"idmap": idmapTop, "ridmap": idmapRecursive} {
+		p, err := parseOptions([]string{"rbind", o})
+		if err != nil || p.idmap != want || p.data != "" {
+			t.Errorf("%s: idmap=%d data=%q err=%v, want idmap=%d", o, p.idmap, p.data, err, want)
+		}
+	}
+}
+
+// Every recursive option of config.md's table is implemented.
+func TestRecursiveOptionsSupported(t *testing.T) {
+	for _, o := range []string{"rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec",
+		"rnosymfollow", "rsymfollow", "ratime", "rnoatime", "rrelatime", "rnorelatime", "rstrictatime",
+		"rnostrictatime", "rdiratime", "rnodiratime", "idmap", "ridmap"} {
+		if _, ok := mountOptions[o]; !ok || unsupportedOptions[o] {
+			t.Errorf("%s: not in the option table", o)
+		}
+	}
+}

@@ -37,6 +37,9 @@ type Options struct {
 	// BeforeSwitch run after every mount, right before pivot_root (the
 	// hooks' sync point).
 	BeforeSwitch []nsenter.Op
+	// IDMapFds are the stage's fds of user namespaces holding the id
+	// mappings IDMaps(spec) lists, in that order (idmapped mounts).
+	IDMapFds []int
 }
 
 // FieldError is a problem with one field of the config.
@@ -64,7 +67,7 @@ type Result struct {
 
 // Plan returns the ops that build the container's filesystem.
 func Plan(spec *specs.Spec, o Options) (Result, error) {
-	b := &builder{spec: spec, o: o}
+	b := &builder{spec: spec, o: o, idmaps: IDMaps(spec)}
 	if o.NoMountNS {
 		return b.sharedMountNS(), nil
 	}
@@ -95,14 +98,17 @@ func Plan(spec *specs.Spec, o Options) (Result, error) {
 	if err := b.finish(); err != nil {
 		return Result{}, err
 	}
+	closeIDMapFds(b.early)
 	return Result{Early: b.early, Ops: b.ops}, nil
 }
 
 type builder struct {
-	spec  *specs.Spec
-	o     Options
-	early []nsenter.Op
-	ops   []nsenter.Op
+	spec   *specs.Spec
+	o      Options
+	idmaps []IDMap // the mappings of idmapped mounts, as IDMaps lists them
+	trees  int     // tree slots used by OP_OPEN_TREE
+	early  []nsenter.Op
+	ops    []nsenter.Op
 }
 
 func (b *builder) add(ops ...nsenter.Op) { b.ops = append(b.ops, ops...) }
@@ -167,13 +173,17 @@ func (b *builder) mount(m specs.Mount, field string) error {
 	if err != nil {
 		return fieldErr(field+"/options", "%v", err)
 	}
+	idmap, mode, err := mountIDMap(b.spec, m, opts, field)
+	if err != nil {
+		return err
+	}
 	switch {
-	case m.Type == "bind" || opts.flags&unix.MS_BIND != 0:
-		err = b.bindMount(m, dest, opts, field)
+	case isBind(m, opts):
+		err = b.bindMount(m, dest, opts, field, idmap, mode)
 	case m.Type == "sysfs" && b.o.SysfsBind:
 		m = specs.Mount{Destination: m.Destination, Type: "bind", Source: "/sys"}
 		opts.flags |= unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY
-		err = b.bindMount(m, dest, opts, field)
+		err = b.bindMount(m, dest, opts, field, IDMap{}, noIDMap)
 	case m.Type == "cgroup" || m.Type == "cgroup2":
 		err = b.cgroupMount(m, dest, opts, field)
 	default:
@@ -190,8 +200,19 @@ func (b *builder) mount(m specs.Mount, field string) error {
 	if err != nil {
 		return err
 	}
+	b.recursiveAttrs(dest, opts, field)
 	b.propagation(dest, opts, field)
 	return nil
+}
+
+// recursiveAttrs applies the r* options to the mount just made and to
+// every mount below it, so that `rbind,rro` leaves no submount writable.
+func (b *builder) recursiveAttrs(dest string, opts parsedOptions, field string) {
+	if opts.attrSet == 0 && opts.attrClr == 0 {
+		return
+	}
+	b.add(nsenter.Op{Code: nsenter.OpMountSetattr, Strs: [4]string{"", dest},
+		Args: [3]int64{int64(opts.attrSet), int64(opts.attrClr), unix.AT_RECURSIVE}, Flags: nsenter.FlagInRoot, Field: field + "/options"})
 }
 
 func (b *builder) propagation(dest string, opts parsedOptions, field string) {
@@ -203,7 +224,9 @@ func (b *builder) propagation(dest string, opts parsedOptions, field string) {
 
 // bindMount binds a host path; its mount point is a directory or a file
 // like the source. Flags other than bind need a remount to take effect.
-func (b *builder) bindMount(m specs.Mount, dest string, opts parsedOptions, field string) error {
+// An idmapped bind is a detached copy of the source given its mapping
+// before it is attached; so is every bind in a new user namespace.
+func (b *builder) bindMount(m specs.Mount, dest string, opts parsedOptions, field string, idmap IDMap, mode idmapMode) error {
 	src := m.Source
 	if !filepath.IsAbs(src) {
 		src = filepath.Join(b.o.Bundle, src)
@@ -219,10 +242,13 @@ func (b *builder) bindMount(m specs.Mount, dest string, opts parsedOptions, fiel
 	bindFlags := opts.flags & (unix.MS_BIND | unix.MS_REC)
 	mount := nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{src, dest}, Args: [3]int64{int64(bindFlags | unix.MS_BIND)},
 		Flags: nsenter.FlagInRoot, Field: field}
-	if b.o.NewUserNS {
+	if b.o.NewUserNS || mode != noIDMap {
 		// The source is taken as host root, before the user namespace:
-		// from inside it, a 0700 parent directory would hide it.
-		slot := len(b.early)
+		// from inside it, a 0700 parent directory would hide it, and the
+		// kernel sets an id mapping only for a caller privileged over the
+		// source's filesystem.
+		slot := b.trees
+		b.trees++
 		if slot >= nsenter.MaxTrees {
 			return fieldErr(field, "more than %d bind mounts", nsenter.MaxTrees)
 		}
@@ -232,6 +258,9 @@ func (b *builder) bindMount(m specs.Mount, dest string, opts parsedOptions, fiel
 		}
 		b.early = append(b.early, nsenter.Op{Code: nsenter.OpOpenTree, Strs: [4]string{src},
 			Args: [3]int64{int64(slot), recursive}, Field: field + "/source"})
+		if mode != noIDMap {
+			b.early = append(b.early, b.idmapOp(idmap, mode, slot, src, field))
+		}
 		mount.Flags |= nsenter.FlagSrcTree
 		mount.Args[1] = int64(slot)
 	}

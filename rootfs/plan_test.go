@@ -149,7 +149,7 @@ func TestMountErrors(t *testing.T) {
 		pointer string
 	}{
 		{rootfsSpec(specs.Mount{Destination: "/a", Type: "tmpfs"}, specs.Mount{Type: "tmpfs"}), "/mounts/1/destination"},
-		{rootfsSpec(specs.Mount{Destination: "/a", Type: "tmpfs", Options: []string{"rnoexec"}}), "/mounts/0/options"},
+		{rootfsSpec(specs.Mount{Destination: "/a", Type: "tmpfs", Options: []string{"idmap"}}), "/mounts/0/options"},
 		{rootfsSpec(specs.Mount{Destination: "/a", Type: "bind", Source: "nope"}), "/mounts/0/source"},
 		{&specs.Spec{Root: &specs.Root{Path: "rootfs"}, Linux: &specs.Linux{RootfsPropagation: "rec"}}, "/linux/rootfsPropagation"},
 	} {

@@ -29,6 +29,9 @@ type Options struct {
 	CgroupPaths     map[string]string // hierarchy -> host directory of the container's cgroup
 	SetgroupsDenied bool
 	Warn            func(string) // receives warnings (unknown capabilities…)
+	// IDMapFds: fds in the stage of user namespaces holding the id
+	// mappings rootfs.IDMaps(spec) lists, in its order (idmapped mounts).
+	IDMapFds []int
 }
 
 type planBuilder struct {
@@ -74,6 +77,7 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 		NewUserNS: ns.isNew(specs.UserNamespace), CgroupPaths: o.CgroupPaths,
 		NewCgroupNS: ns.isNew(specs.CgroupNamespace),
 		SysfsBind:   ns.isNew(specs.UserNamespace) && !ns.isNew(specs.NetworkNamespace),
+		IDMapFds:    o.IDMapFds,
 	})
 	if err != nil {
 		return nil, err

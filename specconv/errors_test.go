@@ -98,14 +98,14 @@ func TestBuildErrors(t *testing.T) {
 			}},
 		{name: "unknown rootfs propagation", pointer: "/linux/rootfsPropagation", text: `"sideways"`,
 			edit: func(s *specs.Spec, _ string) { s.Linux.RootfsPropagation = "sideways" }},
-		{name: "unsupported mount option rro", pointer: "/mounts/1/options", text: `"rro"`,
+		{name: "idmap on a mount that is not a bind", pointer: "/mounts/1/options", text: "bind mount",
 			edit: func(s *specs.Spec, _ string) {
 				s.Mounts = []specs.Mount{
 					{Destination: "/proc", Type: "proc", Source: "proc"},
-					{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "rro"}},
+					{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "idmap"}},
 				}
 			}},
-		{name: "unsupported mount option idmap", pointer: "/mounts/0/options", text: `"idmap"`,
+		{name: "idmap without mappings or user namespace", pointer: "/mounts/0/options", text: "idmap needs uidMappings",
 			edit: func(s *specs.Spec, _ string) {
 				s.Mounts = []specs.Mount{{Destination: "/data", Type: "bind", Source: ".", Options: []string{"rbind", "idmap"}}}
 			}},
