@@ -11,15 +11,28 @@ LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 APT_PKGS_TEST := bats busybox-static libseccomp-dev uidmap iproute2 jq runc crun hyperfine
 SOURCES := $(shell find cmd libct specconv nsenter rootfs cgroupsfs -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null)
 
-.PHONY: all rt install demo test unit bats validation clients vm bench deps-build deps-test clean fmt vet
+.PHONY: all rt install man demo test unit bats validation clients vm bench deps-build deps-test clean fmt vet
 
 all: rt
 
 rt: $(SOURCES) go.mod go.sum
 	CGO_ENABLED=1 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o rt ./cmd/rt
 
-install: rt
+install: rt man
 	install -D -m 0755 rt $(DESTDIR)$(PREFIX)/bin/rt
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 $(MANOUT)/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	./rt completion bash >$(DESTDIR)$(PREFIX)/share/bash-completion/completions/rt
+	./rt completion zsh >$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_rt
+	./rt completion fish >$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/rt.fish
+
+# Man pages (section 8) for rt and every command, from the cobra commands
+# (cobra/doc), into MANOUT (make man MANOUT=DIR).
+MANOUT ?= man
+man: rt
+	./rt man $(MANOUT)
 
 # Installs a Debian package only when its command or files are missing.
 deps-build:

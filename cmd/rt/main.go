@@ -85,7 +85,8 @@ func newRootCommand() *cobra.Command {
 	f.StringVar(&g.rootless, "rootless", "auto", "accepted for runc compatibility")
 	root.AddCommand(cgroupCommands()...)
 	root.AddCommand(createCommand(), startCommand(), stateCommand(), killCommand(), deleteCommand(),
-		runCommand(), execCommand(), pauseCommand(), resumeCommand(), listCommand(), specCommand(), planCommand())
+		runCommand(), execCommand(), pauseCommand(), resumeCommand(), listCommand(), specCommand(), planCommand(),
+		featuresCommand(), manCommand())
 	return root
 }
 
