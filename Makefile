@@ -78,4 +78,4 @@ fmt:
 	gofmt -l -w cmd libct specconv nsenter rootfs cgroupsfs
 
 clean:
-	rm -f rt
+	rm -rf rt man
