@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -102,7 +101,7 @@ func newContainer(root, id string, spec *specs.Spec, bundle string) (*Container,
 	}
 	c := &Container{Root: root, State: State{
 		OCIVersion: spec.Version, ID: id, Bundle: bundle, Rootfs: specconv.RootfsPath(spec, bundle),
-		Created: time.Now().UTC(), Owner: currentOwner(), Annotations: spec.Annotations,
+		Created: time.Now().UTC(), OwnerUID: os.Getuid(), Annotations: spec.Annotations,
 		Creating: true,
 	}}
 	if h := spec.Hooks; h != nil && (len(h.Poststart) > 0 || len(h.Poststop) > 0) {
@@ -129,13 +128,6 @@ func newContainer(root, id string, spec *specs.Spec, bundle string) (*Container,
 		return nil, err
 	}
 	return c, nil
-}
-
-func currentOwner() string {
-	if u, err := user.Current(); err == nil {
-		return u.Username
-	}
-	return strconv.Itoa(os.Getuid())
 }
 
 func createCgroup(spec *specs.Spec, id string) (*cgroupsfs.Cgroup, error) {

@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -43,7 +45,7 @@ type State struct {
 	Bundle      string            `json:"bundle"`
 	Rootfs      string            `json:"rootfs"`
 	Created     time.Time         `json:"created"`
-	Owner       string            `json:"owner"`
+	OwnerUID    int               `json:"ownerUID"`
 	Annotations map[string]string `json:"annotations,omitempty"`
 	CgroupPaths map[string]string `json:"cgroupPaths,omitempty"`
 	Hooks       *specs.Hooks      `json:"hooks,omitempty"` // poststart and poststop, run after create
@@ -188,4 +190,13 @@ func List(root string) ([]*Container, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].State.ID < out[j].State.ID })
 	return out, nil
+}
+
+// Owner names the user that created the container. It is looked up when
+// shown, not at create: a user database lookup costs milliseconds there.
+func (c *Container) Owner() string {
+	if u, err := user.LookupId(strconv.Itoa(c.State.OwnerUID)); err == nil {
+		return u.Username
+	}
+	return strconv.Itoa(c.State.OwnerUID)
 }

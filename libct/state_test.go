@@ -109,7 +109,7 @@ func TestLoadRoundTrip(t *testing.T) {
 	root := t.TempDir()
 	created := time.Date(2024, 5, 6, 7, 8, 9, 10, time.UTC)
 	want := State{OCIVersion: "1.2.0", Pid: 1234, PidStart: 5678, Bundle: "/b", Rootfs: "/b/rootfs",
-		Created: created, Owner: "root", Annotations: map[string]string{"a": "b"},
+		Created: created, OwnerUID: 0, Annotations: map[string]string{"a": "b"},
 		CgroupPaths: map[string]string{"": "/sys/fs/cgroup/unified/x"}}
 	writeState(t, root, "c1", want)
 	want.ID = "c1"

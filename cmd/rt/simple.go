@@ -56,7 +56,7 @@ func toStateJSON(c *libct.Container) stateJSON {
 		pid = 0
 	}
 	return stateJSON{OCIVersion: s.OCIVersion, ID: s.ID, Pid: pid, Status: st, Bundle: s.Bundle,
-		Rootfs: s.Rootfs, Created: s.Created.Format("2006-01-02T15:04:05.999999999Z"), Owner: s.Owner,
+		Rootfs: s.Rootfs, Created: s.Created.Format("2006-01-02T15:04:05.999999999Z"), Owner: c.Owner(),
 		Annotations: s.Annotations}
 }
 
