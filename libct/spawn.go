@@ -310,6 +310,11 @@ func (s *session) stageError(m nsenter.Msg) error {
 		what = fmt.Sprintf("exec %q", m.Detail)
 	case nsenter.OpSetns:
 		what = "join namespace " + m.Detail
+	case nsenter.OpRlimit:
+		what = fmt.Sprintf("set %s to soft %d, hard %d", specconv.RlimitName(int(op.Args[0])), op.Args[1], op.Args[2])
+		if errno == unix.EPERM {
+			return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("%s: not permitted (raising a hard limit needs CAP_SYS_RESOURCE)", what)}
+		}
 	case nsenter.OpWriteFile:
 		if errno == unix.EXDEV && op.Flags&nsenter.FlagProcfs != 0 {
 			return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("%s is not on a procfs: refusing to write there", op.Strs[0])}

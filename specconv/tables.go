@@ -1,6 +1,10 @@
 package specconv
 
-import "golang.org/x/sys/unix"
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
 
 // capabilities is the one table of capability names.
 var capabilities = map[string]int{
@@ -41,4 +45,14 @@ func CapabilityNames() []string {
 		names = append(names, n)
 	}
 	return names
+}
+
+// RlimitName names an RLIMIT_ resource number, for messages.
+func RlimitName(resource int) string {
+	for name, r := range rlimits {
+		if r == resource {
+			return name
+		}
+	}
+	return fmt.Sprintf("rlimit %d", resource)
 }
