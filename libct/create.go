@@ -37,15 +37,8 @@ func Create(o CreateOptions) (c *Container, err error) {
 	if err := ValidateID(o.ID); err != nil {
 		return nil, err
 	}
-	bundle, err := filepath.Abs(o.Bundle)
+	bundle, spec, err := loadBundle(o.Bundle)
 	if err != nil {
-		return nil, err
-	}
-	spec, err := specconv.Load(bundle)
-	if err != nil {
-		return nil, err
-	}
-	if err := specconv.Validate(spec, bundle); err != nil {
 		return nil, err
 	}
 	if o.ConsoleSocket != "" && !spec.Process.Terminal {
@@ -199,4 +192,21 @@ func dialConsole(path string) (*os.File, error) {
 	}
 	defer conn.Close()
 	return conn.(*net.UnixConn).File()
+}
+
+// loadBundle reads and validates the bundle's config.json; the bundle
+// path comes back absolute.
+func loadBundle(dir string) (string, *specs.Spec, error) {
+	bundle, err := filepath.Abs(dir)
+	if err != nil {
+		return "", nil, err
+	}
+	spec, err := specconv.Load(bundle)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := specconv.Validate(spec, bundle); err != nil {
+		return "", nil, err
+	}
+	return bundle, spec, nil
 }

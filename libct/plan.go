@@ -11,15 +11,8 @@ import (
 // PlanFor builds the plan `create` would run for bundle, touching nothing:
 // fds are given the numbers a create without extra fds would use.
 func PlanFor(bundle, id string, noPivot, terminal bool) (*nsenter.Plan, error) {
-	bundle, err := filepath.Abs(bundle)
+	bundle, spec, err := loadBundle(bundle)
 	if err != nil {
-		return nil, err
-	}
-	spec, err := specconv.Load(bundle)
-	if err != nil {
-		return nil, err
-	}
-	if err := specconv.Validate(spec, bundle); err != nil {
 		return nil, err
 	}
 	paths := map[string]string{}

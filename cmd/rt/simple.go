@@ -18,19 +18,24 @@ func exactlyOneID(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
+// withLocked loads container id holding its lock, runs fn, and unlocks.
+func withLocked(id string, fn func(*libct.Container) error) error {
+	c, err := libct.Load(g.root, id, true)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.Warn = logWarn
+	return fn(c)
+}
+
 func startCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "start ID",
 		Short: "start the process of a created container",
 		Args:  exactlyOneID,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := libct.Load(g.root, args[0], true)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			c.Warn = logWarn
-			return c.Start()
+			return withLocked(args[0], (*libct.Container).Start)
 		},
 	}
 }
@@ -115,16 +120,11 @@ func deleteCommand() *cobra.Command {
 		Short: "delete a stopped container (with --force, any container)",
 		Args:  exactlyOneID,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := libct.Load(g.root, args[0], true)
+			err := withLocked(args[0], func(c *libct.Container) error { return c.Delete(force) })
 			if errors.Is(err, libct.ErrNotExist) && force {
 				return nil // runc: nothing to force away is not an error
 			}
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			c.Warn = logWarn
-			return c.Delete(force)
+			return err
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "kill the container if it runs")
@@ -137,12 +137,7 @@ func pauseCommand() *cobra.Command {
 		Short: "freeze every process of a container",
 		Args:  exactlyOneID,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := libct.Load(g.root, args[0], true)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			return c.Pause()
+			return withLocked(args[0], (*libct.Container).Pause)
 		},
 	}
 }
@@ -153,12 +148,7 @@ func resumeCommand() *cobra.Command {
 		Short: "thaw a paused container",
 		Args:  exactlyOneID,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := libct.Load(g.root, args[0], true)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			return c.Resume()
+			return withLocked(args[0], (*libct.Container).Resume)
 		},
 	}
 }
