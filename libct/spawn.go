@@ -310,6 +310,11 @@ func (s *session) stageError(m nsenter.Msg) error {
 		what = fmt.Sprintf("exec %q", m.Detail)
 	case nsenter.OpSetns:
 		what = "join namespace " + m.Detail
+	case nsenter.OpMask:
+		if errno == unix.ENXIO {
+			return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("cannot mask %s: the container's /dev/null is missing or is not the null device", op.Strs[0])}
+		}
+		what = "mask " + op.Strs[0]
 	case nsenter.OpRlimit:
 		what = fmt.Sprintf("set %s to soft %d, hard %d", specconv.RlimitName(int(op.Args[0])), op.Args[1], op.Args[2])
 		if errno == unix.EPERM {

@@ -372,6 +372,38 @@ int op_move_root(const struct rt_op *op)
 	return 0;
 }
 
+/* open_in_procfs opens /proc/REST for writing: /proc resolved in the root
+ * and checked to be a procfs, REST beneath it without crossing a mount, so
+ * a bind mount over /proc/sys/... cannot redirect the write to another
+ * procfs file (the CVE-2025-52881 class). */
+static int open_in_procfs(const char *path)
+{
+	struct open_how how = {
+		.flags = O_WRONLY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS,
+	};
+	struct statfs sfs;
+	int proc, fd, err;
+
+	if (strncmp(path, "/proc/", 6) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	proc = open_in_root("/proc", O_PATH | O_DIRECTORY);
+	if (proc < 0)
+		return -1;
+	if (fstatfs(proc, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC) {
+		close(proc);
+		errno = EXDEV;
+		return -1;
+	}
+	fd = (int)syscall(SYS_openat2, proc, path + 6, &how, sizeof(how));
+	err = errno;
+	close(proc);
+	errno = err;
+	return fd;
+}
+
 int op_write_file(const struct rt_op *op)
 {
 	const char *content = op_str(op, 1);
@@ -379,7 +411,9 @@ int op_write_file(const struct rt_op *op)
 	int fd, err;
 	ssize_t n;
 
-	if (op->flags & RT_F_IN_ROOT)
+	if (op->flags & RT_F_PROCFS)
+		fd = open_in_procfs(op_str(op, 0));
+	else if (op->flags & RT_F_IN_ROOT)
 		fd = open_in_root(op_str(op, 0), O_WRONLY);
 	else
 		fd = open(op_str(op, 0), O_WRONLY | O_CLOEXEC);
@@ -418,11 +452,12 @@ int op_mask(const struct rt_op *op)
 		rc = mount("tmpfs", dst, "tmpfs", MS_RDONLY, NULL);
 		goto out;
 	}
-	nfd = open_in_root("/dev/null", O_PATH);
-	if (nfd < 0 || fstat(nfd, &null_st) < 0)
-		goto out;
-	if (!S_ISCHR(null_st.st_mode) || null_st.st_rdev != makedev(1, 3)) {
-		errno = EPERM;
+	/* Without a real null device the path must not stay unmasked, and
+	 * its ENOENT must not read as "the masked path is absent". */
+	nfd = open_in_root("/dev/null", O_PATH | O_NOFOLLOW);
+	if (nfd < 0 || fstat(nfd, &null_st) < 0 || !S_ISCHR(null_st.st_mode) ||
+	    null_st.st_rdev != makedev(1, 3)) {
+		errno = ENXIO;
 		goto out;
 	}
 	fd_path(src, sizeof(src), nfd);

@@ -56,6 +56,25 @@ static int op_close_from(const struct rt_op *op)
 	return 0;
 }
 
+/* op_chdir enters the working directory resolved inside the root, so a
+ * cwd such as /proc/self/fd/N (a host directory leaked by fd) is refused
+ * (the CVE-2024-21626 class). */
+static int op_chdir(const struct rt_op *op)
+{
+	int fd, rc, err;
+
+	if (stage.root_fd < 0)
+		stage.root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = open_in_root(op_str(op, 0), O_PATH | O_DIRECTORY);
+	if (fd < 0)
+		return -1;
+	rc = fchdir(fd);
+	err = errno;
+	close(fd);
+	errno = err;
+	return rc;
+}
+
 static int op_sync(const struct rt_op *op)
 {
 	send_msg(MSG_SYNC, (int32_t)op->arg[0]);
@@ -105,7 +124,7 @@ int run_op(const struct rt_op *op)
 	case OP_CAPS: return op_caps(op);
 	case OP_CAPS_AMBIENT: return op_caps_ambient(op);
 	case OP_NO_NEW_PRIVS: return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	case OP_CHDIR: return chdir(op_str(op, 0));
+	case OP_CHDIR: return op_chdir(op);
 	case OP_ARG: case OP_ENV: return 0; /* collected by OP_EXEC */
 	case OP_CLOSE_FROM: return op_close_from(op);
 	case OP_READY: send_msg(MSG_READY, 0); return 0;

@@ -48,10 +48,18 @@ static int send_fd(int sock, int fd)
 static int bind_console(int peer)
 {
 	char src[64], dst[64];
-	int fd = open_in_root("/dev/console", O_PATH), rc, err;
+	int fd = open_in_root("/dev/console", O_PATH | O_NOFOLLOW), rc, err;
+	struct stat st;
 
 	if (fd < 0)
 		return -1;
+	/* Only a file or a device may be covered: an image's symlink (to
+	 * core_pattern, say) must not take the pty mount (CVE-2025-52565). */
+	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode))) {
+		close(fd);
+		errno = ELOOP;
+		return -1;
+	}
 	snprintf(src, sizeof(src), "/proc/self/fd/%d", peer);
 	snprintf(dst, sizeof(dst), "/proc/self/fd/%d", fd);
 	rc = mount(src, dst, NULL, MS_BIND, NULL);
