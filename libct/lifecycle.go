@@ -49,7 +49,7 @@ func (c *Container) Start() error {
 	// gone, it went on to exec (a process that exits at once is fine).
 	waitHangup(watch)
 	if unread, err := unix.IoctlGetInt(int(watch.Fd()), unix.TIOCINQ); err == nil && unread > 0 {
-		return fmt.Errorf("cannot start container %q: its init exited before the process started (container not running)", c.State.ID)
+		return fmt.Errorf("cannot start container %q: it stopped before its process started (a startContainer hook or the exec failed; container not running)", c.State.ID)
 	}
 	c.runPoststart()
 	return nil

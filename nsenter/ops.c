@@ -31,6 +31,7 @@ static int op_wait_start(const struct rt_op *op)
 	while (n < 0 && errno == EINTR);
 	if (n > 0) {
 		stage.start_state[n] = '\0';
+		stage.started_fifo = (int)op->arg[0];
 		return 0;
 	}
 	if (n == 0)

@@ -32,6 +32,10 @@ void fail(int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg.detail, sizeof(msg.detail), fmt, ap);
 	va_end(ap);
+	/* After `start`, a byte left in the fifo tells `rt start` that the
+	 * process never ran (it then skips the poststart hooks). */
+	if (stage.started_fifo > 0 && write(stage.started_fifo, "!", 1) < 0)
+		(void)0;
 	/* After `start` nobody listens on the socket: the container's stderr
 	 * is the only place left to say it. */
 	if (send(stage.sync_fd, &msg, sizeof(msg), MSG_NOSIGNAL) < 0)

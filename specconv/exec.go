@@ -18,16 +18,18 @@ type ExecOptions struct {
 	Warn            func(string)
 }
 
-// execJoinOrder: as host root every namespace can be joined; the user
-// namespace goes last, because once in it there is no right left to join
-// a namespace owned by the host's (a netns made by `ip netns add`).
+// execJoinOrder: as host root every namespace can be joined, so those that
+// may belong to the host's user namespace (a netns made by `ip netns add`)
+// come before the container's user namespace. The mount namespace comes
+// last: /proc/<pid>/ns paths must be opened from the host's /proc, and the
+// container's user namespace (which owns it) grants the right to join it.
 var execJoinOrder = []struct {
 	t    specs.LinuxNamespaceType
 	proc string
 }{
 	{specs.IPCNamespace, "ipc"}, {specs.UTSNamespace, "uts"}, {specs.NetworkNamespace, "net"},
 	{specs.PIDNamespace, "pid"}, {specs.CgroupNamespace, "cgroup"}, {specs.TimeNamespace, "time"},
-	{specs.MountNamespace, "mnt"}, {specs.UserNamespace, "user"},
+	{specs.UserNamespace, "user"}, {specs.MountNamespace, "mnt"},
 }
 
 // BuildExec plans a process that joins a running container: its

@@ -73,7 +73,7 @@ func (f *execFlags) execProcess(spec *specs.Spec, args []string) (*specs.Process
 	}
 	p := *spec.Process
 	p.Args, p.Terminal = args, f.tty
-	p.Env = append(append([]string(nil), p.Env...), f.env...)
+	p.Env = mergeEnv(p.Env, f.env)
 	if f.cwd != "" {
 		p.Cwd = f.cwd
 	}
@@ -183,4 +183,23 @@ func runExec(f *execFlags, id string, args []string) error {
 		tty.drain()
 	}
 	return &exitError{code: status}
+}
+
+// mergeEnv adds extra to env; a name given again takes the new value, as
+// runc does.
+func mergeEnv(env, extra []string) []string {
+	out := append([]string(nil), env...)
+	for _, kv := range extra {
+		name, _, _ := strings.Cut(kv, "=")
+		replaced := false
+		for i, old := range out {
+			if oldName, _, _ := strings.Cut(old, "="); oldName == name {
+				out[i], replaced = kv, true
+			}
+		}
+		if !replaced {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
