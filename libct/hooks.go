@@ -184,7 +184,13 @@ func (c *Container) runCreateHooks(spec *specs.Spec, cg *cgroupsfs.Cgroup, initP
 	if h == nil {
 		return nil
 	}
-	state := c.hookState(Creating, initPid)
+	// runtime.md, lifecycle: "creating" is step 2; these hooks are steps
+	// 3 to 5, after it, so the container is "created" — in the state they
+	// read and in what `rt state` says meanwhile.
+	if err := c.recordInit(initPid); err != nil {
+		return err
+	}
+	state := c.hookState(Created, initPid)
 	if err := runHooks("prestart", h.Prestart, state); err != nil { //nolint:staticcheck // deprecated, still run
 		return err
 	}

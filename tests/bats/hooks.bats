@@ -109,7 +109,7 @@ failing_hook() {
 	for k in $ALL_KINDS; do
 		echo "$k: $(cat "$OUT/$k.json")"
 		case $k in
-		prestart | createRuntime | createContainer) want=creating ;;
+		prestart | createRuntime | createContainer) want=created ;; # runtime.md lifecycle steps 3-5 come after step 2 (creating)
 		startContainer) want=created ;;
 		poststart) want=running ;;
 		poststop) want=stopped ;;

@@ -77,7 +77,8 @@ root_of() { stat -L -c '%d:%i' "/proc/$1/root"; }
 	wait_for_exit "$pid"
 }
 
-@test "lifecycle: a createRuntime hook gets the state with status creating" {
+# runtime.md, lifecycle: "creating" is step 2; createRuntime is step 4, after it.
+@test "lifecycle: a createRuntime hook gets the state with status created" {
 	update_config '.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", "cat > \($f)"]}]' \
 		--arg f "$BATS_TEST_TMPDIR/hookstate.json"
 	set_cmd sleep 1000
@@ -88,13 +89,15 @@ root_of() { stat -L -c '%d:%i' "/proc/$1/root"; }
 	}
 	run jq -r '.status + " " + .id + " " + .bundle' "$BATS_TEST_TMPDIR/hookstate.json"
 	[ "$status" -eq 0 ]
-	assert_eq "$output" "creating $ID $BUNDLE" "hook state"
+	assert_eq "$output" "created $ID $BUNDLE" "hook state"
 	assert_eq "$(container_status "$ID")" created
 }
 
 # bats test_tags=rt-only
-@test "lifecycle: state reports creating while create is in progress" {
-	# A createRuntime hook blocks create until the test has seen "creating".
+# runtime.md: the container is "created" once its environment exists (after
+# step 2), which is when the create hooks run: `state` says so, with the pid.
+@test "lifecycle: state reports created, with the pid, while a create hook runs" {
+	# A createRuntime hook blocks create until the test has seen the status.
 	rel=$BATS_TEST_TMPDIR/release
 	update_config '.hooks.createRuntime = [{path: "/bin/sh", timeout: 30,
 		args: ["sh", "-c", "i=0; while [ ! -e \($r) ] && [ $i -lt 1500 ]; do sleep 0.02; i=$((i+1)); done"]}]' \
@@ -103,9 +106,10 @@ root_of() { stat -L -c '%d:%i' "/proc/$1/root"; }
 	create_container &
 	cpid=$!
 	track_bg "$cpid"
-	wait_for_status "$ID" creating
+	wait_for_status "$ID" created
 	run rt list --format json
-	assert_eq "$(echo "$output" | jq -r '.[0].status')" creating "list status"
+	assert_eq "$(echo "$output" | jq -r '.[0].status')" created "list status"
+	[ "$(echo "$output" | jq -r '.[0].pid')" -gt 0 ]
 	touch "$rel"
 	wait_bg "$cpid"
 	assert_eq "$BG_STATUS" 0 "create exit status"
