@@ -98,6 +98,12 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	if err := b.utsOps(); err != nil {
 		return nil, err
 	}
+	return b.finishProcess()
+}
+
+// finishProcess adds the process part every plan ends with (create and
+// exec alike) and checks the whole plan can be encoded.
+func (b *planBuilder) finishProcess() (*nsenter.Plan, error) {
 	if err := b.processOps(); err != nil {
 		return nil, err
 	}

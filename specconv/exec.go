@@ -74,12 +74,5 @@ func BuildExec(spec *specs.Spec, p *specs.Process, o ExecOptions) (*nsenter.Plan
 	if p.Terminal {
 		b.add(nsenter.Op{Code: nsenter.OpSetsid, Field: "/process/terminal"})
 	}
-	if err := b.processOps(); err != nil {
-		return nil, err
-	}
-	b.execOps()
-	if err := checkNoNUL(&b.plan); err != nil {
-		return nil, err
-	}
-	return &b.plan, nil
+	return b.finishProcess()
 }
