@@ -162,6 +162,12 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 	}
 	files.closeChildCopies()
 	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync, listenerState: io.listenerState}
+	// Moving a process between cgroups can wait for an RCU grace period
+	// (milliseconds): start it now, while the stage is still being loaded;
+	// the stage waits at its first sync until the move is done.
+	joined := make(chan error, 1)
+	go func() { joined <- cg.Join(cmd.Process.Pid) }()
+	s.joined = joined
 	pid, err = s.run(cg)
 	waitErr := cmd.Wait()
 	if err == nil && waitErr != nil {
@@ -211,6 +217,7 @@ func planMemfd(plan *nsenter.Plan) (*os.File, error) {
 
 // session is one conversation with a C stage.
 type session struct {
+	joined        <-chan error // the move of the stage into the cgroup
 	onSync        func(id int32, pid int) error
 	listenerState func(pid int) specs.State
 	spec          *specs.Spec
@@ -265,7 +272,7 @@ func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
 			continue
 		case nsenter.MsgSync:
 			if m.Value == specconv.SyncCgroup {
-				if err := cg.Join(s.cmd.Process.Pid); err != nil {
+				if err := <-s.joined; err != nil {
 					return s.initPid, err
 				}
 			} else if s.onSync != nil {
