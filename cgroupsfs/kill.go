@@ -75,6 +75,13 @@ func (c *Cgroup) signal(pids []int, sig unix.Signal) error {
 		case err == nil:
 			fds[pid] = fd
 		case errors.Is(err, unix.ESRCH): // exited already
+		case errors.Is(err, unix.EINVAL):
+			// Seen for a process caught mid-exit (its leader gone, not yet
+			// reaped): it cannot be pinned, and is on its way out; a plain
+			// kill reaches it if it still runs.
+			if err := unix.Kill(pid, sig); err != nil && !errors.Is(err, unix.ESRCH) {
+				return fmt.Errorf("kill %d: %w", pid, err)
+			}
 		case errors.Is(err, unix.ENOSYS): // Linux < 5.3: plain kill
 			return killPids(pids, sig)
 		default:
