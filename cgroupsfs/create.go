@@ -20,7 +20,7 @@ func (h *Host) Create(path string, res *specs.LinuxResources) (_ *Cgroup, err er
 	if err := checkCgroupPath(path); err != nil {
 		return nil, err
 	}
-	c := &Cgroup{Path: path, Paths: map[string]string{}, host: h}
+	c := &Cgroup{Path: path, Paths: h.Paths(path), host: h}
 	var created []string
 	defer func() {
 		if err != nil {
@@ -30,7 +30,6 @@ func (h *Host) Create(path string, res *specs.LinuxResources) (_ *Cgroup, err er
 	madeIn := map[string]bool{} // mountpoint -> done (co-mounted controllers)
 	for _, name := range h.hierarchies() {
 		mnt, _ := h.mountpoint(name)
-		c.Paths[name] = filepath.Join(mnt, path)
 		if madeIn[mnt] {
 			continue
 		}

@@ -167,6 +167,17 @@ func (h *Host) mountpoint(name string) (string, bool) {
 	return m, ok
 }
 
+// Paths maps every hierarchy ("" for unified) to the directory the cgroup
+// path has in it: what Create makes, and what `rt plan` shows untouched.
+func (h *Host) Paths(path string) map[string]string {
+	paths := map[string]string{}
+	for _, name := range h.hierarchies() {
+		mnt, _ := h.mountpoint(name)
+		paths[name] = filepath.Join(mnt, path)
+	}
+	return paths
+}
+
 // hierarchies lists every hierarchy name, "" for unified, sorted.
 func (h *Host) hierarchies() []string {
 	names := make([]string, 0, len(h.V1)+1)

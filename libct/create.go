@@ -28,6 +28,7 @@ type CreateOptions struct {
 	NoNewKeyring  bool
 	PreserveFds   int
 	Stdio         [3]*os.File
+	Spec          *specs.Spec // the bundle's config.json when the caller read it already
 	Warn          func(string)
 }
 
@@ -37,7 +38,7 @@ func Create(o CreateOptions) (c *Container, err error) {
 	if err := ValidateID(o.ID); err != nil {
 		return nil, err
 	}
-	bundle, spec, err := loadBundle(o.Bundle)
+	bundle, spec, err := loadBundle(o.Bundle, o.Spec)
 	if err != nil {
 		return nil, err
 	}
@@ -194,16 +195,17 @@ func dialConsole(path string) (*os.File, error) {
 	return conn.(*net.UnixConn).File()
 }
 
-// loadBundle reads and validates the bundle's config.json; the bundle
-// path comes back absolute.
-func loadBundle(dir string) (string, *specs.Spec, error) {
+// loadBundle reads (unless the caller has: spec) and validates the
+// bundle's config.json; the bundle path comes back absolute.
+func loadBundle(dir string, spec *specs.Spec) (string, *specs.Spec, error) {
 	bundle, err := filepath.Abs(dir)
 	if err != nil {
 		return "", nil, err
 	}
-	spec, err := specconv.Load(bundle)
-	if err != nil {
-		return "", nil, err
+	if spec == nil {
+		if spec, err = specconv.Load(bundle); err != nil {
+			return "", nil, err
+		}
 	}
 	if err := specconv.Validate(spec, bundle); err != nil {
 		return "", nil, err

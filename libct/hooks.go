@@ -53,8 +53,10 @@ func runHook(h specs.Hook, state []byte) error {
 		args = []string{h.Path}
 	}
 	var stderr bytes.Buffer
-	cmd := &exec.Cmd{Path: h.Path, Args: args, Env: h.Env, Stdin: bytes.NewReader(state), Stdout: os.Stderr, Stderr: &stderr}
-	err := cmdRun(ctx, cmd)
+	cmd := exec.CommandContext(ctx, h.Path)
+	cmd.Args, cmd.Env = args, h.Env
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(state), os.Stderr, &stderr
+	err := cmd.Run()
 	if ctx.Err() == context.DeadlineExceeded {
 		return fmt.Errorf("timed out after %ds", *h.Timeout)
 	}
@@ -65,24 +67,6 @@ func runHook(h specs.Hook, state []byte) error {
 		return err
 	}
 	return nil
-}
-
-// cmdRun runs cmd bound to ctx (exec.CommandContext's behaviour for an
-// already built Cmd).
-func cmdRun(ctx context.Context, cmd *exec.Cmd) error {
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		cmd.Process.Kill()
-		<-done
-		return ctx.Err()
-	}
 }
 
 // runCreateContainerHooks runs each hook inside the container's namespaces

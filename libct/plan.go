@@ -1,8 +1,6 @@
 package libct
 
 import (
-	"path/filepath"
-
 	"github.com/rt-runtime/rt/cgroupsfs"
 	"github.com/rt-runtime/rt/nsenter"
 	"github.com/rt-runtime/rt/specconv"
@@ -11,7 +9,7 @@ import (
 // PlanFor builds the plan `create` would run for bundle, touching nothing:
 // fds are given the numbers a create without extra fds would use.
 func PlanFor(bundle, id string, noPivot, terminal bool) (*nsenter.Plan, error) {
-	bundle, spec, err := loadBundle(bundle)
+	bundle, spec, err := loadBundle(bundle, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -21,12 +19,7 @@ func PlanFor(bundle, id string, noPivot, terminal bool) (*nsenter.Plan, error) {
 		if err != nil {
 			return nil, &specconv.FieldError{Field: "/linux/cgroupsPath", Err: err}
 		}
-		for name, mnt := range host.V1 {
-			paths[name] = filepath.Join(mnt, path)
-		}
-		if host.Unified != "" {
-			paths[""] = filepath.Join(host.Unified, path)
-		}
+		paths = host.Paths(path)
 	}
 	console, next := -1, 5
 	if terminal || spec.Process.Terminal {

@@ -19,8 +19,6 @@
 
 #include "stage.h"
 
-extern char **environ;
-
 static int send_fd(int sock, int fd)
 {
 	char data = 'p';

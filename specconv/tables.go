@@ -38,15 +38,6 @@ var rlimits = map[string]int{
 	"RLIMIT_SIGPENDING": unix.RLIMIT_SIGPENDING, "RLIMIT_STACK": unix.RLIMIT_STACK,
 }
 
-// CapabilityNames lists every capability rt knows, for `rt spec` and features.
-func CapabilityNames() []string {
-	names := make([]string, 0, len(capabilities))
-	for n := range capabilities {
-		names = append(names, n)
-	}
-	return names
-}
-
 // RlimitName names an RLIMIT_ resource number, for messages.
 func RlimitName(resource int) string {
 	for name, r := range rlimits {

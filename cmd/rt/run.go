@@ -66,6 +66,7 @@ func runForeground(f *containerFlags, id string, keep bool) error {
 		if err != nil {
 			return err
 		}
+		opts.Spec = spec // read once: create uses it
 		if spec.Process != nil && spec.Process.Terminal {
 			if tty, err = newConsoleRelay(); err != nil {
 				return err
