@@ -22,6 +22,16 @@ note() {
 	set -x
 }
 
+# retried WHAT — a first try failed and the scenario tries again: said in
+# the log and, through $SCEN_DIR/retried, in run.sh's summary, so that a
+# scenario that passes only on its second try is never silent.
+retried() {
+	{ set +x; } 2>/dev/null
+	echo "--- retried: $*" >&2
+	echo "$*" >>"$SCEN_DIR/retried"
+	set -x
+}
+
 # expect_eq WHAT GOT WANT
 expect_eq() {
 	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"

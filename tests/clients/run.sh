@@ -250,6 +250,8 @@ declare -A RESULT=()
 ORDER=()
 npass=0 nfail=0 nxfail=0
 FAILED_NAMES=()
+RETRIED=()
+declare -A FAILED_BRIEF
 
 record() { # record NAME pass|fail LOG [WHY] [MS]
 	local name=$1 res=$2 log=$3 why=${4:-} ms=${5:-}
@@ -257,6 +259,9 @@ record() { # record NAME pass|fail LOG [WHY] [MS]
 	if [ "$res" = pass ]; then
 		if [ -n "${XFAIL[$name]+x}" ]; then
 			RESULT[$name]="pass (listed in expected-fail: remove it there)"
+		elif [ -s "${SCEN_DIR:-/nonexistent}/retried" ]; then
+			RESULT[$name]="pass (on a second try)"
+			RETRIED+=("$name: $(head -n 1 "$SCEN_DIR/retried" | cut -c1-400)")
 		else
 			RESULT[$name]=pass
 		fi
@@ -268,6 +273,9 @@ record() { # record NAME pass|fail LOG [WHY] [MS]
 		RESULT[$name]="FAIL${why:+ ($why)}"
 		nfail=$((nfail + 1))
 		FAILED_NAMES+=("$name")
+		# Kept now: the logs go with the work directory at teardown.
+		FAILED_BRIEF[$name]=$(grep -E -e '^--- ' -e 'failed|[Ee]rror|FAIL' "$log" 2>/dev/null |
+			grep -v '^+' | tail -n 6 | cut -c1-300 | sed 's/^/    | /')
 	fi
 	local dur=""
 	[ -n "$ms" ] && dur=$(printf '%d.%ds' $((ms / 1000)) $((ms % 1000 / 100)))
@@ -355,6 +363,11 @@ if [ "$nxfail" -gt 0 ]; then
 		case ${RESULT[$name]} in "expected fail"*) echo "  $name: ${XFAIL[$name]}" ;; esac
 	done
 fi
-[ ${#FAILED_NAMES[@]} -gt 0 ] && echo "failed: ${FAILED_NAMES[*]}"
+for line in "${RETRIED[@]}"; do echo "retried: $line"; done
+# Each failure again, in short, last: a CI log is often read from its tail.
+for name in "${FAILED_NAMES[@]}"; do
+	echo "failed: $name: ${RESULT[$name]}"
+	[ -n "${FAILED_BRIEF[$name]}" ] && printf '%s\n' "${FAILED_BRIEF[$name]}"
+done
 echo "clients: $npass passed, $nfail failed, $nxfail skipped"
 [ "$nfail" -eq 0 ]
