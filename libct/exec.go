@@ -2,6 +2,7 @@ package libct
 
 import (
 	"fmt"
+	"github.com/rt-runtime/rt/cgroupsfs"
 	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -39,6 +40,7 @@ func (c *Container) Exec(o ExecOptions) (int, error) {
 	default:
 		return 0, fmt.Errorf("cannot exec in container %q: container not running", c.State.ID)
 	}
+	go cgroupsfs.WarmMigration() // the process's move into the cgroup, later
 	spec, err := c.Spec()
 	if err != nil {
 		return 0, err

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 
@@ -158,9 +157,8 @@ func runExec(f *execFlags, id string, args []string) error {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return err
 	}
-	signals := make(chan os.Signal, 64)
-	signal.Notify(signals)
-	defer signal.Stop(signals)
+	signals := catchSignals()
+	defer signals.stop()
 	var tty *consoleRelay
 	if p.Terminal && f.consoleSocket == "" {
 		if tty, err = newConsoleRelay(); err != nil {
@@ -169,6 +167,7 @@ func runExec(f *execFlags, id string, args []string) error {
 		defer tty.Close()
 		o.ConsoleConn = tty.childEnd
 	}
+	signals.waitAll()
 	pid, err := c.Exec(o)
 	if err != nil {
 		return err
@@ -178,7 +177,7 @@ func runExec(f *execFlags, id string, args []string) error {
 			return err
 		}
 	}
-	status := waitForwarding(pid, signals, tty)
+	status := waitForwarding(pid, signals.C, tty)
 	if tty != nil {
 		tty.drain()
 	}

@@ -1,0 +1,69 @@
+package cgroupsfs
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// WarmMigration makes the next move of a process between cgroups cheap, and
+// is meant to run in a goroutine as early as a command knows it will move
+// one (create, run, exec).
+//
+// The first move after a quiet spell waits for an RCU grace period, 5 to 15
+// ms here, before the kernel's thread-group lock can be taken for writing;
+// moves that follow within about one more grace period do not wait. So the
+// calling process writes itself ("0") into the cgroup.procs of the cgroup
+// it is already in: the kernel takes that lock, which starts the grace
+// period now, while rt still has a config to read and a stage to start, and
+// then finds there is nothing to move. Nothing changes, whatever happens:
+// errors (no cgroup filesystem, no permission, EBUSY on a v2 cgroup with
+// controllers for its children) are ignored, as the warm-up is only a hint.
+func WarmMigration() {
+	h, err := Detect()
+	if err != nil {
+		return
+	}
+	if file := ownProcsFile(h, "/proc/self/cgroup"); file != "" {
+		_ = os.WriteFile(file, []byte("0"), 0)
+	}
+}
+
+// ownProcsFile returns the cgroup.procs of the cgroup, listed in cgroupFile
+// (/proc/self/cgroup), that the calling process is in: in the unified
+// hierarchy if it is mounted, else in the first v1 hierarchy that is. It
+// returns "" when there is none.
+func ownProcsFile(h *Host, cgroupFile string) string {
+	data, err := os.ReadFile(cgroupFile)
+	if err != nil {
+		return ""
+	}
+	first := ""
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		// "ID:CONTROLLERS:PATH"; the unified hierarchy is "0::PATH".
+		parts := strings.SplitN(sc.Text(), ":", 3)
+		if len(parts) != 3 || strings.Contains(parts[2], "(deleted)") {
+			continue
+		}
+		var mount string
+		if parts[0] == "0" && parts[1] == "" {
+			if h.Unified == "" {
+				continue
+			}
+			return filepath.Join(h.Unified, parts[2], "cgroup.procs")
+		}
+		for _, name := range strings.Split(parts[1], ",") {
+			if m, ok := h.V1[name]; ok {
+				mount = m
+				break
+			}
+		}
+		if mount != "" && first == "" {
+			first = filepath.Join(mount, parts[2], "cgroup.procs")
+		}
+	}
+	return first
+}
