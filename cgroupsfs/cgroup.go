@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // Cgroup is one container's cgroup: the same path in every hierarchy.
@@ -95,10 +96,25 @@ func (c *Cgroup) dirFor(controller string) (dir string, v2, ok bool) {
 	return "", false, false
 }
 
+// UnifiedOnly returns the cgroup's directory when the unified hierarchy is
+// its only one (a pure v2 host). A process can then be started in it
+// (clone3 with CLONE_INTO_CGROUP) instead of moved there: a move may wait
+// for an RCU grace period, a start in place does not.
+func (c *Cgroup) UnifiedOnly() (string, bool) {
+	if len(c.Paths) != 1 {
+		return "", false
+	}
+	d, ok := c.Paths[""]
+	return d, ok
+}
+
 // Join moves a process into the cgroup in every hierarchy.
 func (c *Cgroup) Join(pid int) error {
 	for _, d := range c.dirs() {
 		if err := writeFile(filepath.Join(d, "cgroup.procs"), strconv.Itoa(pid)); err != nil {
+			if errors.Is(err, syscall.EBUSY) {
+				return fmt.Errorf("join cgroup %s: %w (controllers are enabled for its children: only a leaf cgroup takes processes)", c.Path, err)
+			}
 			return fmt.Errorf("join cgroup %s: %w", c.Path, err)
 		}
 	}

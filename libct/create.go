@@ -62,9 +62,7 @@ func Create(o CreateOptions) (c *Container, err error) {
 	if err != nil {
 		return c, err
 	}
-	// Not earlier: while the warm-up waits, the kernel holds the lock that
-	// creating a cgroup takes.
-	go cgroupsfs.WarmMigration()
+	warmMigration(cg)
 	c.State.CgroupPaths = cg.Paths
 	if err := c.save(); err != nil {
 		return c, err

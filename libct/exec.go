@@ -2,7 +2,6 @@ package libct
 
 import (
 	"fmt"
-	"github.com/rt-runtime/rt/cgroupsfs"
 	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -40,7 +39,6 @@ func (c *Container) Exec(o ExecOptions) (int, error) {
 	default:
 		return 0, fmt.Errorf("cannot exec in container %q: container not running", c.State.ID)
 	}
-	go cgroupsfs.WarmMigration() // the process's move into the cgroup, later
 	spec, err := c.Spec()
 	if err != nil {
 		return 0, err
@@ -52,6 +50,7 @@ func (c *Container) Exec(o ExecOptions) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	warmMigration(cg)
 	io := stageIO{root: c.Root, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio}
 	io.listenerState = func(int) specs.State { return c.ociState(c.Status(), c.State.Pid) }
 	pid, err := runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {

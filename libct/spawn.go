@@ -148,32 +148,74 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 		return 0, err
 	}
 	defer exe.Close()
-	cmd := &exec.Cmd{
-		Path:       fmt.Sprintf("/proc/self/fd/%d", exe.Fd()),
-		Args:       []string{"rt", "init"},
-		Env:        []string{fmt.Sprintf("_RT_STAGE=%d,%d", files.syncFd, files.planFd)},
-		Stdin:      io.stdio[0],
-		Stdout:     io.stdio[1],
-		Stderr:     io.stdio[2],
-		ExtraFiles: files.extra,
-	}
-	if err := cmd.Start(); err != nil {
+	cmd, joined, err := startStage(func() *exec.Cmd {
+		return &exec.Cmd{
+			Path:       fmt.Sprintf("/proc/self/fd/%d", exe.Fd()),
+			Args:       []string{"rt", "init"},
+			Env:        []string{fmt.Sprintf("_RT_STAGE=%d,%d", files.syncFd, files.planFd)},
+			Stdin:      io.stdio[0],
+			Stdout:     io.stdio[1],
+			Stderr:     io.stdio[2],
+			ExtraFiles: files.extra,
+		}
+	}, cg)
+	if err != nil {
 		return 0, fmt.Errorf("start container init: %w", err)
 	}
 	files.closeChildCopies()
-	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync, listenerState: io.listenerState}
-	// Moving a process between cgroups can wait for an RCU grace period
-	// (milliseconds): start it now, while the stage is still being loaded;
-	// the stage waits at its first sync until the move is done.
-	joined := make(chan error, 1)
-	go func() { joined <- cg.Join(cmd.Process.Pid) }()
-	s.joined = joined
+	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync,
+		listenerState: io.listenerState, joined: joined}
 	pid, err = s.run(cg)
+	if err != nil {
+		// The stage may be waiting for an answer (a refused cgroup move is
+		// refused while it waits): the closed socket is one, and it exits.
+		files.parent.Close()
+	}
 	waitErr := cmd.Wait()
 	if err == nil && waitErr != nil {
 		err = fmt.Errorf("container init setup process: %w", waitErr)
 	}
 	return pid, err
+}
+
+// warmMigration starts, in the background, the wait that the stage's move
+// into cg will have (cgroupsfs.WarmMigration), when it will be moved. Not
+// before cg exists: while the warm-up waits the kernel holds the lock that
+// creating a cgroup, and starting a process in one, take.
+func warmMigration(cg *cgroupsfs.Cgroup) {
+	if _, bornThere := cg.UnifiedOnly(); !bornThere {
+		go cgroupsfs.WarmMigration()
+	}
+}
+
+// startStage starts the stage in the container's cgroup. On a pure v2 host
+// it is born there (CLONE_INTO_CGROUP). Otherwise it is moved there: a move
+// can wait for an RCU grace period (milliseconds), so it starts at once,
+// beside the stage's loading, and the stage waits at its first sync until
+// joined says it is done.
+func startStage(newCmd func() *exec.Cmd, cg *cgroupsfs.Cgroup) (*exec.Cmd, <-chan error, error) {
+	joined := make(chan error, 1)
+	if dir, ok := cg.UnifiedOnly(); ok {
+		// O_PATH will not do: the kernel wants an open cgroup directory.
+		if fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
+			cmd := newCmd()
+			cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+			err := cmd.Start()
+			unix.Close(fd)
+			if err == nil {
+				joined <- nil
+				return cmd, joined, nil
+			}
+			// No clone3, or the cgroup refuses processes (EBUSY: it has
+			// controllers for its children): the move says why, as always.
+		}
+	}
+	cmd := newCmd()
+	if err := cmd.Start(); err != nil {
+		return nil, nil, err
+	}
+	go func() { joined <- cg.Join(cmd.Process.Pid) }()
+	return cmd, joined, nil
 }
 
 // spawn runs the C stage for `create`.

@@ -406,6 +406,26 @@ userns_config() {
 	assert_contains "$output" "$EPID"
 }
 
+@test "exec: into a cgroup that takes no process (v2 controllers for its children) fails at once, naming it" {
+	start_sleeper
+	local d ctl
+	d=$(cgroup_path "$PID" none)
+	ctl=$(cut -d' ' -f1 "$d/cgroup.controllers")
+	[ -n "$ctl" ] || skip "no cgroup v2 controller to enable for the children of $d"
+	# as systemd in a container does: the init in a leaf, controllers for it
+	mkdir "$d/leaf"
+	echo "$PID" >"$d/leaf/cgroup.procs"
+	echo "+$ctl" >"$d/cgroup.subtree_control"
+	# the stage waited forever for an answer once: rt's timeout ends that
+	run --separate-stderr rt exec "$ID" true
+	assert_error
+	assert_contains "$stderr" "resource busy" "$ID" "only a leaf cgroup"
+	# the container is untouched, and no stage process is left
+	assert_eq "$(container_status "$ID")" running "status"
+	assert_eq "$(cat "$d/leaf/cgroup.procs")" "$PID" "$d/leaf/cgroup.procs"
+	assert_eq "$(cat "$d/cgroup.procs")" "" "$d/cgroup.procs"
+}
+
 @test "exec: the container's seccomp profile applies to the exec'd process" {
 	update_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
 		syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO"}]}'

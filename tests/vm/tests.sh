@@ -461,6 +461,33 @@ t_exec_cgroup() {
 		fail "the exec'd process is not in $CG/rt/$ID: $(cat $CG/rt/$ID/cgroup.procs)"
 }
 
+# A cgroup with controllers for its children takes no process (v2's no
+# internal process rule): exec is refused with the kernel's word, and
+# leaves no process behind (rt first tries to start it in the cgroup, then
+# moves it, as on a v1 host, and reports that move's error).
+t_exec_cgroup_busy() {
+	args sleep 1000
+	start
+	dir=$CG/rt/$ID
+	mkdir "$dir/leaf" || fail "mkdir $dir/leaf failed"
+	echo "$(pid_of $ID)" >"$dir/leaf/cgroup.procs" || fail "moving the init to leaf failed"
+	echo +pids >"$dir/cgroup.subtree_control" || fail "enabling pids for the children failed"
+	out=$(rt exec $ID true 2>&1) && fail "rt exec succeeded in a cgroup with controllers for its children"
+	case $out in *"resource busy"*"only a leaf cgroup"*) ;; *) fail "rt exec: expected the kernel's EBUSY and a hint, got: $out" ;; esac
+	case $out in *"$ID"*) ;; *) fail "rt exec: the error does not name the cgroup: $out" ;; esac
+	retry 10 no_stages || fail "a stage process (rt init) is left after the failed exec"
+	eq "$(cat $dir/cgroup.procs)" "" "processes in $dir after the failed exec"
+}
+
+# stages_alive — is any C stage ("rt init") process running?
+stages_alive() {
+	for f in /proc/[0-9]*/cmdline; do
+		[ "$(tr '\0' ' ' <"$f" 2>/dev/null)" = "rt init " ] && return 0
+	done
+	return 1
+}
+no_stages() { ! stages_alive; }
+
 t_update() {
 	has_cmd update || skip "rt has no update command yet"
 	cfg '.linux.resources.memory = {limit: 67108864} | .linux.resources.pids = {limit: 42}'
@@ -641,6 +668,7 @@ t "linux.cgroupsPath absolute and relative" t_cgroups_path
 t "cgroup namespace: the container sees its own cgroup at /sys/fs/cgroup" t_cgroupns
 t "no cgroup namespace: /proc/self/cgroup shows the host path" t_no_cgroupns
 t "rt exec joins the container's cgroup (and cgroup namespace)" t_exec_cgroup
+t "rt exec into a cgroup with controllers for its children: EBUSY, nothing left" t_exec_cgroup_busy
 t "rt update changes the files" t_update
 t "rt events --stats: runc's JSON shape" t_events_stats
 t "rt events: an OOM kill produces an oom event" t_events_oom
