@@ -112,8 +112,11 @@ func (c *Cgroup) UnifiedOnly() (string, bool) {
 func (c *Cgroup) Join(pid int) error {
 	for _, d := range c.dirs() {
 		if err := writeFile(filepath.Join(d, "cgroup.procs"), strconv.Itoa(pid)); err != nil {
-			if errors.Is(err, syscall.EBUSY) {
+			switch {
+			case errors.Is(err, syscall.EBUSY):
 				return fmt.Errorf("join cgroup %s: %w (controllers are enabled for its children: only a leaf cgroup takes processes)", c.Path, err)
+			case errors.Is(err, syscall.ENOSPC) && fileExists(filepath.Join(d, "cpuset.cpus")):
+				return fmt.Errorf("join cgroup %s: %w (its cpuset.cpus or cpuset.mems is empty)", c.Path, err)
 			}
 			return fmt.Errorf("join cgroup %s: %w", c.Path, err)
 		}

@@ -96,3 +96,8 @@ func (h *Host) rmdirRetry(dir string) error {
 func inUse(err error) bool {
 	return errors.Is(err, unix.EBUSY) || errors.Is(err, unix.ENOTEMPTY) || errors.Is(err, unix.EEXIST)
 }
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}

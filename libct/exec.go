@@ -18,8 +18,11 @@ type ExecOptions struct {
 	PidFile       string
 	PreserveFds   int
 	IgnorePaused  bool
-	Stdio         [3]*os.File
-	Warn          func(string)
+	// SubCgroups puts the process in sub-cgroups of the container's
+	// (cgroupsfs.ParseSubCgroups).
+	SubCgroups map[string]string
+	Stdio      [3]*os.File
+	Warn       func(string)
 }
 
 // Spec reads the container's config from its bundle.
@@ -49,6 +52,11 @@ func (c *Container) Exec(o ExecOptions) (int, error) {
 	cg, err := c.cgroup()
 	if err != nil {
 		return 0, err
+	}
+	if len(o.SubCgroups) > 0 {
+		if cg, err = cg.Sub(o.SubCgroups); err != nil {
+			return 0, err
+		}
 	}
 	warmMigration(cg)
 	io := stageIO{root: c.Root, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio}

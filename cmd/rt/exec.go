@@ -11,14 +11,15 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
+	"github.com/rt-runtime/rt/cgroupsfs"
 	"github.com/rt-runtime/rt/libct"
 )
 
 type execFlags struct {
-	process, consoleSocket, pidFile, cwd, user, apparmor, label, cgroup string
-	tty, detach, noNewPrivs, ignorePaused, noSubreaper                  bool
-	env, caps, additionalGids                                           []string
-	preserveFds                                                         int
+	process, consoleSocket, pidFile, cwd, user, apparmor, label string
+	tty, detach, noNewPrivs, ignorePaused, noSubreaper          bool
+	env, caps, additionalGids, cgroups                          []string
+	preserveFds                                                 int
 }
 
 func execCommand() *cobra.Command {
@@ -47,7 +48,7 @@ func execCommand() *cobra.Command {
 	fl.StringVar(&f.apparmor, "apparmor", "", "AppArmor profile")
 	fl.StringVar(&f.label, "process-label", "", "SELinux label")
 	fl.IntVar(&f.preserveFds, "preserve-fds", 0, "pass this many fds after stdio to the process")
-	fl.StringVar(&f.cgroup, "cgroup", "", "run in this sub-cgroup of the container")
+	fl.StringArrayVar(&f.cgroups, "cgroup", nil, "run in this sub-cgroup of the container: [CONTROLLER[,CONTROLLER...]:]PATH (repeatable)")
 	fl.BoolVar(&f.ignorePaused, "ignore-paused", false, "exec even if the container is paused")
 	fl.BoolVar(&f.noSubreaper, "no-subreaper", false, "accepted for runc compatibility")
 	return cmd
@@ -129,8 +130,9 @@ func parseUser(s string) (uint32, uint32, error) {
 }
 
 func runExec(f *execFlags, id string, args []string) error {
-	if f.cgroup != "" {
-		return fmt.Errorf("exec --cgroup is not supported yet")
+	subCgroups, err := cgroupsfs.ParseSubCgroups(f.cgroups)
+	if err != nil {
+		return err
 	}
 	c, err := libct.Load(g.root, id, false)
 	if err != nil {
@@ -145,7 +147,7 @@ func runExec(f *execFlags, id string, args []string) error {
 		return err
 	}
 	o := libct.ExecOptions{Process: p, ConsoleSocket: f.consoleSocket, PidFile: f.pidFile,
-		PreserveFds: f.preserveFds, IgnorePaused: f.ignorePaused,
+		PreserveFds: f.preserveFds, IgnorePaused: f.ignorePaused, SubCgroups: subCgroups,
 		Stdio: [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, Warn: logWarn}
 	if f.detach {
 		if p.Terminal && f.consoleSocket == "" {

@@ -266,12 +266,75 @@ userns_config() {
 	wait_for_status "$ID" running
 }
 
-@test "exec: --cgroup is refused with 'not supported yet'" {
+# container_cgroup_dirs ID — the container's cgroup directory in each
+# hierarchy, one a line (from rt's state file).
+container_cgroup_dirs() {
+	jq -r '.cgroupPaths | to_entries[] | .value' "$ROOT/$1/state.json" | sort -u
+}
+
+@test "exec: --cgroup PATH runs the process in that sub-cgroup of every hierarchy" {
 	start_sleeper
-	run --separate-stderr rt exec --cgroup sub "$ID" true
-	echo "status $status stderr $stderr"
+	local d
+	for d in $(container_cgroup_dirs "$ID"); do
+		mkdir "$d/leaf"
+		# a new v1 cpuset has no cpus and mems, and takes no process
+		if [ -f "$d/cpuset.cpus" ]; then
+			cat "$d/cpuset.cpus" >"$d/leaf/cpuset.cpus"
+			cat "$d/cpuset.mems" >"$d/leaf/cpuset.mems"
+		fi
+	done
+	# the case it is for: the container's own cgroup takes no process
+	d=$(cgroup_path "$PID" none)
+	ctl=$(cut -d' ' -f1 "$d/cgroup.controllers")
+	if [ -n "$ctl" ]; then
+		echo "$PID" >"$d/leaf/cgroup.procs"
+		echo "+$ctl" >"$d/cgroup.subtree_control"
+	fi
+	exec_detached "$BATS_TEST_TMPDIR/exec.pid" --cgroup leaf "$ID" sleep 555
+	cat "/proc/$EPID/cgroup"
+	# every hierarchy's line ends in the container's cgroup/leaf
+	local lines
+	lines=$(grep -c . "/proc/$EPID/cgroup")
+	assert_eq "$(grep -c "/$ID/leaf\$" "/proc/$EPID/cgroup")" "$lines" "lines of /proc/EPID/cgroup in /$ID/leaf"
+}
+
+@test "exec: --cgroup CONTROLLER:PATH moves only that hierarchy's part" {
+	[ -d "$CGROUP_ROOT/memory" ] || skip "no cgroup v1 memory hierarchy"
+	start_sleeper
+	local m
+	m=$(cgroup_path "$PID" memory)
+	mkdir "$m/sub"
+	exec_detached "$BATS_TEST_TMPDIR/exec.pid" --cgroup memory:sub "$ID" sleep 556
+	cat "/proc/$EPID/cgroup"
+	grep -Eq "^[0-9]+:memory:.*/$ID/sub\$" "/proc/$EPID/cgroup"
+	grep -Eq "^[0-9]+:pids:.*/$ID\$" "/proc/$EPID/cgroup"
+}
+
+@test "exec: --cgroup errors: absolute, outside, missing, unknown controller" {
+	start_sleeper
+	run --separate-stderr rt exec --cgroup /abs "$ID" true
 	assert_error
-	assert_contains "$stderr" "not supported yet"
+	assert_contains "$stderr" "--cgroup" "must be relative"
+	run --separate-stderr rt exec --cgroup ../up "$ID" true
+	assert_error
+	assert_contains "$stderr" "inside the container's cgroup"
+	run --separate-stderr rt exec --cgroup missing "$ID" true
+	assert_error
+	assert_contains "$stderr" "missing does not exist"
+	run --separate-stderr rt exec --cgroup nosuch:x "$ID" true
+	assert_error
+	assert_contains "$stderr" '"nosuch"'
+	assert_eq "$(container_status "$ID")" running "status"
+}
+
+@test "exec: --cgroup into a v1 cpuset without cpus says so" {
+	[ -f "$CGROUP_ROOT/cpuset/cpuset.cpus" ] || skip "no cgroup v1 cpuset hierarchy"
+	start_sleeper
+	local d
+	for d in $(container_cgroup_dirs "$ID"); do mkdir "$d/bare"; done
+	run --separate-stderr rt exec --cgroup bare "$ID" true
+	assert_error
+	assert_contains "$stderr" "no space left on device" "cpuset.cpus or cpuset.mems is empty"
 }
 
 @test "exec: --apparmor without AppArmor on this kernel fails naming AppArmor" {

@@ -479,6 +479,22 @@ t_exec_cgroup_busy() {
 	eq "$(cat $dir/cgroup.procs)" "" "processes in $dir after the failed exec"
 }
 
+# exec --cgroup: the way into such a cgroup (the process is started in the
+# sub-cgroup, CLONE_INTO_CGROUP).
+t_exec_cgroup_sub() {
+	args sleep 1000
+	start
+	dir=$CG/rt/$ID
+	mkdir "$dir/leaf" || fail "mkdir $dir/leaf failed"
+	echo "$(pid_of $ID)" >"$dir/leaf/cgroup.procs" || fail "moving the init to leaf failed"
+	echo +pids >"$dir/cgroup.subtree_control" || fail "enabling pids for the children failed"
+	rt exec --cgroup leaf $ID sleep 1002 </dev/null >/dev/null 2>&1 &
+	retry 10 sh -c "[ \$(wc -l <$dir/leaf/cgroup.procs) -ge 2 ]" ||
+		fail "the exec'd process is not in $dir/leaf: $(cat $dir/leaf/cgroup.procs)"
+	out=$(rt exec --cgroup memory:leaf $ID true 2>&1) && fail "a controller name was taken on cgroup v2"
+	case $out in *"without controller names"*) ;; *) fail "rt exec --cgroup memory:leaf: $out" ;; esac
+}
+
 # stages_alive — is any C stage ("rt init") process running?
 stages_alive() {
 	for f in /proc/[0-9]*/cmdline; do
@@ -669,6 +685,7 @@ t "cgroup namespace: the container sees its own cgroup at /sys/fs/cgroup" t_cgro
 t "no cgroup namespace: /proc/self/cgroup shows the host path" t_no_cgroupns
 t "rt exec joins the container's cgroup (and cgroup namespace)" t_exec_cgroup
 t "rt exec into a cgroup with controllers for its children: EBUSY, nothing left" t_exec_cgroup_busy
+t "rt exec --cgroup leaf: the process starts in the sub-cgroup" t_exec_cgroup_sub
 t "rt update changes the files" t_update
 t "rt events --stats: runc's JSON shape" t_events_stats
 t "rt events: an OOM kill produces an oom event" t_events_oom
