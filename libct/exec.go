@@ -21,8 +21,10 @@ type ExecOptions struct {
 	// SubCgroups puts the process in sub-cgroups of the container's
 	// (cgroupsfs.ParseSubCgroups).
 	SubCgroups map[string]string
-	Stdio      [3]*os.File
-	Warn       func(string)
+	// Spec is the container's config when the caller read it already.
+	Spec  *specs.Spec
+	Stdio [3]*os.File
+	Warn  func(string)
 }
 
 // Spec reads the container's config from its bundle.
@@ -42,9 +44,12 @@ func (c *Container) Exec(o ExecOptions) (int, error) {
 	default:
 		return 0, fmt.Errorf("cannot exec in container %q: container not running", c.State.ID)
 	}
-	spec, err := c.Spec()
-	if err != nil {
-		return 0, err
+	spec := o.Spec
+	if spec == nil {
+		var err error
+		if spec, err = c.Spec(); err != nil {
+			return 0, err
+		}
 	}
 	if spec.Linux == nil {
 		return 0, fmt.Errorf("container %q: config has no linux section", c.State.ID)

@@ -147,7 +147,7 @@ func runExec(f *execFlags, id string, args []string) error {
 		return err
 	}
 	o := libct.ExecOptions{Process: p, ConsoleSocket: f.consoleSocket, PidFile: f.pidFile,
-		PreserveFds: f.preserveFds, IgnorePaused: f.ignorePaused, SubCgroups: subCgroups,
+		PreserveFds: f.preserveFds, IgnorePaused: f.ignorePaused, SubCgroups: subCgroups, Spec: spec,
 		Stdio: [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, Warn: logWarn}
 	if f.detach {
 		if p.Terminal && f.consoleSocket == "" {
