@@ -2,8 +2,8 @@
 # bench/run.sh RT_BINARY — compare the start-up cost of rt, runc and crun.
 #
 # For N iterations (BENCH_N, default 30) it runs `RUNTIME run` of the same
-# busybox bundle whose process is /bin/true, alternating the runtimes run by
-# run (rt, runc, crun, rt, runc, crun, ...), each run with its own --root and
+# busybox bundle whose process is /bin/true, the runtimes taking turns in a
+# rotating order (rt runc crun, runc crun rt, crun rt runc, ...), each run with its own --root and
 # container id, and reports per runtime the median / p90 wall time and the
 # ratios rt/runc and rt/crun.  It also measures the resident size (VmRSS) of
 # each runtime's waiting container init between `create` and `start`.
@@ -322,9 +322,13 @@ done
 order=()
 for n in "${NAMES[@]}"; do [ -n "${ACTIVE[$n]:-}" ] && order+=("$n"); done
 if [ ${#order[@]} -gt 0 ]; then
-	note "timing ${order[*]}: $N iterations, alternating ${order[*]} ..."
+	note "timing ${order[*]}: $N iterations, rotating ${order[*]} ..."
 	for ((i = 1; i <= N; i++)); do
-		for n in "${order[@]}"; do
+		# Each iteration starts one runtime later, so that each follows each
+		# other one equally often: how long a run waits for its cgroup move
+		# depends on the cgroup moves just before it (bench/README.md).
+		for ((j = 0; j < ${#order[@]}; j++)); do
+			n=${order[$(((i - 1 + j) % ${#order[@]}))]}
 			new_id "$n"; id=$REPLY; rc=0
 			timed_run "$n" "$id" || rc=$?
 			t=$REPLY
@@ -391,7 +395,7 @@ stats() {
 declare -A MED=() P90=()
 echo
 echo "rt bench — \`RUNTIME --root <tmp> run --bundle <busybox bundle> <id>\` of /bin/true"
-echo "  iterations: $N per runtime (after 1 untimed warm-up run), alternating ${order[*]:-(none)}"
+echo "  iterations: $N per runtime (after 1 untimed warm-up run), rotating ${order[*]:-(none)}"
 echo "  cgroups:    $CG_NOTE"
 read -r l1 l5 l15 _ </proc/loadavg
 echo "  host:       $(uname -r), $(nproc) CPUs, load average $l1 $l5 $l15 (timings are noisy if high)"
