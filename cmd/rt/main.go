@@ -34,6 +34,9 @@ type globals struct {
 
 var g globals
 
+// extraCommands are added by files that only some builds have (man.go).
+var extraCommands []func() *cobra.Command
+
 // exitError carries a status to exit with, without a message (run uses it
 // to pass the container's status through).
 type exitError struct{ code int }
@@ -86,7 +89,10 @@ func newRootCommand() *cobra.Command {
 	root.AddCommand(cgroupCommands()...)
 	root.AddCommand(createCommand(), startCommand(), stateCommand(), killCommand(), deleteCommand(),
 		runCommand(), execCommand(), pauseCommand(), resumeCommand(), listCommand(), specCommand(), planCommand(),
-		featuresCommand(), manCommand())
+		featuresCommand())
+	for _, extra := range extraCommands {
+		root.AddCommand(extra())
+	}
 	return root
 }
 

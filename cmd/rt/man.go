@@ -1,3 +1,9 @@
+//go:build man
+
+// The man pages come from a build of rt with the tag "man" (make man):
+// cobra/doc and its Markdown and YAML packages cost every other rt
+// invocation half a millisecond of package initialisation.
+
 package main
 
 import (
@@ -12,6 +18,8 @@ import (
 // manCommand writes a man page in section 8 for rt and each of its
 // commands (rt.8, rt-run.8, …) from the cobra tree. `make man` runs it;
 // it is hidden, as it is for packagers, not users.
+func init() { extraCommands = append(extraCommands, manCommand) }
+
 func manCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:    "man DIR",
