@@ -461,17 +461,24 @@ t_exec_cgroup() {
 		fail "the exec'd process is not in $CG/rt/$ID: $(cat $CG/rt/$ID/cgroup.procs)"
 }
 
-# A cgroup with controllers for its children takes no process (v2's no
-# internal process rule): exec is refused with the kernel's word, and
-# leaves no process behind (rt first tries to start it in the cgroup, then
-# moves it, as on a v1 host, and reports that move's error).
-t_exec_cgroup_busy() {
+# start_init_in_leaf — a running container whose init moved to the leaf
+# cgroup $dir/leaf and enabled pids for it, as systemd in a container does:
+# its own cgroup $dir then takes no process.
+start_init_in_leaf() {
 	args sleep 1000
 	start
 	dir=$CG/rt/$ID
 	mkdir "$dir/leaf" || fail "mkdir $dir/leaf failed"
 	echo "$(pid_of $ID)" >"$dir/leaf/cgroup.procs" || fail "moving the init to leaf failed"
 	echo +pids >"$dir/cgroup.subtree_control" || fail "enabling pids for the children failed"
+}
+
+# A cgroup with controllers for its children takes no process (v2's no
+# internal process rule): exec is refused with the kernel's word, and
+# leaves no process behind (rt first tries to start it in the cgroup, then
+# moves it, as on a v1 host, and reports that move's error).
+t_exec_cgroup_busy() {
+	start_init_in_leaf
 	out=$(rt exec $ID true 2>&1) && fail "rt exec succeeded in a cgroup with controllers for its children"
 	case $out in *"resource busy"*"only a leaf cgroup"*) ;; *) fail "rt exec: expected the kernel's EBUSY and a hint, got: $out" ;; esac
 	case $out in *"$ID"*) ;; *) fail "rt exec: the error does not name the cgroup: $out" ;; esac
@@ -482,12 +489,7 @@ t_exec_cgroup_busy() {
 # exec --cgroup: the way into such a cgroup (the process is started in the
 # sub-cgroup, CLONE_INTO_CGROUP).
 t_exec_cgroup_sub() {
-	args sleep 1000
-	start
-	dir=$CG/rt/$ID
-	mkdir "$dir/leaf" || fail "mkdir $dir/leaf failed"
-	echo "$(pid_of $ID)" >"$dir/leaf/cgroup.procs" || fail "moving the init to leaf failed"
-	echo +pids >"$dir/cgroup.subtree_control" || fail "enabling pids for the children failed"
+	start_init_in_leaf
 	rt exec --cgroup leaf $ID sleep 1002 </dev/null >/dev/null 2>&1 &
 	retry 10 sh -c "[ \$(wc -l <$dir/leaf/cgroup.procs) -ge 2 ]" ||
 		fail "the exec'd process is not in $dir/leaf: $(cat $dir/leaf/cgroup.procs)"
