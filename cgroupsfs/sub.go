@@ -64,7 +64,7 @@ func (c *Cgroup) Sub(subs map[string]string) (*Cgroup, error) {
 			continue
 		}
 		if _, ok := c.Paths[name]; !ok {
-			if _, v2 := c.Paths[""]; v2 && len(c.Paths) == 1 {
+			if _, v2 := c.UnifiedOnly(); v2 {
 				return nil, fmt.Errorf("--cgroup: %q: cgroup v2 has one hierarchy: give the path without controller names", name)
 			}
 			return nil, fmt.Errorf("--cgroup: the container has no cgroup v1 hierarchy %q", name)

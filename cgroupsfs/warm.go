@@ -8,9 +8,8 @@ import (
 	"strings"
 )
 
-// WarmMigration makes the next move of a process between cgroups cheap, and
-// is meant to run in a goroutine as early as a command knows it will move
-// one (create, run, exec).
+// WarmMigration makes the next move of a process into c cheap, and is meant
+// to run in a goroutine as soon as c exists (create, run, exec).
 //
 // The first move after a quiet spell waits for an RCU grace period, 5 to 15
 // ms here, before the kernel's thread-group lock can be taken for writing;
@@ -21,12 +20,11 @@ import (
 // then finds there is nothing to move. Nothing changes, whatever happens:
 // errors (no cgroup filesystem, no permission, EBUSY on a v2 cgroup with
 // controllers for its children) are ignored, as the warm-up is only a hint.
-func WarmMigration() {
-	h, err := Detect()
-	if err != nil {
+func (c *Cgroup) WarmMigration() {
+	if c.host == nil {
 		return
 	}
-	if file := ownProcsFile(h, "/proc/self/cgroup"); file != "" {
+	if file := ownProcsFile(c.host, "/proc/self/cgroup"); file != "" {
 		_ = os.WriteFile(file, []byte("0"), 0)
 	}
 }

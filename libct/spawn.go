@@ -179,12 +179,12 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 }
 
 // warmMigration starts, in the background, the wait that the stage's move
-// into cg will have (cgroupsfs.WarmMigration), when it will be moved. Not
+// into cg will have (Cgroup.WarmMigration), when it will be moved. Not
 // before cg exists: while the warm-up waits the kernel holds the lock that
 // creating a cgroup, and starting a process in one, take.
 func warmMigration(cg *cgroupsfs.Cgroup) {
 	if _, bornThere := cg.UnifiedOnly(); !bornThere {
-		go cgroupsfs.WarmMigration()
+		go cg.WarmMigration()
 	}
 }
 

@@ -200,15 +200,22 @@ failing_hook() {
 	assert_eq "$(cat "$OUT/argv0")" custom-argv0 argv0
 }
 
-@test "hooks: a createRuntime hook past its timeout is killed and fails create, leaving nothing" {
-	add_hook createRuntime "$(jq -nc --arg o "$OUT" \
+# create_with_slow_hook KIND — `create` with a KIND hook that records its
+# pid in $OUT/hook.pid and sleeps past its 1 s timeout; sets took (ms).
+create_with_slow_hook() {
+	add_hook "$1" "$(jq -nc --arg o "$OUT" \
 		'{path: "/bin/sh", args: ["sh", "-c", "echo $$ >\($o)/hook.pid; exec sleep 30"], timeout: 1}')"
 	set_cmd true
 	local t0
 	t0=$(_now_us)
 	run --separate-stderr rt_noio create --bundle "$BUNDLE" "$ID"
-	local took=$((($(_now_us) - t0) / 1000))
+	took=$((($(_now_us) - t0) / 1000))
 	echo "status $status stderr $stderr took ${took}ms"
+}
+
+@test "hooks: a createRuntime hook past its timeout is killed and fails create, leaving nothing" {
+	local took
+	create_with_slow_hook createRuntime
 	assert_error
 	assert_contains "$stderr" /hooks/createRuntime/0
 	[ "$took" -lt 5000 ]
@@ -220,14 +227,8 @@ failing_hook() {
 }
 
 @test "hooks: a createContainer hook past its timeout is killed and fails create, leaving nothing" {
-	add_hook createContainer "$(jq -nc --arg o "$OUT" \
-		'{path: "/bin/sh", args: ["sh", "-c", "echo $$ >\($o)/hook.pid; exec sleep 30"], timeout: 1}')"
-	set_cmd true
-	local t0
-	t0=$(_now_us)
-	run --separate-stderr rt_noio create --bundle "$BUNDLE" "$ID"
-	local took=$((($(_now_us) - t0) / 1000))
-	echo "status $status stderr $stderr took ${took}ms"
+	local took
+	create_with_slow_hook createContainer
 	assert_error
 	assert_contains "$stderr" /hooks/createContainer/0
 	[ "$took" -lt 5000 ]

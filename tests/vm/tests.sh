@@ -337,12 +337,18 @@ t_devices_allow() {
 	case $out in *opened*) ;; *) fail "an allow rule for c 1:11 rw did not allow /dev/kmsg: $out" ;; esac
 }
 
-t_pause() {
+# start_busy_paused — a container whose init spins ($pid), in cgroup $dir,
+# paused.
+start_busy_paused() {
 	args sh -c 'while :; do :; done'
 	start
 	dir=$CG/rt/$ID
 	pid=$(pid_of $ID)
 	out=$(rt pause $ID 2>&1) || fail "rt pause failed: $out"
+}
+
+t_pause() {
+	start_busy_paused
 	eq "$(status $ID)" paused "status after pause"
 	eq "$(cat "$dir/cgroup.freeze")" 1 cgroup.freeze
 	grep -qx 'frozen 1' "$dir/cgroup.events" || fail "cgroup.events: $(tr '\n' ' ' <"$dir/cgroup.events")"
@@ -359,11 +365,7 @@ t_pause() {
 }
 
 t_resume() {
-	args sh -c 'while :; do :; done'
-	start
-	dir=$CG/rt/$ID
-	pid=$(pid_of $ID)
-	out=$(rt pause $ID 2>&1) || fail "rt pause failed: $out"
+	start_busy_paused
 	out=$(rt resume $ID 2>&1) || fail "rt resume failed: $out"
 	eq "$(status $ID)" running "status after resume"
 	eq "$(cat "$dir/cgroup.freeze")" 0 cgroup.freeze
