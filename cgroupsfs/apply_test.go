@@ -38,7 +38,7 @@ func TestApplyV2Everything(t *testing.T) {
 	}
 	for f, v := range map[string]string{
 		"memory.max": "104857600", "memory.swap.max": "52428800", "memory.low": "10485760", "memory.high": "90000000",
-		"cpu.weight": "79", "cpu.max": "30000 60000", "cpu.max.burst": "5000", "cpu.idle": "0",
+		"cpu.weight": "174", "cpu.max": "30000 60000", "cpu.max.burst": "5000", "cpu.idle": "0",
 		"cpuset.cpus": "1", "cpuset.mems": "0", "io.weight": "10000", "io.max": "8:0 rbps=1048576",
 		"hugetlb.2MB.max": "2097152", "hugetlb.2MB.rsvd.max": "2097152", "rdma.max": "mlx4_0 hca_handle=1",
 	} {

@@ -1,6 +1,7 @@
 package cgroupsfs
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -98,8 +99,8 @@ func TestCreateV2(t *testing.T) {
 	for f, v := range map[string]string{
 		"rt/x/memory.max": "67108864",
 		"rt/x/pids.max":   "100",
-		// weight = 1 + ((512 - 2) * 9999) / 262142 = 1 + 5099490/262142 = 1 + 19
-		"rt/x/cpu.weight": "20",
+		// l = log2(512) = 9: ceil(10^((81 + 1125)/612 - 7/34)) = ceil(58.3)
+		"rt/x/cpu.weight": "59",
 		"rt/x/cpu.max":    "50000 200000",
 		// the root had cpu and memory already: only the rest is added
 		"cgroup.subtree_control":      "+pids +io +cpuset",
@@ -130,7 +131,7 @@ func TestV2Conversions(t *testing.T) {
 		{"shares min", &specs.LinuxCPU{Shares: ptr(uint64(2))}, nil, nil,
 			map[string]string{"cpu.weight": "1", "cpu.max": "max 100000"}},
 		{"shares default", &specs.LinuxCPU{Shares: ptr(uint64(1024))}, nil, nil,
-			map[string]string{"cpu.weight": "39"}},
+			map[string]string{"cpu.weight": "100"}},
 		{"shares max", &specs.LinuxCPU{Shares: ptr(uint64(262144))}, nil, nil,
 			map[string]string{"cpu.weight": "10000"}},
 		{"shares 0 is unset", &specs.LinuxCPU{Shares: ptr(uint64(0))}, nil, nil,
@@ -159,13 +160,32 @@ func TestV2Conversions(t *testing.T) {
 	}
 }
 
+// cpu.shares -> cpu.weight as runc (≥ 1.4, opencontainers/cgroups'
+// ConvertCPUSharesToCgroupV2Value) and crun (≥ 1.23,
+// convert_shares_to_weight) map it: the ends and the defaults meet (2 -> 1,
+// 1024 -> 100, 262144 -> 10000), 0 stays unset. The values in between are
+// those of runc's tests/integration check_cpu_shares (awk).
 func TestSharesToWeight(t *testing.T) {
-	for shares, weight := range map[uint64]uint64{
-		1: 1, 2: 1, 3: 1, 512: 20, 1024: 39, 2048: 79, 131072: 5000, 262144: 10000, 1 << 20: 10000,
+	for _, tt := range []struct{ shares, weight uint64 }{
+		{0, 0}, {1, 1}, {2, 1}, {3, 2}, {10, 4}, {100, 17}, {256, 35}, {512, 59}, {1000, 99},
+		{1024, 100}, {2048, 174}, {4096, 303}, {10000, 627}, {100000, 4340}, {131072, 5478},
+		{262143, 10000}, {262144, 10000}, {1 << 20, 10000}, {math.MaxUint64, 10000},
 	} {
-		if got := sharesToWeight(shares); got != weight {
-			t.Errorf("sharesToWeight(%d) = %d, want %d", shares, got, weight)
+		if got := sharesToWeight(tt.shares); got != tt.weight {
+			t.Errorf("sharesToWeight(%d) = %d, want %d", tt.shares, got, tt.weight)
 		}
+	}
+	// Over the whole v1 range: the formula, rounded up, in [1, 10000],
+	// never decreasing.
+	prev := uint64(1)
+	for s := uint64(3); s < 262144; s++ {
+		l := math.Log2(float64(s))
+		want := uint64(math.Ceil(math.Pow(10, (l*l+125*l)/612-7.0/34)))
+		got := sharesToWeight(s)
+		if got != want || got < prev || got < 1 || got > 10000 {
+			t.Fatalf("sharesToWeight(%d) = %d, want %d (previous %d)", s, got, want, prev)
+		}
+		prev = got
 	}
 }
 

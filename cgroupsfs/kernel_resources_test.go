@@ -94,7 +94,7 @@ func kernelExpect(maj, min int64) []kernelRead {
 		{"memory", "memory.swappiness", "30", "", ""},
 		{"memory", "memory.kmem.tcp.limit_in_bytes", "16777216", "", ""},
 		{"memory", "memory.oom_control", "oom_kill_disable 1", "", ""},
-		{"cpu", "cpu.shares", "512", "cpu.weight", "20"},
+		{"cpu", "cpu.shares", "512", "cpu.weight", "59"},
 		{"cpu", "cpu.cfs_quota_us", "50000", "cpu.max", "50000 100000"},
 		{"cpu", "cpu.cfs_period_us", "100000", "cpu.max", "50000 100000"},
 		{"cpu", "cpu.cfs_burst_us", "10000", "cpu.max.burst", "10000"},

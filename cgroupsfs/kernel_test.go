@@ -85,7 +85,7 @@ func checkLimits(t *testing.T, c *Cgroup) {
 	want := map[string][2]string{ // controller -> v1 file=value, v2 file=value
 		"memory": {"memory.limit_in_bytes=67108864", "memory.max=67108864"},
 		"pids":   {"pids.max=100", "pids.max=100"},
-		"cpu":    {"cpu.shares=512", "cpu.weight=20"},
+		"cpu":    {"cpu.shares=512", "cpu.weight=59"},
 	}
 	for ctl, w := range want {
 		dir, v2, ok := c.dirFor(ctl)

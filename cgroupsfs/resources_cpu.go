@@ -2,6 +2,7 @@ package cgroupsfs
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -32,13 +33,7 @@ func cpuSharesV1(r *specs.LinuxResources, _ current) ([]write, error) {
 	return []write{{pointer: ptrCPUShares, file: "cpu.shares", value: strconv.FormatUint(s, 10)}}, nil
 }
 
-// cpuWeightV2: cpu.weight from shares by the linear map runc (≤ 1.2) and
-// crun have long used, taking [2, 262144] onto [1, 10000]:
-//
-//	weight = 1 + ((shares - 2) * 9999) / 262142
-//
-// so 2 -> 1, 1024 (the v1 default) -> 39, 262144 -> 10000. Shares are first
-// clamped to [2, 262144], as the v1 kernel does, so shares 1 cannot wrap.
+// cpuWeightV2: cpu.weight from shares (sharesToWeight).
 func cpuWeightV2(r *specs.LinuxResources, _ current) ([]write, error) {
 	s, ok := cpuShares(r)
 	if !ok {
@@ -47,9 +42,29 @@ func cpuWeightV2(r *specs.LinuxResources, _ current) ([]write, error) {
 	return []write{{pointer: ptrCPUShares, file: "cpu.weight", value: strconv.FormatUint(sharesToWeight(s), 10)}}, nil
 }
 
+// sharesToWeight maps cpu.shares ([2, 262144], default 1024) onto
+// cpu.weight ([1, 10000], default 100) as runc (≥ 1.4) and crun (≥ 1.23)
+// do: a quadratic in log2(shares) through the three points 2 -> 1,
+// 1024 -> 100 and 262144 -> 10000, rounded up:
+//
+//	l = log2(shares)
+//	weight = ceil(10^((l² + 125·l)/612 − 7/34))
+//
+// Shares at or beyond the ends of the range take the end's weight; 0 is
+// unset (0). The old linear map (1024 -> 39) made a default container
+// weigh 2.5 times less than a process outside any container.
 func sharesToWeight(shares uint64) uint64 {
-	shares = min(max(shares, 2), 262144)
-	return 1 + ((shares-2)*9999)/262142
+	switch {
+	case shares == 0:
+		return 0
+	case shares <= 2:
+		return 1
+	case shares >= 262144:
+		return 10000
+	}
+	l := math.Log2(float64(shares))
+	exponent := (l*l+125*l)/612.0 - 7.0/34.0
+	return uint64(math.Ceil(math.Pow(10, exponent)))
 }
 
 // cpuQuotaV1: cpu.cfs_period_us first, then cpu.cfs_quota_us: the kernel

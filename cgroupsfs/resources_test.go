@@ -148,8 +148,8 @@ func TestCPURowsV1(t *testing.T) {
 
 func TestCPURowsV2(t *testing.T) {
 	runRowCases(t, true, []rowCase{
-		// weight = 1 + ((shares - 2) * 9999) / 262142
-		{name: "shares to weight", res: cpu(specs.LinuxCPU{Shares: ptr(uint64(1024))}), want: []string{"cpu.weight=39"}},
+		// the v1 default onto the v2 default (sharesToWeight)
+		{name: "shares to weight", res: cpu(specs.LinuxCPU{Shares: ptr(uint64(1024))}), want: []string{"cpu.weight=100"}},
 		// quota > 0: "QUOTA PERIOD"
 		{name: "quota and period", res: cpu(specs.LinuxCPU{Quota: ptr(int64(50000)), Period: ptr(uint64(200000))}), want: []string{"cpu.max=50000 200000"}},
 		// quota < 0: "max PERIOD"

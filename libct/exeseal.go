@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -26,9 +27,15 @@ func sealedExe(root string) (*os.File, error) {
 	return memfdExe(exe)
 }
 
+// overlayExe mounts, detached (fsopen, fsmount: Linux 5.2), an overlayfs
+// with two lower layers and no upper one, which makes it read-only for
+// good: the binary's directory on top, an empty directory of rt's own
+// below. The layers go in one "lowerdir" string, as runc (≥ 1.2) gives
+// them, which every overlayfs takes: through the legacy option string
+// before Linux 6.5, through fsconfig since. "lowerdir+" (one layer a call)
+// exists only since Linux 6.8, and with it older kernels fell back to
+// copying the binary for every container.
 func overlayExe(exe, root string) (*os.File, error) {
-	// Without an upper layer overlayfs wants two lower ones; an empty
-	// directory of rt's own is the second.
 	empty := filepath.Join(root, ".empty")
 	if err := os.Mkdir(empty, 0o500); err != nil && !os.IsExist(err) {
 		return nil, err
@@ -38,24 +45,37 @@ func overlayExe(exe, root string) (*os.File, error) {
 		return nil, err
 	}
 	defer unix.Close(fsfd)
-	for _, dir := range []string{filepath.Dir(exe), empty} {
-		if err := unix.FsconfigSetString(fsfd, "lowerdir+", dir); err != nil {
-			return nil, err
-		}
+	lower := overlayLowerDirs(filepath.Dir(exe), empty)
+	if err := unix.FsconfigSetString(fsfd, "lowerdir", lower); err != nil {
+		return nil, fmt.Errorf("overlayfs lowerdir=%s: %w", lower, err)
 	}
+	// xino (Linux 4.17) is of no use here, and when the layers are on
+	// different filesystems the kernel turns it on and logs about it.
+	_ = unix.FsconfigSetString(fsfd, "xino", "off")
 	if err := unix.FsconfigCreate(fsfd); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("overlayfs lowerdir=%s: %w", lower, err)
 	}
 	mnt, err := unix.Fsmount(fsfd, unix.FSMOUNT_CLOEXEC, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOSUID)
 	if err != nil {
 		return nil, err
 	}
 	defer unix.Close(mnt)
-	fd, err := unix.Openat(mnt, filepath.Base(exe), unix.O_PATH|unix.O_CLOEXEC, 0)
+	fd, err := unix.Openat(mnt, filepath.Base(exe), unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}
 	return os.NewFile(uintptr(fd), "rt-sealed-exe"), nil
+}
+
+// overlayLowerDirs joins layer directories, top first, into overlayfs's
+// lowerdir value: ':' separates layers, so a ':' in a path is escaped as
+// "\:", and a '\' as "\\" (overlayfs unescapes both).
+func overlayLowerDirs(dirs ...string) string {
+	escaped := make([]string, len(dirs))
+	for i, d := range dirs {
+		escaped[i] = strings.ReplaceAll(strings.ReplaceAll(d, `\`, `\\`), ":", `\:`)
+	}
+	return strings.Join(escaped, ":")
 }
 
 // memfdExe copies the binary into a memfd sealed against every change.

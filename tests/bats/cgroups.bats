@@ -65,8 +65,9 @@ start_sleeper() {
 	if v1 cpu "$PID"; then
 		assert_eq "$(cg_read "$PID" cpu cpu.shares cpu.weight)" 512 cpu.shares
 	else
-		# runc's conversion: 1 + ((shares - 2) * 9999) / 262142
-		assert_eq "$(cg_read "$PID" cpu cpu.shares cpu.weight)" 20 cpu.weight
+		# runc's and crun's conversion (1024 -> 100): l = log2(512) = 9,
+		# ceil(10^((l^2 + 125 l)/612 - 7/34)) = 59
+		assert_eq "$(cg_read "$PID" cpu cpu.shares cpu.weight)" 59 cpu.weight
 	fi
 }
 

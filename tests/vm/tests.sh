@@ -244,10 +244,12 @@ t_pids_enforced() {
 
 t_cpu_weight() {
 	args sleep 1000
-	for shares in 2 512 1024 262144; do
+	# runc's (1.4) and crun's (1.23) map: ceil(10^((l^2 + 125 l)/612 - 7/34)),
+	# l = log2(shares): 2 -> 1, 1024 -> 100, 262144 -> 10000
+	for sw in 2:1 3:2 512:59 1024:100 2048:174 262144:10000; do
+		shares=${sw%:*} want=${sw#*:}
 		cfg '.linux.resources.cpu = {shares: $s}' --argjson s $shares
 		start $ID-$shares
-		want=$((1 + ((shares - 2) * 9999) / 262142))
 		eq "$(cat $CG/rt/$ID-$shares/cpu.weight)" $want "cpu.weight for shares $shares"
 	done
 }
@@ -514,11 +516,11 @@ t_update() {
 	args sleep 1000
 	start
 	dir=$CG/rt/$ID
-	out=$(rt update --memory 134217728 --pids-limit 99 --cpu-shares 1024 --cpu-quota 20000 --cpu-period 100000 $ID 2>&1) ||
+	out=$(rt update --memory 134217728 --pids-limit 99 --cpu-shares 2048 --cpu-quota 20000 --cpu-period 100000 $ID 2>&1) ||
 		fail "rt update (flags) failed: $out"
 	eq "$(cat $dir/memory.max)" 134217728 "memory.max after update"
 	eq "$(cat $dir/pids.max)" 99 "pids.max after update"
-	eq "$(cat $dir/cpu.weight)" 39 "cpu.weight after update (shares 1024)"
+	eq "$(cat $dir/cpu.weight)" 174 "cpu.weight after update (shares 2048; 1024 would be the default 100)"
 	eq "$(cat $dir/cpu.max)" "20000 100000" "cpu.max after update"
 	out=$(echo '{"memory": {"limit": 100663296}, "pids": {"limit": 55}}' | rt update --resources - $ID 2>&1) ||
 		fail "rt update --resources - failed: $out"
@@ -670,7 +672,7 @@ t "memory limit -> memory.max" t_memory_max
 t "memory limit enforced (oom_kill in memory.events)" t_memory_enforced
 t "pids limit -> pids.max" t_pids_max
 t "pids limit enforced" t_pids_enforced
-t "cpu shares -> cpu.weight (1 + ((shares-2)*9999)/262142)" t_cpu_weight
+t "cpu shares -> cpu.weight (runc's and crun's map: 1024 -> 100)" t_cpu_weight
 t "cpu quota/period -> cpu.max" t_cpu_max
 t "cpuset cpus/mems -> cpuset.cpus/cpuset.mems" t_cpuset
 t "memory reservation -> memory.low" t_memory_low
