@@ -127,3 +127,40 @@ func TestMountLabelWithoutSELinux(t *testing.T) {
 		}
 	}
 }
+
+// config.md "Linux Process": apparmorProfile and selinuxLabel are written
+// to the init's attr files for its exec when the kernel runs the LSM
+// (features says both are supported), and refused by field otherwise.
+func TestProcessLabels(t *testing.T) {
+	for _, tt := range []struct {
+		lsm, field, file, value string
+		set                     func(*specs.Process)
+	}{
+		{"apparmor", "/process/apparmorProfile", "/proc/self/attr/apparmor/exec", "exec rt-test",
+			func(p *specs.Process) { p.ApparmorProfile = "rt-test" }},
+		{"selinux", "/process/selinuxLabel", "/proc/self/attr/exec", "system_u:system_r:container_t:s0",
+			func(p *specs.Process) { p.SelinuxLabel = "system_u:system_r:container_t:s0" }},
+	} {
+		spec, bundle := labelSpec(t)
+		spec.Linux.MountLabel = ""
+		tt.set(spec.Process)
+		withLSMs(t, tt.lsm)
+		plan, err := buildLabel(t, spec, bundle)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.field, err)
+		}
+		found := false
+		for _, op := range plan.Ops {
+			if op.Code == nsenter.OpWriteFile && op.Strs[0] == tt.file && op.Strs[1] == tt.value && op.Field == tt.field {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: no write of %q to %s in the plan", tt.field, tt.value, tt.file)
+		}
+		withLSMs(t)
+		if _, err := buildLabel(t, spec, bundle); err == nil || !strings.HasPrefix(err.Error(), tt.field+": ") {
+			t.Errorf("%s without the LSM: error %v, want one naming the field", tt.field, err)
+		}
+	}
+}

@@ -67,10 +67,13 @@ func rtFeatures() *features.Features {
 			// through the cgroup filesystem; systemd is refused.
 			Cgroup:  &features.Cgroup{V1: &yes, V2: &yes, Systemd: &no, SystemdUser: &no, Rdma: &yes},
 			Seccomp: seccomp,
-			// rt applies no LSM label (process.apparmorProfile,
-			// process.selinuxLabel, mountLabel): false whatever the host has.
-			Apparmor: &features.Apparmor{Enabled: &no},
-			Selinux:  &features.Selinux{Enabled: &no},
+			// features-linux.md: whether rt implements them, whatever the
+			// host runs (as runc says true). rt applies
+			// process.apparmorProfile, process.selinuxLabel and
+			// linux.mountLabel (specconv/lsm.go), and refuses each where
+			// the kernel does not run the LSM.
+			Apparmor: &features.Apparmor{Enabled: &yes},
+			Selinux:  &features.Selinux{Enabled: &yes},
 			IntelRdt: &features.IntelRdt{Enabled: &no},
 			// uidMappings/gidMappings of bind mounts (idmapped mounts).
 			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &idmap}},

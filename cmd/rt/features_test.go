@@ -69,6 +69,27 @@ func TestFeaturesStructure(t *testing.T) {
 			t.Errorf("mount option %s is not one of the spec's (filesystem options must not be listed)", o)
 		}
 	}
+	// features-linux.md: what rt implements, whatever the host runs. rt
+	// applies AppArmor and SELinux labels (specconv/lsm.go), idmapped
+	// binds, seccomp, cgroup v1, v2 and rdma; it refuses --systemd-cgroup,
+	// and does not implement Intel RDT, memory policies or net devices.
+	l := f.Linux
+	for name, got := range map[string]*bool{"apparmor": l.Apparmor.Enabled, "selinux": l.Selinux.Enabled,
+		"seccomp": l.Seccomp.Enabled, "idmap": l.MountExtensions.IDMap.Enabled, "cgroup.v1": l.Cgroup.V1,
+		"cgroup.v2": l.Cgroup.V2, "cgroup.rdma": l.Cgroup.Rdma} {
+		if got == nil || !*got {
+			t.Errorf("%s.enabled = %v, want true", name, got)
+		}
+	}
+	for name, got := range map[string]*bool{"intelRdt": l.IntelRdt.Enabled, "netDevices": l.NetDevices.Enabled,
+		"cgroup.systemd": l.Cgroup.Systemd, "cgroup.systemdUser": l.Cgroup.SystemdUser} {
+		if got == nil || *got {
+			t.Errorf("%s = %v, want false", name, got)
+		}
+	}
+	if l.MemoryPolicy != nil {
+		t.Errorf("memoryPolicy %+v listed, rt implements none", l.MemoryPolicy)
+	}
 	for _, k := range []string{annotationVersion, annotationCommit, annotationLibseccomp} {
 		if f.Annotations[k] == "" {
 			t.Errorf("annotation %s missing", k)
