@@ -78,13 +78,13 @@ func TestFeaturesStructure(t *testing.T) {
 		"seccomp": l.Seccomp.Enabled, "idmap": l.MountExtensions.IDMap.Enabled, "cgroup.v1": l.Cgroup.V1,
 		"cgroup.v2": l.Cgroup.V2, "cgroup.rdma": l.Cgroup.Rdma} {
 		if got == nil || !*got {
-			t.Errorf("%s.enabled = %v, want true", name, got)
+			t.Errorf("%s = %s, want true", name, boolString(got))
 		}
 	}
 	for name, got := range map[string]*bool{"intelRdt": l.IntelRdt.Enabled, "netDevices": l.NetDevices.Enabled,
 		"cgroup.systemd": l.Cgroup.Systemd, "cgroup.systemdUser": l.Cgroup.SystemdUser} {
 		if got == nil || *got {
-			t.Errorf("%s = %v, want false", name, got)
+			t.Errorf("%s = %s, want false", name, boolString(got))
 		}
 	}
 	if l.MemoryPolicy != nil {
@@ -95,6 +95,14 @@ func TestFeaturesStructure(t *testing.T) {
 			t.Errorf("annotation %s missing", k)
 		}
 	}
+}
+
+// boolString renders an optional bool of the features structure.
+func boolString(b *bool) string {
+	if b == nil {
+		return "absent"
+	}
+	return strconv.FormatBool(*b)
 }
 
 // testBundle is a bundle with an empty rootfs and the default config.
