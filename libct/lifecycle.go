@@ -1,6 +1,7 @@
 package libct
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -29,14 +30,15 @@ func (c *Container) Start() error {
 		return fmt.Errorf("cannot start container %q: %w", c.State.ID, err)
 	}
 	defer watch.Close()
-	f, err := os.OpenFile(fifo, os.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	fd, err := unix.Open(fifo, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("cannot start container %q: %w", c.State.ID, err)
 	}
-	// The state goes through the fifo to the startContainer hooks; it is
-	// under PIPE_BUF, so the init reads it in one piece.
-	_, err = f.Write(c.hookState(Created, c.State.Pid))
-	f.Close()
+	err = c.sendStartState(fd, c.hookState(Created, c.State.Pid))
+	unix.Close(fd)
+	if errors.Is(err, errInitGone) {
+		return fmt.Errorf("cannot start container %q: it stopped before its process started (container not running)", c.State.ID)
+	}
 	if err != nil {
 		return fmt.Errorf("cannot start container %q: %w", c.State.ID, err)
 	}
@@ -52,6 +54,44 @@ func (c *Container) Start() error {
 		return fmt.Errorf("cannot start container %q: it stopped before its process started (a startContainer hook or the exec failed; container not running)", c.State.ID)
 	}
 	c.runPoststart()
+	return nil
+}
+
+var errInitGone = errors.New("the init is gone")
+
+// sendStartState writes into the exec fifo what the init waits for: the
+// length of the state (8 bytes, host order), then the state, which its
+// startContainer hooks read. The state has no size limit: what the pipe
+// does not hold is written as the init reads it, and the write stops if the
+// init dies meanwhile (our watch reader keeps the fifo from breaking).
+func (c *Container) sendStartState(fd int, state []byte) error {
+	msg := binary.NativeEndian.AppendUint64(make([]byte, 0, 8+len(state)), uint64(len(state)))
+	msg = append(msg, state...)
+	pidfd, err := unix.PidfdOpen(c.State.Pid, 0)
+	if errors.Is(err, unix.ESRCH) || (err == nil && !processAlive(c.State.Pid, c.State.PidStart)) {
+		err = errInitGone
+	}
+	if err != nil {
+		return err
+	}
+	defer unix.Close(pidfd)
+	for len(msg) > 0 {
+		n, err := unix.Write(fd, msg)
+		if n > 0 {
+			msg = msg[n:]
+			continue
+		}
+		if err != unix.EAGAIN && err != unix.EINTR {
+			return err
+		}
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}, {Fd: int32(pidfd), Events: unix.POLLIN}}
+		if _, err := unix.Poll(fds, -1); err != nil && err != unix.EINTR {
+			return err
+		}
+		if fds[1].Revents != 0 {
+			return errInitGone
+		}
+	}
 	return nil
 }
 

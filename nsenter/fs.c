@@ -264,6 +264,53 @@ int op_remount_keep(const struct rt_op *op)
 	return rc;
 }
 
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+
+/* chmod_fd sets the mode of what an O_PATH fd holds (fchmod refuses such
+ * an fd): fchmodat2 with AT_EMPTY_PATH (Linux 6.6), else the fd's magic
+ * link, which names the inode itself and is never a symlink to follow. */
+static int chmod_fd(int fd, mode_t mode)
+{
+	char path[64];
+
+	if (syscall(SYS_fchmodat2, fd, "", mode, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
+		return -1;
+	fd_path(path, sizeof(path), fd);
+	return chmod(path, mode);
+}
+
+/* set_node_attrs gives the node name in pfd its owner and mode through an
+ * O_PATH fd opened without following a symlink, after checking that it is
+ * the node asked for: a symlink planted or swapped in at the path never
+ * has its target changed (fchmodat has no no-follow of its own). */
+static int set_node_attrs(int pfd, const char *name, mode_t mode, dev_t dev, int64_t owner)
+{
+	struct stat st;
+	int fd, rc = -1, err;
+
+	fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		goto out;
+	if ((st.st_mode & S_IFMT) != (mode & S_IFMT) || st.st_rdev != dev) {
+		errno = EEXIST;
+		goto out;
+	}
+	if (fchownat(fd, "", (uid_t)(owner >> 32), (gid_t)(owner & 0xffffffff), AT_EMPTY_PATH) < 0)
+		goto out;
+	rc = chmod_fd(fd, mode & 07777);
+out:
+	err = errno;
+	close(fd);
+	errno = err;
+	return rc;
+}
+
 /* op_mknod creates a device node; one that exists already is accepted only
  * if it is the same kind of node with the same device number. */
 int op_mknod(const struct rt_op *op)
@@ -272,27 +319,14 @@ int op_mknod(const struct rt_op *op)
 	char parent[PATH_MAX];
 	mode_t mode = (mode_t)op->arg[0];
 	dev_t dev = (dev_t)op->arg[1];
-	struct stat st;
-	int pfd, rc = -1, err;
+	int pfd, rc, err;
 
 	pfd = open_parent(path, parent, sizeof(parent), &name);
 	if (pfd < 0)
 		return -1;
-	if (mknodat(pfd, name, mode, dev) < 0) {
-		if (errno != EEXIST)
-			goto out;
-		if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			goto out;
-		if ((st.st_mode & S_IFMT) != (mode & S_IFMT) || st.st_rdev != dev) {
-			errno = EEXIST;
-			goto out;
-		}
-	}
-	if (fchownat(pfd, name, (uid_t)(op->arg[2] >> 32), (gid_t)(op->arg[2] & 0xffffffff),
-		     AT_SYMLINK_NOFOLLOW) < 0)
-		goto out;
-	rc = fchmodat(pfd, name, mode & 07777, 0);
-out:
+	rc = mknodat(pfd, name, mode, dev);
+	if (rc == 0 || errno == EEXIST)
+		rc = set_node_attrs(pfd, name, mode, dev, op->arg[2]);
 	err = errno;
 	close(pfd);
 	errno = err;

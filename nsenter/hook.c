@@ -5,59 +5,121 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "stage.h"
 
-static void write_state(int fd, const char *state)
+/* A hook's stdin: the state, fed as the hook reads it. */
+struct feed {
+	int fd;     /* write end of the hook's stdin pipe, -1 once done */
+	size_t off; /* bytes of the state written so far */
+};
+
+static void feed_done(struct feed *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+}
+
+/* feed_some writes what the pipe takes now. A hook that does not read its
+ * stdin (it exited: EPIPE) just stops the feed. */
+static void feed_some(struct feed *f)
+{
+	ssize_t n;
+
+	while (f->fd >= 0 && f->off < stage.start_state_len) {
+		n = write(f->fd, stage.start_state + f->off, stage.start_state_len - f->off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0)
+			break;
+		f->off += (size_t)n;
+	}
+	feed_done(f);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* poll_timeout: milliseconds left until deadline, -1 without a timeout. */
+static int poll_timeout(int timeout, long long deadline)
+{
+	long long left = deadline - now_ms();
+
+	if (timeout <= 0)
+		return -1;
+	return left > 0 ? (int)left : 0;
+}
+
+static const char *hook_path(void)
+{
+	return op_str(&stage.ops[stage.current], 0);
+}
+
+/* feed_and_wait feeds the state to the hook while waiting for it to exit,
+ * and kills it past timeout seconds (0: none). The state has no size
+ * limit: neither a big state nor a hook that never reads stdin can block
+ * the init. Without a pidfd (a seccomp profile that refuses it) the state
+ * is written whole first, then the hook is waited for. */
+static void feed_and_wait(pid_t pid, struct feed *f, int timeout)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), n;
+	long long deadline = now_ms() + (long long)timeout * 1000;
+
+	if (pidfd < 0) {
+		feed_some(f);
+		return;
+	}
+	fcntl(f->fd, F_SETFL, O_NONBLOCK);
+	for (;;) {
+		struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = f->fd, .events = POLLOUT } };
+
+		n = poll(p, f->fd >= 0 ? 2 : 1, poll_timeout(timeout, deadline));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			fail(0, "startContainer hook %s timed out", hook_path());
+		}
+		if (n < 0 || p[0].revents)
+			break;
+		if (p[1].revents & (POLLERR | POLLHUP))
+			feed_done(f);
+		else if (p[1].revents & POLLOUT)
+			feed_some(f);
+	}
+	close(pidfd);
+}
+
+static int wait_hook(pid_t pid, struct feed *f, int timeout)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
-	size_t len = strlen(state), off = 0;
-	ssize_t n;
+	int status;
 
 	/* A hook that does not read its stdin must not kill the init. */
 	sigaction(SIGPIPE, &ign, &old);
-	while (off < len) {
-		n = write(fd, state + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
+	feed_and_wait(pid, f, timeout);
+	feed_done(f);
 	sigaction(SIGPIPE, &old, NULL);
-}
-
-/* wait_hook waits for pid, killing it past timeout seconds (0: none). */
-static int wait_hook(pid_t pid, int timeout)
-{
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), status;
-	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-
-	if (pidfd >= 0 && timeout > 0) {
-		int n;
-
-		do
-			n = poll(&pfd, 1, timeout * 1000);
-		while (n < 0 && errno == EINTR);
-		if (n == 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			close(pidfd);
-			fail(0, "startContainer hook %s timed out", op_str(&stage.ops[stage.current], 0));
-		}
-	}
-	if (pidfd >= 0)
-		close(pidfd);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
 	if (WIFSIGNALED(status))
-		fail(0, "startContainer hook %s killed by signal %d", op_str(&stage.ops[stage.current], 0), WTERMSIG(status));
+		fail(0, "startContainer hook %s killed by signal %d", hook_path(), WTERMSIG(status));
 	if (WEXITSTATUS(status) != 0)
-		fail(0, "startContainer hook %s exited with status %d", op_str(&stage.ops[stage.current], 0), WEXITSTATUS(status));
+		fail(0, "startContainer hook %s exited with status %d", hook_path(), WEXITSTATUS(status));
 	return 0;
 }
 
@@ -65,6 +127,7 @@ int op_hook(const struct rt_op *op)
 {
 	uint32_t first = stage.current + 1, end = first, i;
 	size_t nargs = 0, nenv = 0;
+	struct feed feed = { .fd = -1 };
 	int pipefd[2];
 	pid_t pid;
 
@@ -96,7 +159,6 @@ int op_hook(const struct rt_op *op)
 		_exit(127);
 	}
 	close(pipefd[0]);
-	write_state(pipefd[1], stage.start_state);
-	close(pipefd[1]);
-	return wait_hook(pid, (int)op->arg[0]);
+	feed.fd = pipefd[1];
+	return wait_hook(pid, &feed, (int)op->arg[0]);
 }

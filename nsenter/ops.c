@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <linux/keyctl.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -23,21 +25,56 @@ static int op_rlimit(const struct rt_op *op)
 	return setrlimit((int)op->arg[0], &rl);
 }
 
-static int op_wait_start(const struct rt_op *op)
+/* read_full reads exactly len bytes; the end of the stream is EPIPE. */
+static int read_full(int fd, void *buf, size_t len)
 {
+	size_t off = 0;
 	ssize_t n;
 
-	do
-		n = read((int)op->arg[0], stage.start_state, sizeof(stage.start_state) - 1);
-	while (n < 0 && errno == EINTR);
-	if (n > 0) {
-		stage.start_state[n] = '\0';
-		stage.started_fifo = (int)op->arg[0];
-		return 0;
+	while (off < len) {
+		n = read(fd, (char *)buf + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			errno = EPIPE;
+			return -1;
+		}
+		off += (size_t)n;
 	}
-	if (n == 0)
-		errno = EPIPE;
-	return -1;
+	return 0;
+}
+
+/* op_wait_start blocks until `rt start` writes into the exec fifo: the
+ * length of the state (8 bytes, host order), then the state, which the
+ * startContainer hooks read. The state has no size limit (pod annotations
+ * run to kilobytes): it is read whole into memory mapped for it, while
+ * `start` writes what the pipe cannot hold at once. */
+static int op_wait_start(const struct rt_op *op)
+{
+	int fd = (int)op->arg[0];
+	uint64_t len;
+	char *buf;
+
+	if (read_full(fd, &len, sizeof(len)) < 0)
+		return -1;
+	if (len > SIZE_MAX / 2) {
+		errno = EFBIG;
+		return -1;
+	}
+	buf = mmap(NULL, (size_t)len + 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return -1;
+	if (read_full(fd, buf, (size_t)len) < 0)
+		return -1;
+	buf[len] = '\0';
+	stage.start_state = buf;
+	stage.start_state_len = (size_t)len;
+	/* Only now: `start` has written everything, so the failure byte
+	 * (fail()) cannot block on a full pipe. */
+	stage.started_fifo = fd;
+	return 0;
 }
 
 /* op_close_from marks every fd from arg0 on close-on-exec; without

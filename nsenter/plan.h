@@ -59,8 +59,9 @@ enum rt_op_code {
 	OP_ENV,              /* str0: one environ entry */
 	OP_CLOSE_FROM,       /* arg0: every fd >= this gets close-on-exec */
 	OP_READY,            /* tell the parent the container is set up */
-	OP_WAIT_START,       /* arg0 exec fifo fd: block until `rt start` writes to it (the
-	                      * container state, kept for OP_HOOK) */
+	OP_WAIT_START,       /* arg0 exec fifo fd: block until `rt start` writes to it: the
+	                      * length of the container state (u64, host order), then the
+	                      * state, of any size, kept for OP_HOOK */
 	OP_FIND_EXEC,        /* str0 PATH: resolve argv[0] now, so create fails if it is missing */
 	OP_EXEC,             /* execve the resolved argv[0]; never returns */
 	OP_KEYRING,          /* str0: join a new session keyring of that name */

@@ -15,7 +15,8 @@ struct stage {
 	const char *strings;
 	char exec_path[4096];       /* argv[0] resolved by OP_FIND_EXEC */
 	int trees[RT_MAX_TREES];    /* fds of OP_OPEN_TREE, by slot */
-	char start_state[4096];     /* what `rt start` wrote into the fifo */
+	char *start_state;          /* what `rt start` wrote into the fifo (any size) */
+	size_t start_state_len;
 	int started_fifo;           /* the fifo after `start`: a failure is written back to it */
 };
 

@@ -3,6 +3,7 @@ package rootfs
 import (
 	"fmt"
 	"os"
+	"path"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -82,7 +83,9 @@ func (b *builder) devices() error {
 			devs = append(devs, dev)
 		}
 	}
+	made := map[string]bool{"/": true, "/dev": true}
 	for _, d := range devs {
+		b.deviceParent(d, made)
 		b.device(d)
 	}
 	if p := b.spec.Process; p != nil && p.Terminal {
@@ -105,6 +108,26 @@ func containsBind(options []string) bool {
 		}
 	}
 	return false
+}
+
+// deviceParent makes the directories above a node that is not directly in
+// /dev (/dev/net/tun, /dev/dri/card0, /dev/snd/...), mode 0755 as runc
+// makes them. The stage resolves each one in the root, so a symlinked
+// component of the image cannot send the mkdir outside it. made holds
+// the directories already planned.
+func (b *builder) deviceParent(d device, made map[string]bool) {
+	dir := path.Dir(d.path)
+	if made[dir] {
+		return
+	}
+	made[dir] = true
+	field := d.field
+	if field == "" {
+		field = "/mounts"
+	} else {
+		field += "/path"
+	}
+	b.add(nsenter.Op{Code: nsenter.OpMkdir, Strs: [4]string{dir}, Args: [3]int64{0755}, Flags: nsenter.FlagInRoot, Field: field})
 }
 
 // device creates a node, or in a new user namespace (where mknod is not
