@@ -45,9 +45,9 @@ run_ctr() {
 	echo "exit status $status; stdout: <<$output>>; stderr: <<$stderr>>"
 }
 
-# image_paths — a file, a directory, and two of each for readonlyPaths, in
-# the image, added to maskedPaths and readonlyPaths; and a script that
-# prints what the container sees of them.
+# image_paths — a file and a directory of the image added to maskedPaths,
+# another pair to readonlyPaths, and /decoy, which nothing may touch; sets
+# probe, a script that prints what the container sees of them.
 image_paths() {
 	mkdir -p "$ROOTFS/etc/secretdir" "$ROOTFS/etc/rodir" "$ROOTFS/decoy"
 	echo image-secret >"$ROOTFS/etc/secret"
