@@ -230,6 +230,9 @@ assert_nothing_left() {
 # namespace.
 nested_mounts_probe() {
 	[ "$(cat /proc/sys/user/max_user_namespaces)" -gt 0 ] || skip "user namespaces are disabled (user.max_user_namespaces is 0)"
+	if [ "$(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null)" = 1 ]; then
+		skip "AppArmor restricts user namespaces to processes with CAP_SYS_ADMIN"
+	fi
 	busybox unshare --help >/dev/null 2>&1 || skip "busybox has no unshare applet"
 	# unshare -r maps root: that needs CAP_SETFCAP (Linux 5.12)
 	update_config '.process.capabilities.bounding += ["CAP_SETFCAP"]
