@@ -19,6 +19,7 @@ var opNames = map[Code]string{
 	OpCloseFrom: "close-from", OpReady: "ready", OpWaitStart: "wait-start",
 	OpFindExec: "find-exec", OpExec: "exec", OpMask: "mask", OpKeyring: "session-keyring", OpOpenTree: "open_tree", OpHook: "hook", OpHookArg: "hook-arg", OpHookEnv: "hook-env", OpSeccomp: "seccomp", OpSched: "sched_setattr", OpIoprio: "ioprio_set", OpPersonality: "personality", OpAffinity: "sched_setaffinity", OpChroot: "chroot",
 	OpMountSetattr: "mount_setattr", OpIdmapTree: "idmap",
+	OpReadonly: "readonly", OpHideMount: "hide-mount",
 }
 
 // Name is the op's name as `rt plan` prints it.
@@ -157,6 +158,8 @@ func (o Op) describe() string {
 			a[2]&unix.AT_RECURSIVE != 0)
 	case OpIdmapTree:
 		return fmt.Sprintf("%s %s slot=%d userns-fd=%d recursive=%t", n, s[0], a[0], a[1], a[2]&unix.AT_RECURSIVE != 0)
+	case OpHideMount:
+		return fmt.Sprintf("%s %s mounts=%d", n, s[0], a[0])
 	case OpRemountKeep:
 		return fmt.Sprintf("%s %s adding %s", n, s[1], flagNames(a[0], msNames))
 	case OpMkdir, OpMkfile:

@@ -228,7 +228,7 @@ int op_mount(const struct rt_op *op)
 
 /* Mount flags a remount must repeat: in a user namespace those set on the
  * source are locked, and leaving one out fails with EPERM. */
-static unsigned long current_mount_flags(const char *path)
+unsigned long current_mount_flags(const char *path)
 {
 	static const struct { unsigned long st, ms; } table[] = {
 		{ ST_RDONLY, MS_RDONLY }, { ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV },
@@ -465,42 +465,4 @@ int op_write_file(const struct rt_op *op)
 	close(fd);
 	errno = err;
 	return n < 0 ? -1 : 0;
-}
-
-/* op_mask hides a path: a directory under an empty read-only tmpfs,
- * anything else under /dev/null, which must really be the null device so
- * that an image cannot make rt bind something else over the path. */
-int op_mask(const struct rt_op *op)
-{
-	char dst[64], src[64];
-	struct stat st, null_st;
-	int dfd, nfd = -1, rc = -1, err;
-
-	dfd = open_in_root(op_str(op, 0), O_PATH);
-	if (dfd < 0)
-		return -1;
-	if (fstat(dfd, &st) < 0)
-		goto out;
-	fd_path(dst, sizeof(dst), dfd);
-	if (S_ISDIR(st.st_mode)) {
-		rc = mount("tmpfs", dst, "tmpfs", MS_RDONLY, NULL);
-		goto out;
-	}
-	/* Without a real null device the path must not stay unmasked, and
-	 * its ENOENT must not read as "the masked path is absent". */
-	nfd = open_in_root("/dev/null", O_PATH | O_NOFOLLOW);
-	if (nfd < 0 || fstat(nfd, &null_st) < 0 || !S_ISCHR(null_st.st_mode) ||
-	    null_st.st_rdev != makedev(1, 3)) {
-		errno = ENXIO;
-		goto out;
-	}
-	fd_path(src, sizeof(src), nfd);
-	rc = mount(src, dst, NULL, MS_BIND, NULL);
-out:
-	err = errno;
-	close(dfd);
-	if (nfd >= 0)
-		close(nfd);
-	errno = err;
-	return rc;
 }

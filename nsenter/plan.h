@@ -82,12 +82,17 @@ enum rt_op_code {
 	OP_AFFINITY,         /* str0 comma-separated cpu numbers */
 	OP_CHROOT,           /* str0 rootfs: chdir and chroot, for a container without a mount namespace */
 	OP_MASK,             /* str0 path: a directory gets a read-only tmpfs, anything else
-	                      * a bind of the rootfs's /dev/null (checked to be 1:3) */
+	                      * a bind of the rootfs's /dev/null (checked to be 1:3); attached
+	                      * by fd (move_mount), so no procfs is needed */
 	OP_MOUNT_SETATTR,    /* str1 target, arg0 attr_set, arg1 attr_clr (MOUNT_ATTR_*), arg2
 	                      * AT_RECURSIVE or 0: mount_setattr on the mount at the target */
 	OP_IDMAP_TREE,       /* arg0 slot of an OP_OPEN_TREE copy, arg1 user namespace fd, arg2
 	                      * AT_RECURSIVE or 0: MOUNT_ATTR_IDMAP on it, before it is attached
 	                      * (str0: the source, for the error message only) */
+	OP_READONLY,         /* str0 path: a bind of itself, read-only, attached by fd */
+	OP_HIDE_MOUNT,       /* str0 host path, arg0 mounts stacked there: slave, then detach
+	                      * them, or cover with a read-only tmpfs the first that cannot be
+	                      * unmounted (--no-pivot) */
 	OP_CODE_MAX
 };
 
@@ -96,7 +101,7 @@ enum rt_op_code {
 #define RT_F_SRC_IN_ROOT  0x2u  /* str0 of a mount resolved inside the rootfs */
 #define RT_F_OPTIONAL     0x4u  /* failure is ignored (best-effort op) */
 #define RT_F_NO_SETGROUPS 0x8u  /* OP_USER: setgroups is denied in this user namespace */
-#define RT_F_SKIP_MISSING 0x10u /* ENOENT is not a failure: the path is not in the image */
+#define RT_F_SKIP_MISSING 0x10u /* ENOENT is not a failure: the path is not there */
 #define RT_F_BIND_CONSOLE 0x20u /* OP_CONSOLE: also bind the pty over /dev/console */
 #define RT_F_SRC_TREE     0x40u /* OP_MOUNT: attach the OP_OPEN_TREE in slot arg1 at str1 */
 #define RT_F_COPYUP       0x80u /* OP_MOUNT: copy what the target directory held into the new mount */

@@ -45,6 +45,7 @@ int op_fork(void);
 int open_in_root(const char *path, int flags);
 int op_mount(const struct rt_op *op);
 int op_remount_keep(const struct rt_op *op);
+unsigned long current_mount_flags(const char *path);
 int op_mkdir(const struct rt_op *op);
 int op_mkfile(const struct rt_op *op);
 int op_mknod(const struct rt_op *op);
@@ -52,12 +53,16 @@ int op_symlink(const struct rt_op *op);
 int op_pivot_root(const struct rt_op *op);
 int op_move_root(const struct rt_op *op);
 int op_write_file(const struct rt_op *op);
-int op_mask(const struct rt_op *op);
 int op_open_tree(const struct rt_op *op);
 
 /* mountattr.c */
 int op_mount_setattr(const struct rt_op *op);
 int op_idmap_tree(const struct rt_op *op);
+
+/* masks.c */
+int op_mask(const struct rt_op *op);
+int op_readonly(const struct rt_op *op);
+int op_hide_mount(const struct rt_op *op);
 
 /* proc.c */
 int op_console(const struct rt_op *op);

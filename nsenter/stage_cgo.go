@@ -67,6 +67,8 @@ const (
 	OpMountSetattr  Code = C.OP_MOUNT_SETATTR
 	OpIdmapTree     Code = C.OP_IDMAP_TREE
 	OpChroot        Code = C.OP_CHROOT
+	OpReadonly      Code = C.OP_READONLY
+	OpHideMount     Code = C.OP_HIDE_MOUNT
 )
 
 // Op flags.

@@ -6,6 +6,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/moby/sys/mountinfo"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -40,6 +41,10 @@ type Options struct {
 	// IDMapFds are the stage's fds of user namespaces holding the id
 	// mappings IDMaps(spec) lists, in that order (idmapped mounts).
 	IDMapFds []int
+	// HostMounts are the mounts of rt's mount namespace, which the
+	// container's starts as a copy of (--no-pivot hides some); nil: read
+	// from /proc/self/mountinfo.
+	HostMounts []*mountinfo.Info
 }
 
 // FieldError is a problem with one field of the config.
@@ -93,7 +98,9 @@ func Plan(spec *specs.Spec, o Options) (Result, error) {
 			Flags: nsenter.FlagInRoot, Field: "/process/cwd"})
 	}
 	b.add(o.BeforeSwitch...)
-	b.switchRoot()
+	if err := b.switchRoot(); err != nil {
+		return Result{}, err
+	}
 	b.add(o.InNewRoot...)
 	if err := b.finish(); err != nil {
 		return Result{}, err
@@ -272,18 +279,85 @@ func (b *builder) bindMount(m specs.Mount, dest string, opts parsedOptions, fiel
 	return nil
 }
 
-// switchRoot makes the rootfs the container's /.
-func (b *builder) switchRoot() {
-	code := nsenter.OpPivotRoot
-	if b.o.NoPivot {
-		code = nsenter.OpMoveRoot
+// switchRoot makes the rootfs the container's /. With --no-pivot the old
+// root stays in the mount namespace under the moved rootfs, and a full
+// procfs or sysfs mount there would let the container mount a fresh one,
+// without masked paths, from a new user namespace (the kernel allows it
+// when such a mount is visible in the namespace): each is detached first,
+// as runc does.
+func (b *builder) switchRoot() error {
+	if !b.o.NoPivot {
+		b.add(nsenter.Op{Code: nsenter.OpPivotRoot, Strs: [4]string{b.o.Rootfs}, Field: "/root/path"})
+		return nil
 	}
-	b.add(nsenter.Op{Code: code, Strs: [4]string{b.o.Rootfs}, Field: "/root/path"})
+	mounts := b.o.HostMounts
+	if mounts == nil {
+		var err error
+		if mounts, err = mountinfo.GetMounts(nil); err != nil {
+			return fmt.Errorf("--no-pivot: reading the host's mounts: %w", err)
+		}
+	}
+	for _, h := range hostProcSysMounts(mounts, b.o.Rootfs) {
+		b.add(nsenter.Op{Code: nsenter.OpHideMount, Strs: [4]string{h.path}, Args: [3]int64{int64(h.stacked)},
+			Flags: nsenter.FlagSkipMissing, Field: "/root/path"})
+	}
+	b.add(nsenter.Op{Code: nsenter.OpMoveRoot, Strs: [4]string{b.o.Rootfs}, Field: "/root/path"})
+	return nil
 }
+
+// hiddenMount is a mount point to empty: stacked mounts are there, at
+// least one of them a full procfs or sysfs.
+type hiddenMount struct {
+	path    string
+	stacked int
+}
+
+// hostProcSysMounts lists the mount points of full procfs and sysfs
+// mounts (their filesystem's root mounted) outside the rootfs, parents
+// first: what a chrooted container must not have in its namespace.
+// Every mount stacked on such a mount point goes too (all of them are
+// out of the container's reach after the chroot anyway). A submount of one
+// is listed too; once its parent is gone it is missing, and skipped.
+func hostProcSysMounts(mounts []*mountinfo.Info, rootfs string) []hiddenMount {
+	roots := []string{filepath.Clean(rootfs)}
+	if real, err := filepath.EvalSymlinks(rootfs); err == nil && real != roots[0] {
+		roots = append(roots, real)
+	}
+	stacked := map[string]int{}
+	for _, m := range mounts {
+		stacked[m.Mountpoint]++
+	}
+	var out []hiddenMount
+	seen := map[string]bool{}
+	for _, m := range mounts {
+		if m.Root != "/" || (m.FSType != "proc" && m.FSType != "sysfs") || underAny(m.Mountpoint, roots) ||
+			seen[m.Mountpoint] {
+			continue
+		}
+		seen[m.Mountpoint] = true
+		out = append(out, hiddenMount{m.Mountpoint, stacked[m.Mountpoint]})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return depth(out[i].path) < depth(out[j].path) })
+	return out
+}
+
+func underAny(p string, roots []string) bool {
+	for _, r := range roots {
+		if p == r || strings.HasPrefix(p, strings.TrimSuffix(r, "/")+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func depth(p string) int { return strings.Count(path.Clean(p), "/") }
 
 // finish runs inside the new root: masked and read-only paths, the
 // read-only root, and the root's propagation (only now does "/" mean the
 // container's root, so a shared or slave setting cannot reach the host's).
+// Masked and read-only paths are mounted by fd, not through a procfs the
+// container mounted (or failed to): only a path missing from the
+// container is skipped.
 func (b *builder) finish() error {
 	if l := b.spec.Linux; l != nil {
 		for i, p := range l.MaskedPaths {
@@ -291,14 +365,8 @@ func (b *builder) finish() error {
 				Field: fmt.Sprintf("/linux/maskedPaths/%d", i)})
 		}
 		for i, p := range l.ReadonlyPaths {
-			p = cleanDest(p)
-			field := fmt.Sprintf("/linux/readonlyPaths/%d", i)
-			b.add(
-				nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{p, p}, Args: [3]int64{unix.MS_BIND | unix.MS_REC},
-					Flags: nsenter.FlagInRoot | nsenter.FlagSrcInRoot | nsenter.FlagSkipMissing, Field: field},
-				nsenter.Op{Code: nsenter.OpRemountKeep, Strs: [4]string{"", p}, Args: [3]int64{unix.MS_RDONLY},
-					Flags: nsenter.FlagInRoot | nsenter.FlagSkipMissing, Field: field},
-			)
+			b.add(nsenter.Op{Code: nsenter.OpReadonly, Strs: [4]string{cleanDest(p)}, Flags: nsenter.FlagSkipMissing,
+				Field: fmt.Sprintf("/linux/readonlyPaths/%d", i)})
 		}
 	}
 	if b.spec.Root != nil && b.spec.Root.Readonly {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/moby/sys/mountinfo"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/rt-runtime/rt/nsenter"
@@ -32,6 +33,9 @@ type Options struct {
 	// IDMapFds: fds in the stage of user namespaces holding the id
 	// mappings rootfs.IDMaps(spec) lists, in its order (idmapped mounts).
 	IDMapFds []int
+	// HostMounts: the mounts --no-pivot looks at (nil: rt's own, read from
+	// /proc/self/mountinfo); tests fix them.
+	HostMounts []*mountinfo.Info
 }
 
 type planBuilder struct {
@@ -77,7 +81,7 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 		NewUserNS: ns.isNew(specs.UserNamespace), CgroupPaths: o.CgroupPaths,
 		NewCgroupNS: ns.isNew(specs.CgroupNamespace),
 		SysfsBind:   ns.isNew(specs.UserNamespace) && !ns.isNew(specs.NetworkNamespace),
-		IDMapFds:    o.IDMapFds,
+		IDMapFds:    o.IDMapFds, HostMounts: o.HostMounts,
 	})
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/moby/sys/mountinfo"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
@@ -150,7 +151,23 @@ var goldenCases = []goldenCase{
 			t.Fatal(err)
 		}
 	}},
-	{name: "no-pivot", spec: minimalSpec, opts: func(o *specconv.Options) { o.NoPivot = true }},
+	{name: "no-pivot", spec: minimalSpec, opts: func(o *specconv.Options) {
+		o.NoPivot = true
+		// Full procfs and sysfs mounts are hidden (a second procfs stacked
+		// at /proc goes too); not a partial one, nor another filesystem,
+		// nor one inside the rootfs.
+		o.HostMounts = []*mountinfo.Info{
+			{Mountpoint: "/", Root: "/", FSType: "ext4"},
+			{Mountpoint: "/proc", Root: "/", FSType: "proc"},
+			{Mountpoint: "/proc", Root: "/", FSType: "proc"},
+			{Mountpoint: "/proc/sys/fs/binfmt_misc", Root: "/", FSType: "autofs"},
+			{Mountpoint: "/sys", Root: "/", FSType: "sysfs"},
+			{Mountpoint: "/run/other/proc", Root: "/", FSType: "proc"},
+			{Mountpoint: "/run/part", Root: "/sys", FSType: "proc"},
+			{Mountpoint: o.Bundle + "/rootfs/proc", Root: "/", FSType: "proc"},
+			{Mountpoint: o.Bundle + "/rootfs2/proc", Root: "/", FSType: "proc"},
+		}
+	}},
 	{name: "terminal", spec: func() *specs.Spec {
 		s := minimalSpec()
 		s.Process.Terminal = true

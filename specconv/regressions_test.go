@@ -25,10 +25,10 @@ func TestSysctlBeforeReadonlyPaths(t *testing.T) {
 	spec.Linux.Sysctl = map[string]string{"net.ipv4.ping_group_range": "0 0"}
 	plan := mustBuild(t, spec)
 	write := index(plan.Ops, code(nsenter.OpWriteFile))
-	ro := index(plan.Ops, func(op nsenter.Op) bool { return op.Code == nsenter.OpRemountKeep && op.Strs[1] == "/proc/sys" })
+	ro := index(plan.Ops, func(op nsenter.Op) bool { return op.Code == nsenter.OpReadonly && op.Strs[0] == "/proc/sys" })
 	mask := index(plan.Ops, code(nsenter.OpMask))
 	if write < 0 || ro < 0 || mask < 0 {
-		t.Fatalf("missing ops: write=%d remount=%d mask=%d", write, ro, mask)
+		t.Fatalf("missing ops: write=%d readonly=%d mask=%d", write, ro, mask)
 	}
 	if write > ro || write > mask {
 		t.Errorf("sysctl write at op %d comes after the read-only /proc/sys (op %d) or the mask (op %d)", write, ro, mask)
