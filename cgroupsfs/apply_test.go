@@ -74,6 +74,7 @@ func TestApplyHybridHugetlb(t *testing.T) {
 
 func TestApplyErrors(t *testing.T) {
 	blkio := hierarchy{dir: "blkio", names: []string{"blkio"}, files: map[string]string{"blkio.bfq.weight": "100"}}
+	noWeight := hierarchy{dir: "blkio", names: []string{"blkio"}, files: map[string]string{"blkio.throttle.read_bps_device": ""}}
 	devices := hierarchy{dir: "devices", names: []string{"devices"}, files: map[string]string{"devices.allow": "", "devices.deny": ""}}
 	for _, tc := range []struct {
 		name   string
@@ -85,6 +86,10 @@ func TestApplyErrors(t *testing.T) {
 		{"a missing file names the field and the file", ModeHybrid, append(hybridLayout(), blkio),
 			bio(specs.LinuxBlockIO{LeafWeight: ptr(uint16(100))}),
 			"/linux/resources/blockIO/leafWeight: open FAKE/blkio/rt/x/blkio.leaf_weight: no such file or directory (this kernel does not offer blkio.leaf_weight)"},
+		// issue 10: a kernel without BFQ (and CFQ) has no weight file at all
+		{"a weight without a weight file names the field", ModeHybrid, append(hybridLayout(), noWeight),
+			bio(specs.LinuxBlockIO{Weight: ptr(uint16(500))}),
+			"/linux/resources/blockIO/weight: open FAKE/blkio/rt/x/blkio.bfq.weight: no such file or directory (this kernel does not offer blkio.bfq.weight)"},
 		{"no net_cls hierarchy", ModeHybrid, hybridLayout(),
 			specs.LinuxResources{Network: &specs.LinuxNetwork{ClassID: ptr(uint32(1))}},
 			"/linux/resources/network/classID: the net_cls cgroup controller is not available on this host"},

@@ -65,6 +65,17 @@ var attrNames = []struct {
 	{unix.MOUNT_ATTR_IDMAP, "idmap"}, {unix.MOUNT_ATTR_NOSYMFOLLOW, "nosymfollow"},
 }
 
+// seccompFlagNames names the SECCOMP_FILTER_FLAG_* bits for display only.
+var seccompFlagNames = []struct {
+	flag int64
+	name string
+}{
+	{unix.SECCOMP_FILTER_FLAG_TSYNC, "tsync"}, {unix.SECCOMP_FILTER_FLAG_LOG, "log"},
+	{unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW, "spec_allow"}, {unix.SECCOMP_FILTER_FLAG_NEW_LISTENER, "new_listener"},
+	{unix.SECCOMP_FILTER_FLAG_TSYNC_ESRCH, "tsync_esrch"},
+	{unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, "wait_killable_recv"},
+}
+
 // describeAttrs renders an attr_set value; withAtime: the op sets the
 // atime field (attr_clr holds it), whose value is then named too.
 func describeAttrs(v int64, withAtime bool) string {
@@ -184,7 +195,7 @@ func (o Op) describe() string {
 	case OpGroup, OpSync, OpCloseFrom, OpWaitStart:
 		return fmt.Sprintf("%s %d", n, a[0])
 	case OpSeccomp: // the program is binary: its size, not its bytes
-		return fmt.Sprintf("%s %d instructions flags=%#x", n, a[1]/8, a[0])
+		return fmt.Sprintf("%s %d instructions flags=%s", n, a[1]/8, flagNames(a[0], seccompFlagNames))
 	case OpConsole:
 		return fmt.Sprintf("%s socket-fd=%d rows=%d cols=%d", n, a[0], a[1], a[2])
 	}

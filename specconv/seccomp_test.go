@@ -151,6 +151,7 @@ func TestSeccompFlags(t *testing.T) {
 			sc := &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Flags: c.flags,
 				Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir"}, Action: specs.ActErrno}}}
 			if c.notify {
+				specconv.NeedLibseccompFor(t, specs.ActNotify)
 				sc.ListenerPath = "/run/listener.sock"
 				sc.Syscalls = append(sc.Syscalls, specs.LinuxSyscall{Names: []string{"rmdir"}, Action: specs.ActNotify})
 			}
@@ -223,6 +224,7 @@ func TestSeccompPlacement(t *testing.T) {
 	// The listener fd goes to the parent over the sync socket, read only
 	// until the ready report.
 	t.Run("notify: before ready", func(t *testing.T) {
+		specconv.NeedLibseccompFor(t, specs.ActNotify)
 		spec := seccompSpec(&specs.LinuxSeccomp{DefaultAction: specs.ActAllow, ListenerPath: "/run/l.sock",
 			Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir"}, Action: specs.ActNotify}}})
 		plan, _, err := buildSeccomp(t, spec)
@@ -259,6 +261,7 @@ func TestSeccompPlacement(t *testing.T) {
 // config-linux.md "Seccomp": actions, errnoRet and defaultErrnoRet, and
 // every argument operator, as the kernel would apply them.
 func TestSeccompProgram(t *testing.T) {
+	specconv.NeedLibseccompFor(t, specs.ActKillProcess, specs.ActLog)
 	errno := func(e unix.Errno) uint32 { return unix.SECCOMP_RET_ERRNO | uint32(e) }
 	arg := func(op specs.LinuxSeccompOperator, v, v2 uint64) []specs.LinuxSeccompArg {
 		return []specs.LinuxSeccompArg{{Index: 0, Value: v, ValueTwo: v2, Op: op}}
@@ -363,6 +366,7 @@ func TestSeccompENOSYSStub(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			sc := c.sc
+			specconv.NeedLibseccompFor(t, sc.DefaultAction)
 			plan, _, err := buildSeccomp(t, seccompSpec(&sc))
 			if err != nil {
 				t.Fatal(err)

@@ -147,37 +147,47 @@ start_sleeper() {
 # ---------------------------------------------------------------------------
 # Every resource, read back from the file the kernel shows on this machine.
 
-@test "cgroups: memory reservation, swap, swappiness, kernelTCP, disableOOMKiller, useHierarchy" {
-	update_config '.linux.resources.memory = {limit: 67108864, reservation: 33554432, swap: 100663296,
+@test "cgroups: memory reservation, swappiness, kernelTCP, disableOOMKiller, useHierarchy" {
+	update_config '.linux.resources.memory = {limit: 67108864, reservation: 33554432,
 		swappiness: 30, kernelTCP: 16777216, disableOOMKiller: true, useHierarchy: true}'
 	start_sleeper
 	assert_eq "$(cg_read "$PID" memory memory.soft_limit_in_bytes memory.low)" 33554432 reservation
 	if v1 memory "$PID"; then
-		f=$(cg_file "$PID" memory memory.memsw.limit_in_bytes x)
-		[ ! -e "$f" ] || assert_eq "$(cat "$f")" 100663296 "memory+swap"
 		assert_eq "$(cg_read "$PID" memory memory.swappiness x)" 30 swappiness
 		assert_eq "$(cg_read "$PID" memory memory.kmem.tcp.limit_in_bytes x)" 16777216 kernelTCP
 		assert_contains "$(cg_read "$PID" memory memory.oom_control x)" "oom_kill_disable 1"
 		assert_eq "$(cg_read "$PID" memory memory.use_hierarchy x)" 1 useHierarchy
-	else
-		# memory.swap.max = swap − limit
-		f=$(cg_file "$PID" memory x memory.swap.max)
-		[ ! -e "$f" ] || assert_eq "$(cat "$f")" 33554432 swap.max
 	fi
 }
 
-@test "cgroups: cpu burst, idle, realtime period, cpus and mems" {
+@test "cgroups: memory swap (memory+swap on cgroup v1, swap.max on v2)" {
+	require_swap_accounting
+	update_config '.linux.resources.memory = {limit: 67108864, swap: 100663296}'
+	start_sleeper
+	if v1 memory "$PID"; then
+		assert_eq "$(cg_read "$PID" memory memory.memsw.limit_in_bytes x)" 100663296 "memory+swap"
+	else
+		# memory.swap.max = swap − limit
+		assert_eq "$(cg_read "$PID" memory x memory.swap.max)" 33554432 swap.max
+	fi
+}
+
+@test "cgroups: cpu burst, idle, cpus and mems" {
 	update_config '.linux.resources.cpu = {quota: 50000, period: 100000, burst: 10000, idle: 0, cpus: "0", mems: "0"}'
-	v1 cpu $$ && update_config '.linux.resources.cpu.realtimePeriod = 500000'
 	start_sleeper
 	assert_eq "$(cg_read "$PID" cpu cpu.cfs_burst_us cpu.max.burst)" 10000 burst
 	assert_eq "$(cg_read "$PID" cpu cpu.idle cpu.idle)" 0 idle
 	assert_eq "$(cg_read "$PID" cpuset cpuset.cpus cpuset.cpus)" 0 cpuset.cpus
 	assert_eq "$(cg_read "$PID" cpuset cpuset.mems cpuset.mems)" 0 cpuset.mems
 	assert_eq "$(awk '/Cpus_allowed_list/ {print $2}' "/proc/$PID/status")" 0 "the init's cpus"
-	if v1 cpu "$PID"; then
-		assert_eq "$(cg_read "$PID" cpu cpu.rt_period_us x)" 500000 rt_period
-	fi
+}
+
+@test "cgroups: cpu realtime period (cgroup v1, CONFIG_RT_GROUP_SCHED)" {
+	v1 cpu $$ || skip "cgroup v2 has no realtime files"
+	require_rt_group_sched
+	update_config '.linux.resources.cpu = {realtimePeriod: 500000}'
+	start_sleeper
+	assert_eq "$(cg_read "$PID" cpu cpu.rt_period_us x)" 500000 rt_period
 }
 
 # disk_dev — MAJ:MIN of this machine's first disk (not loop or zram).
@@ -191,19 +201,16 @@ disk_dev() {
 	return 1
 }
 
-@test "cgroups: blockIO weight and the four throttle lists" {
+@test "cgroups: the four blockIO throttle lists" {
 	dev=$(disk_dev) || skip "no block device"
 	maj=${dev%:*} min=${dev#*:}
-	update_config '.linux.resources.blockIO = {weight: 500,
+	update_config '.linux.resources.blockIO = {
 		throttleReadBpsDevice: [{major: $maj, minor: $min, rate: 1048576}],
 		throttleWriteBpsDevice: [{major: $maj, minor: $min, rate: 2097152}],
 		throttleReadIOPSDevice: [{major: $maj, minor: $min, rate: 100}],
 		throttleWriteIOPSDevice: [{major: $maj, minor: $min, rate: 200}]}' --argjson maj "$maj" --argjson min "$min"
 	start_sleeper
 	if v1 blkio "$PID"; then
-		w=$(cg_file "$PID" blkio blkio.weight x)
-		[ -e "$w" ] || w=$(cg_file "$PID" blkio blkio.bfq.weight x)
-		assert_contains "$(cat "$w")" 500
 		assert_eq "$(cg_read "$PID" blkio blkio.throttle.read_bps_device x)" "$dev 1048576" read_bps
 		assert_eq "$(cg_read "$PID" blkio blkio.throttle.write_bps_device x)" "$dev 2097152" write_bps
 		assert_eq "$(cg_read "$PID" blkio blkio.throttle.read_iops_device x)" "$dev 100" read_iops
@@ -211,6 +218,32 @@ disk_dev() {
 	else
 		assert_eq "$(cg_read "$PID" io x io.max)" "$dev rbps=1048576 wbps=2097152 riops=100 wiops=200" io.max
 	fi
+}
+
+@test "cgroups: blockIO weight" {
+	require_blkio_weight
+	update_config '.linux.resources.blockIO = {weight: 500}'
+	start_sleeper
+	if v1 blkio "$PID"; then
+		assert_contains "$(cg_read "$PID" blkio "$BLKIO_WEIGHT_FILE" x)" 500
+	elif [ "$BLKIO_WEIGHT_FILE" = io.bfq.weight ]; then
+		assert_contains "$(cg_read "$PID" io x io.bfq.weight)" 500
+	else
+		# runc's map of [10, 1000] onto [1, 10000]: 1 + (500 - 10) * 9999 / 990
+		assert_contains "$(cg_read "$PID" io x io.weight)" 4950
+	fi
+}
+
+# issue 10: a kernel without BFQ (and CFQ) has no weight file at all.
+# bats test_tags=rt-only
+@test "cgroups: blockIO weight on a kernel without a weight file is an error naming the field" {
+	require_no_blkio_weight
+	update_config '.linux.resources.blockIO = {weight: 500}'
+	run --separate-stderr rt_noio run --bundle "$BUNDLE" "$ID"
+	assert_error
+	assert_contains "$stderr" /linux/resources/blockIO/weight "no such file"
+	run rt list -q
+	assert_eq "$output" ""
 }
 
 @test "cgroups: a blockIO field the kernel has no file for is an error naming the field and the file" {
@@ -223,7 +256,7 @@ disk_dev() {
 }
 
 @test "cgroups: hugepageLimits, with the rsvd limit on cgroup v2" {
-	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2MB huge pages"
+	require_hugetlb 2048kB
 	update_config '.linux.resources.hugepageLimits = [{pageSize: "2MB", limit: 4194304}]'
 	start_sleeper
 	assert_eq "$(cg_read "$PID" hugetlb hugetlb.2MB.limit_in_bytes hugetlb.2MB.max)" 4194304 hugetlb
@@ -326,19 +359,36 @@ disk_dev() {
 	[ "$(cg_read "$PID" memory memory.limit_in_bytes memory.max)" != 134217728 ]
 }
 
-@test "update: swap, blkio weight, and --resources from a file and from stdin" {
+@test "update: --memory-swap (cgroup v1)" {
+	v1 memory $$ || skip "cgroup v2: see the swap.max test"
+	require_swap_accounting
 	update_config '.linux.resources.memory = {limit: 67108864}'
 	start_sleeper
-	if v1 memory "$PID" && [ -e "$(cg_file "$PID" memory memory.memsw.limit_in_bytes x)" ]; then
-		rt update --memory-swap 256m "$ID"
-		assert_eq "$(cg_read "$PID" memory memory.memsw.limit_in_bytes x)" 268435456 memsw
-	fi
-	if v1 blkio "$PID"; then
-		rt update --blkio-weight 300 "$ID"
-		w=$(cg_file "$PID" blkio blkio.weight x)
-		[ -e "$w" ] || w=$(cg_file "$PID" blkio blkio.bfq.weight x)
-		assert_contains "$(cat "$w")" 300
-	fi
+	rt update --memory-swap 256m "$ID"
+	assert_eq "$(cg_read "$PID" memory memory.memsw.limit_in_bytes x)" 268435456 memsw
+}
+
+@test "update: --blkio-weight (cgroup v1)" {
+	v1 blkio $$ || skip "cgroup v2: rt update --blkio-weight is read back on v1 only"
+	require_blkio_weight
+	start_sleeper
+	rt update --blkio-weight 300 "$ID"
+	assert_contains "$(cg_read "$PID" blkio "$BLKIO_WEIGHT_FILE" x)" 300
+}
+
+# bats test_tags=rt-only
+@test "update: --blkio-weight on a kernel without a weight file is an error naming the field" {
+	require_no_blkio_weight
+	start_sleeper
+	run --separate-stderr rt update --blkio-weight 300 "$ID"
+	assert_error
+	assert_contains "$stderr" /linux/resources/blockIO/weight "no such file"
+	assert_eq "$(container_status "$ID")" running "status"
+}
+
+@test "update: --resources from a file and from stdin" {
+	update_config '.linux.resources.memory = {limit: 67108864}'
+	start_sleeper
 	echo '{"memory": {"limit": 33554432}, "pids": {"limit": 9}}' >"$BATS_TEST_TMPDIR/r.json"
 	rt update --resources "$BATS_TEST_TMPDIR/r.json" --pids-limit 1000 "$ID"
 	assert_eq "$(cg_read "$PID" memory memory.limit_in_bytes memory.max)" 33554432 memory
@@ -403,6 +453,7 @@ _stats_lines_at_least() {
 }
 
 @test "events: an OOM kill is an oom event" {
+	require_swap_accounting # swap = limit: no swap
 	update_config '.linux.resources.memory = {limit: 16777216, swap: 16777216}'
 	set_sh 'x=$(head -c 100000000 /dev/zero | tr "\0" a); echo survived'
 	create_container

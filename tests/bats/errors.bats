@@ -129,6 +129,8 @@ put_namespace_first() {
 	put_namespace_first ipc "/var/run/netns/$ns"
 	run --separate-stderr rt_noio create --bundle "$BUNDLE" "$ID"
 	[ "$status" -eq 1 ]
+	# rt: "... is not a ipc namespace"; runc: "failed to setns into ipc namespace"
+	assert_contains "$stderr" "ipc namespace"
 	run rt list -q
 	assert_eq "$output" ""
 }
@@ -140,7 +142,7 @@ put_namespace_first() {
 	put_namespace_first ipc "/var/run/netns/$ns"
 	run --separate-stderr rt_noio create --bundle "$BUNDLE" "$ID"
 	assert_error
-	assert_contains "$stderr" /linux/namespaces/0/path "/var/run/netns/$ns" ipc
+	assert_contains "$stderr" /linux/namespaces/0/path "/var/run/netns/$ns" "not a" "ipc namespace"
 }
 
 @test "errors: a namespace path that does not exist" {

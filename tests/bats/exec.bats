@@ -125,7 +125,8 @@ userns_config() {
 	[ $((SECONDS - t0)) -lt 20 ]
 	[[ $EPID =~ ^[0-9]+$ ]]
 	[ -e "/proc/$EPID" ]
-	! _proc_dead "$EPID"
+	run _proc_dead "$EPID"
+	[ "$status" -ne 0 ] # alive, not a zombie
 	[ "$EPID" != "$PID" ]
 	assert_eq "$(tr '\0' ' ' <"/proc/$EPID/cmdline")" "sleep 777 " "cmdline of the pid-file's pid"
 	assert_eq "$(readlink "/proc/$EPID/ns/pid")" "$(readlink "/proc/$PID/ns/pid")" "pid ns"
@@ -190,7 +191,11 @@ userns_config() {
 	# CAP_SYS_ADMIN (21) and CAP_NET_ADMIN (12) are not in rt spec's default set
 	run --separate-stderr rt exec "$ID" cat /proc/self/status
 	[ "$status" -eq 0 ]
-	! cap_has "$(status_field "$output" CapEff)" 21
+	local eff
+	eff=$(status_field "$output" CapEff)
+	[ -n "$eff" ]
+	run cap_has "$eff" 21
+	[ "$status" -ne 0 ] # no CAP_SYS_ADMIN without --cap
 	run --separate-stderr rt exec --cap CAP_SYS_ADMIN -c CAP_NET_ADMIN "$ID" cat /proc/self/status
 	echo "$stderr"
 	[ "$status" -eq 0 ]

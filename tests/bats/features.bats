@@ -156,7 +156,10 @@ with_lsms() {
 				gidMappings: [{containerID: 0, hostID: 100000, size: 65536}]}'
 			;;
 		# a remount changes the flags of the mount at the destination
-		remount) add_mount /mnt/feat tmpfs tmpfs && add_mount /mnt/feat tmpfs tmpfs remount ;;
+		remount)
+			add_mount /mnt/feat tmpfs tmpfs
+			add_mount /mnt/feat tmpfs tmpfs remount
+			;;
 		*) add_mount /mnt/feat tmpfs tmpfs "$o" ;;
 		esac
 		set_sh 'grep -q " /mnt/feat " /proc/self/mountinfo || { echo "no mount at /mnt/feat"; exit 9; }'

@@ -268,6 +268,151 @@ cgroup_path() {
 }
 
 # ---------------------------------------------------------------------------
+# Guards: a test that needs a kernel feature, a capability or a library
+# version checks for it first and skips, saying what is missing. (Machines
+# of one kind differ: one had no BFQ I/O scheduler, so no blkio weight.)
+
+# _unified_root — the cgroup2 mount: /sys/fs/cgroup/unified on a hybrid
+# host, /sys/fs/cgroup on a pure v2 one.
+_unified_root() {
+	if [ -d "$CGROUP_ROOT/unified" ]; then
+		echo "$CGROUP_ROOT/unified"
+	else
+		echo "$CGROUP_ROOT"
+	fi
+}
+
+# _v2_cgroups_have FILE — true if a cgroup below the cgroup2 root shows FILE
+# (many interface files are not in the root cgroup, and a controller's are
+# only where it is enabled).
+_v2_cgroups_have() {
+	[ -n "$(find "$(_unified_root)" -mindepth 2 -maxdepth 4 -name "$1" -print -quit 2>/dev/null)" ]
+}
+
+# has_cap BIT — true if capability BIT (linux/capability.h) is in this
+# shell's bounding set: a root process the test starts (rt) gets what is
+# in it.
+has_cap() {
+	local bnd
+	bnd=$(awk '/^CapBnd:/ { print $2 }' /proc/self/status)
+	(((16#$bnd >> $1) & 1))
+}
+
+# require_cap_sys_resource / require_no_cap_sys_resource — skip unless rt
+# will have (will lack) CAP_SYS_RESOURCE (bit 24), e.g. to raise a hard
+# rlimit above the caller's.
+require_cap_sys_resource() {
+	if ! has_cap 24; then
+		skip "needs CAP_SYS_RESOURCE (bit 24 of CapBnd), which this machine does not give"
+	fi
+}
+require_no_cap_sys_resource() {
+	if has_cap 24; then
+		skip "needs a caller without CAP_SYS_RESOURCE (bit 24 of CapBnd), and this one has it"
+	fi
+}
+
+# blkio_weight_file — the weight file the kernel shows in a cgroup rt
+# makes, the one rt writes: blkio.weight (CFQ), else blkio.bfq.weight
+# (BFQ) on cgroup v1; io.bfq.weight, else io.weight (iocost) on cgroup v2.
+# Prints nothing when there is none. The files are not in a root cgroup:
+# on v1 a probe cgroup named after the test is made and removed at once.
+blkio_weight_file() {
+	local probe f
+	if [ -d "$CGROUP_ROOT/blkio" ]; then
+		probe=$CGROUP_ROOT/blkio/rtbats-probe-$ID
+		mkdir "$probe" || return 1
+		for f in blkio.weight blkio.bfq.weight; do
+			if [ -e "$probe/$f" ]; then
+				echo "$f"
+				break
+			fi
+		done
+		rmdir "$probe"
+		return 0
+	fi
+	for f in io.bfq.weight io.weight; do
+		if _v2_cgroups_have "$f"; then
+			echo "$f"
+			return 0
+		fi
+	done
+}
+
+# require_blkio_weight — skip unless the kernel has a blkio weight file;
+# sets BLKIO_WEIGHT_FILE to it. require_no_blkio_weight — the opposite (for
+# the error a weight gets there).
+require_blkio_weight() {
+	BLKIO_WEIGHT_FILE=$(blkio_weight_file)
+	if [ -z "$BLKIO_WEIGHT_FILE" ]; then
+		skip "no blkio weight file (blkio.weight, blkio.bfq.weight; io.weight, io.bfq.weight on cgroup v2): this kernel has neither the BFQ nor the CFQ I/O scheduler"
+	fi
+}
+require_no_blkio_weight() {
+	local f
+	f=$(blkio_weight_file)
+	if [ -n "$f" ]; then
+		skip "this kernel has $f: the error for a missing weight file needs a kernel without one"
+	fi
+}
+
+# require_rt_group_sched — skip unless the v1 cpu hierarchy has the
+# realtime files (cpu.rt_period_us, cpu.rt_runtime_us: the kernel is built
+# with CONFIG_RT_GROUP_SCHED). cgroup v2 has none.
+require_rt_group_sched() {
+	if [ ! -e "$CGROUP_ROOT/cpu/cpu.rt_period_us" ]; then
+		skip "no $CGROUP_ROOT/cpu/cpu.rt_period_us: no cgroup v1 cpu hierarchy, or a kernel without CONFIG_RT_GROUP_SCHED"
+	fi
+}
+
+# require_swap_accounting — skip unless the memory controller accounts
+# swap: memory.memsw.* on cgroup v1, memory.swap.max on v2 (off with
+# swapaccount=0 or without CONFIG_MEMCG_SWAP).
+require_swap_accounting() {
+	if [ -d "$CGROUP_ROOT/memory" ]; then
+		if [ ! -e "$CGROUP_ROOT/memory/memory.memsw.limit_in_bytes" ]; then
+			skip "no memory.memsw.limit_in_bytes: this kernel does not account swap (swapaccount=0 or no CONFIG_MEMCG_SWAP)"
+		fi
+	elif ! _v2_cgroups_have memory.swap.max; then
+		skip "no cgroup shows memory.swap.max: this kernel does not account swap (or no cgroup here enables memory)"
+	fi
+}
+
+# require_hugetlb SIZE — skip unless the kernel has huge pages of SIZE
+# (as /sys/kernel/mm/hugepages names them, e.g. 2048kB) and a hugetlb
+# cgroup controller (v1 or cgroup2).
+require_hugetlb() {
+	if [ ! -d "/sys/kernel/mm/hugepages/hugepages-$1" ]; then
+		skip "no $1 huge pages (/sys/kernel/mm/hugepages/hugepages-$1)"
+	fi
+	if [ ! -d "$CGROUP_ROOT/hugetlb" ] && ! grep -qw hugetlb "$(_unified_root)/cgroup.controllers" 2>/dev/null; then
+		skip "no hugetlb cgroup controller"
+	fi
+}
+
+# require_seccomp_action ACTION — skip unless the runtime's libseccomp
+# compiles ACTION (SCMP_ACT_NOTIFY needs libseccomp 2.5.0), as its
+# `features` lists them.
+require_seccomp_action() {
+	local v
+	if ! "$RT" features | jq -e --arg a "$1" '.linux.seccomp.actions // [] | index($a)' >/dev/null; then
+		v=$("$RT" features | jq -r '.annotations["io.github.seccomp.libseccomp.version"] // "unknown"')
+		skip "the runtime's libseccomp ($v) does not compile $1"
+	fi
+}
+
+# require_seccomp_flags FLAG... — skip unless the runtime and this kernel
+# support every SECCOMP_FILTER_FLAG_* given (features' supportedFlags).
+require_seccomp_flags() {
+	local f
+	for f in "$@"; do
+		if ! "$RT" features | jq -e --arg f "$f" '.linux.seccomp.supportedFlags // [] | index($f)' >/dev/null; then
+			skip "$f is not supported here (the runtime's features: supportedFlags)"
+		fi
+	done
+}
+
+# ---------------------------------------------------------------------------
 # setup / teardown
 
 setup_bundle() {

@@ -6,6 +6,7 @@
 load helpers
 
 @test "limits: raising a hard rlimit without the right fails naming the limit" {
+	require_no_cap_sys_resource
 	hard=$(ulimit -Hn)
 	update_config ".process.rlimits = [{type: \"RLIMIT_NOFILE\", soft: 1024, hard: $((hard + 1000))}]"
 	set_cmd true

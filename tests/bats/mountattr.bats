@@ -45,6 +45,21 @@ has_option() {
 	[[ ,$1, == *",$2,"* ]]
 }
 
+# assert_option OPTIONS NAME / refute_option OPTIONS NAME — fail, saying
+# so, unless OPTIONS holds (does not hold) NAME.
+assert_option() {
+	if ! has_option "$1" "$2"; then
+		echo "no $2 in <<$1>>" >&2
+		return 1
+	fi
+}
+refute_option() {
+	if has_option "$1" "$2"; then
+		echo "$2 in <<$1>>" >&2
+		return 1
+	fi
+}
+
 @test "mountattr: rbind,rro makes every submount read-only; rbind,ro only the top" {
 	host_tree
 	add_mount /rro bind "$SRC" rbind rro
@@ -93,10 +108,7 @@ has_option() {
 	[ "$status" -eq 0 ]
 	o=$(mount_options /clear/sub)
 	for f in nosuid nodev noexec; do
-		! has_option "$o" $f || {
-			echo "/clear/sub: $f still in $o" >&2
-			false
-		}
+		refute_option "$o" $f
 	done
 	assert_contains "$output" ran "exec-rc=0"
 }
@@ -115,13 +127,18 @@ has_option() {
 	run rt run --bundle "$BUNDLE" "$ID"
 	[ "$status" -eq 0 ]
 	o=$(mount_options /ratime/sub)
-	has_option "$o" relatime && ! has_option "$o" noatime && ! has_option "$o" nodiratime
+	assert_option "$o" relatime
+	refute_option "$o" noatime
+	refute_option "$o" nodiratime
 	o=$(mount_options /rnoatime/sub)
-	has_option "$o" noatime && has_option "$o" nodiratime
+	assert_option "$o" noatime
+	assert_option "$o" nodiratime
 	o=$(mount_options /rnoatime)
-	has_option "$o" noatime && has_option "$o" nodiratime
+	assert_option "$o" noatime
+	assert_option "$o" nodiratime
 	o=$(mount_options /rstrict/sub)
-	! has_option "$o" relatime && ! has_option "$o" noatime
+	refute_option "$o" relatime
+	refute_option "$o" noatime
 	for m in /rrel/sub /rnorel/sub /rnostrict/sub; do
 		o=$(mount_options $m)
 		has_option "$o" relatime || {

@@ -109,7 +109,8 @@ netns_with_dummy() {
 	[ "$status" -eq 0 ]
 	assert_contains "$output" rtdummy0
 	# really that namespace: the host does not have the interface
-	! ip link show rtdummy0 2>/dev/null
+	run ip link show rtdummy0
+	[ "$status" -ne 0 ]
 }
 
 @test "namespaces: joining a network namespace by path with a new user namespace (CNI)" {

@@ -14,6 +14,7 @@ load helpers
 }
 
 @test "procattrs: ioPriority (config.md ioPriority)" {
+	command -v ionice >/dev/null || skip "ionice (util-linux) needed"
 	update_config '.process.ioPriority = {class: "IOPRIO_CLASS_IDLE", priority: 0}'
 	set_sh 'sleep 100'
 	run_detached
@@ -34,6 +35,7 @@ load helpers
 }
 
 @test "procattrs: personality LINUX32 (config-linux.md personality)" {
+	[ "$(uname -m)" = x86_64 ] || skip "uname -m under LINUX32 is i686 on x86_64 only"
 	update_config '.linux.personality = {domain: "LINUX32"}'
 	set_cmd uname -m
 	run rt run --bundle "$BUNDLE" "$ID"
@@ -42,6 +44,7 @@ load helpers
 }
 
 @test "procattrs: timeOffsets with a new time namespace (config-linux.md timeOffsets)" {
+	[ -e /proc/self/ns/time ] || skip "no time namespaces (Linux 5.6 or newer needed)"
 	update_config '.linux.namespaces += [{type: "time"}] | .linux.timeOffsets = {boottime: {secs: 864000, nanosecs: 0}}'
 	set_sh 'cut -d. -f1 /proc/uptime'
 	run rt run --bundle "$BUNDLE" "$ID"

@@ -102,6 +102,10 @@ load helpers
 }
 
 @test "process: rlimits" {
+	# a hard limit above the caller's needs CAP_SYS_RESOURCE
+	if [ "$(ulimit -Hn)" -lt 2345 ]; then
+		require_cap_sys_resource
+	fi
 	update_config '.process.rlimits = [{type: "RLIMIT_NOFILE", soft: 1234, hard: 2345},
 		{type: "RLIMIT_NPROC", soft: 500, hard: 600}]'
 	set_sh 'ulimit -n; ulimit -Hn; ulimit -u'

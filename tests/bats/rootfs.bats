@@ -196,13 +196,15 @@ mount_inside_setup() {
 
 @test "rootfs: rootfsPropagation rprivate keeps container mounts off the host" {
 	mount_inside_setup rprivate
-	! grep -qF " $SRC/in " /proc/self/mountinfo
+	run grep -qF " $SRC/in " /proc/self/mountinfo
+	[ "$status" -eq 1 ] # not found (2 would be an error)
 	[ ! -e "$SRC/in/f" ]
 }
 
 @test "rootfs: the default rootfs propagation keeps container mounts off the host" {
 	mount_inside_setup ""
-	! grep -qF " $SRC/in " /proc/self/mountinfo
+	run grep -qF " $SRC/in " /proc/self/mountinfo
+	[ "$status" -eq 1 ] # not found (2 would be an error)
 }
 
 @test "rootfs: --no-pivot runs the container" {

@@ -61,6 +61,7 @@ syscalls_below() {
 # connection N to $LISTEN_STATE.N.
 start_listener() {
 	[ -x "${LISTENER:-}" ] || skip "listener not built (go needed)"
+	require_seccomp_action SCMP_ACT_NOTIFY
 	LISTEN_SOCK=$BATS_TEST_TMPDIR/listener.sock
 	LISTEN_STATE=$BATS_TEST_TMPDIR/listener.state
 	"$LISTENER" "$LISTEN_SOCK" "$LISTEN_STATE" "$1" "${2:-1}" </dev/null 2>"$BATS_TEST_TMPDIR/listener.err" &
@@ -160,9 +161,15 @@ personality: ok"
 
 # bats test_tags=rt-only
 @test "seccomp: flags are passed to seccomp(2) (config-linux.md Seccomp: flags)" {
+	require_seccomp_flags SECCOMP_FILTER_FLAG_TSYNC SECCOMP_FILTER_FLAG_LOG SECCOMP_FILTER_FLAG_SPEC_ALLOW
 	set_seccomp '{"defaultAction": "SCMP_ACT_ALLOW",
 		"flags": ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"],
 		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}'
+	# the plan's seccomp op carries the three flags to seccomp(2)
+	run --separate-stderr rt plan "$BUNDLE"
+	[ "$status" -eq 0 ]
+	assert_eq "$(grep -c '^ *[0-9]*  *seccomp ' <<<"$output")" 1 "seccomp ops in the plan"
+	assert_contains "$(grep '^ *[0-9]*  *seccomp ' <<<"$output")" " flags=tsync|log|spec_allow "
 	set_sh 'grep "^Seccomp" /proc/self/status; mkdir /tmp/x'
 	run rt run --bundle "$BUNDLE" "$ID"
 	assert_contains "$output" "Operation not permitted"
@@ -243,6 +250,7 @@ personality: ok"
 }
 
 @test "seccomp: a listenerPath nobody listens on fails the create, leaving nothing (config-linux.md Seccomp: MUST generate an error)" {
+	require_seccomp_action SCMP_ACT_NOTIFY
 	set_seccomp "$(jq -nc --arg p "$BATS_TEST_TMPDIR/nobody.sock" '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: $p,
 		syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}')"
 	run --separate-stderr rt run --bundle "$BUNDLE" "$ID"

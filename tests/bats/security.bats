@@ -153,7 +153,8 @@ try_write() {
 	assert_contains "$output" volume-content file-content tmpfs
 	assert_not_contains "$output" HOSTMARK
 	# the mount points were made under the rootfs's own copy of the path
-	[ -d "$ROOTFS$HOST/x" ] && [ -f "$ROOTFS$HOST/file" ]
+	[ -d "$ROOTFS$HOST/x" ]
+	[ -f "$ROOTFS$HOST/file" ]
 	assert_host_untouched
 }
 
@@ -283,9 +284,11 @@ try_write() {
 	set_sh 'ls -l /mnt/evil/rtnull /mnt/up/rtzero'
 	run_ctr
 	if [ "$status" -eq 0 ]; then
-		[ -c "$ROOTFS$HOST/rtnull" ] && [ -c "$ROOTFS$HOST/rtzero" ]
+		[ -c "$ROOTFS$HOST/rtnull" ]
+		[ -c "$ROOTFS$HOST/rtzero" ]
 	fi
-	[ ! -e "$HOST/rtnull" ] && [ ! -e "$HOST/rtzero" ]
+	[ ! -e "$HOST/rtnull" ]
+	[ ! -e "$HOST/rtzero" ]
 	assert_host_untouched
 }
 
@@ -309,7 +312,9 @@ try_write() {
 			assert_not_contains "$output" host-secret
 		fi
 	done
-	[ ! -e "$HOST/work" ] && [ ! -e "$HOST/work2" ] && [ ! -e "$BATS_TEST_TMPDIR/evil" ]
+	[ ! -e "$HOST/work" ]
+	[ ! -e "$HOST/work2" ]
+	[ ! -e "$BATS_TEST_TMPDIR/evil" ]
 	assert_host_untouched
 }
 
