@@ -126,6 +126,12 @@ func (o Op) String() string {
 	if o.Flags&FlagOptional != 0 {
 		s += " (optional)"
 	}
+	if o.Flags&FlagDeferDenied != 0 {
+		s += " (as rt; if denied, redone as the user)"
+	}
+	if o.Flags&FlagRedo != 0 {
+		s += " (only if denied to rt)"
+	}
 	if o.Field != "" {
 		s += "  # " + o.Field
 	}

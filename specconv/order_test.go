@@ -88,6 +88,27 @@ func TestPlanOrder(t *testing.T) {
 			}))
 			before("pivot_root before the console", pivot, index(ops, code(nsenter.OpConsole)))
 			before("rlimits before the user switch", lastIndex(ops, code(nsenter.OpRlimit)), index(ops, code(nsenter.OpUser)))
+			// Issue 10 2.5: the limits bind the process, not the stage's own
+			// work (a small RLIMIT_NOFILE, RLIMIT_STACK).
+			firstRlimit := index(ops, code(nsenter.OpRlimit))
+			for _, c := range []nsenter.Code{nsenter.OpConsole, nsenter.OpKeyring, nsenter.OpCloseFrom, nsenter.OpChdir,
+				nsenter.OpFindExec, nsenter.OpMask, nsenter.OpPivotRoot, nsenter.OpMoveRoot} {
+				before(c.Name()+" before the rlimits", lastIndex(ops, func(op nsenter.Op) bool {
+					return op.Code == c && op.Flags&nsenter.FlagRedo == 0
+				}), firstRlimit)
+			}
+			// Issue 10 2.0: chdir and the executable are resolved by rt,
+			// before seccomp and the user switch; redone as the user after.
+			for _, c := range []nsenter.Code{nsenter.OpChdir, nsenter.OpFindExec} {
+				first, last := index(ops, code(c)), lastIndex(ops, code(c))
+				if first == last || ops[first].Flags != nsenter.FlagDeferDenied || ops[last].Flags != nsenter.FlagRedo {
+					t.Errorf("%s: want one op as rt (%d) and its redo as the user (%d)", c.Name(), first, last)
+				}
+				before(c.Name()+" as rt before the user switch", first, index(ops, code(nsenter.OpUser)))
+				before("user switch before "+c.Name()+" as the user", index(ops, code(nsenter.OpUser)), last)
+				before(c.Name()+" as the user before ready", last, index(ops, code(nsenter.OpReady)))
+			}
+			before("chdir before find-exec (a relative argv[0])", index(ops, code(nsenter.OpChdir)), index(ops, code(nsenter.OpFindExec)))
 			before("groups before the user switch", lastIndex(ops, code(nsenter.OpGroup)), index(ops, code(nsenter.OpUser)))
 			before("bounding set dropped before the user switch", index(ops, code(nsenter.OpCapsBounding)), index(ops, code(nsenter.OpUser)))
 			before("user switch before the capability sets", index(ops, code(nsenter.OpUser)), index(ops, code(nsenter.OpCaps)))
