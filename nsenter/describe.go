@@ -127,10 +127,10 @@ func (o Op) String() string {
 		s += " (optional)"
 	}
 	if o.Flags&FlagDeferDenied != 0 {
-		s += " (as rt; if denied, redone as the user)"
+		s += " (as rt; a denial is left to the op as the user)"
 	}
 	if o.Flags&FlagRedo != 0 {
-		s += " (only if denied to rt)"
+		s += " (as the user, only if denied to rt)"
 	}
 	if o.Field != "" {
 		s += "  # " + o.Field

@@ -95,6 +95,7 @@ func (b *planBuilder) processOps() error {
 	if !b.o.NoNewKeyring {
 		b.add(nsenter.Op{Code: nsenter.OpKeyring, Strs: [4]string{"_ses." + b.o.ID}, Field: "/process"})
 	}
+	// Before seccomp, which may come early and not know close_range.
 	b.add(nsenter.Op{Code: nsenter.OpCloseFrom, Args: [3]int64{int64(b.o.CloseFrom)}, Field: "/process"})
 	if err := b.lsmOps(); err != nil {
 		return err
@@ -195,13 +196,15 @@ func (b *planBuilder) credentialOps() {
 // rlimits, seccomp (where seccompOps puts it: before the credentials), the
 // credentials, the ready report, the wait for `start`, and the exec.
 //
-// The working directory and the executable are resolved by rt, before
-// the filter, as runc and crun first try: a filter loaded before the
-// credentials change (see placeSeccomp) must meet none of the stage's own
-// syscalls, such as openat2, that the profile may refuse. What rt is
-// denied is redone as the user, after the user switch, with the calls
-// runc's init makes there (chdir and getcwd, stat and faccessat), as runc
-// and crun do for a directory only the user may enter (root-squashed NFS).
+// The working directory and the executable are first resolved by rt,
+// before the rlimits and before a filter loaded ahead of the credentials
+// change (see placeSeccomp), which must meet none of the stage's own
+// syscalls (openat2, say) that the profile may refuse. What rt is denied is
+// redone as the user after the user switch, with the calls runc's init
+// makes there (chdir and getcwd; stat and faccessat), as runc and crun do
+// for a directory only the user may enter (root-squashed NFS). Without such
+// an early filter the executable is always looked up again as the user, as
+// runc does, so that one only root may run fails the create.
 func (b *planBuilder) execOps() error {
 	p := b.proc
 	for i, a := range p.Args {
@@ -228,7 +231,10 @@ func (b *planBuilder) execOps() error {
 	}
 	b.credentialOps()
 	cwd, _ := b.cwd()
-	findExec.Flags = nsenter.FlagRedo
+	findExec.Flags = 0
+	if b.seccompBeforeCredentials() {
+		findExec.Flags = nsenter.FlagRedo
+	}
 	b.add(
 		nsenter.Op{Code: nsenter.OpChdir, Flags: nsenter.FlagRedo, Strs: [4]string{cwd}, Field: "/process/cwd"},
 		findExec,

@@ -128,6 +128,19 @@ Seccomp:	2"
 	assert_contains "$stderr" /process/cwd /userdir "permission denied"
 }
 
+# Without a filter before the credentials change, the executable is looked
+# up again as the user, as runc does: one only root may run is a create
+# error (rt, which may, finds it first).
+@test "trust seccomp: without an early filter, an executable only root may run fails the create of a user's process" {
+	cp "$BUNDLE/rootfs/bin/busybox" "$BUNDLE/rootfs/bin/rootonly"
+	chmod 0700 "$BUNDLE/rootfs/bin/rootonly"
+	update_config '.process.user = {uid: 1000, gid: 1000}'
+	set_cmd rootonly true
+	run --separate-stderr rt run --bundle "$BUNDLE" "$ID"
+	assert_error
+	assert_contains "$stderr" /process/args/0 rootonly "permission denied"
+}
+
 # exec_with_rlimits RLIMITS_JSON SCRIPT — rt exec into $ID a --process made
 # from the config's process with these rlimits and sh -c SCRIPT.
 exec_with_rlimits() {
