@@ -138,6 +138,12 @@ func (o Op) String() string {
 	if o.Flags&FlagOptional != 0 {
 		s += " (optional)"
 	}
+	if o.Flags&FlagDeferDenied != 0 {
+		s += " (as rt; a denial is left to the op as the user)"
+	}
+	if o.Flags&FlagRedo != 0 {
+		s += " (as the user, only if denied to rt)"
+	}
 	if o.Field != "" {
 		s += "  # " + o.Field
 	}

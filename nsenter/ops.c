@@ -95,39 +95,6 @@ static int op_close_from(const struct rt_op *op)
 	return 0;
 }
 
-/* op_chdir enters the working directory resolved inside the root, so a
- * cwd such as /proc/self/fd/N (a host directory leaked by fd) is refused
- * (the CVE-2024-21626 class). */
-static int op_chdir(const struct rt_op *op)
-{
-	int fd, rc, err;
-
-	char cwd[PATH_MAX];
-
-	if (stage.root_fd < 0)
-		stage.root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	fd = open_in_root(op_str(op, 0), O_PATH | O_DIRECTORY);
-	if (fd < 0 && errno == ENOSYS) {
-		/* openat2 filtered by an old seccomp profile loaded earlier: chdir
-		 * by path, then make sure the result is under the root (getcwd
-		 * answers "(unreachable)..." for a directory outside it). */
-		if (chdir(op_str(op, 0)) < 0)
-			return -1;
-		if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/') {
-			errno = EXDEV;
-			return -1;
-		}
-		return 0;
-	}
-	if (fd < 0)
-		return -1;
-	rc = fchdir(fd);
-	err = errno;
-	close(fd);
-	errno = err;
-	return rc;
-}
-
 static int op_sync(const struct rt_op *op)
 {
 	send_msg(MSG_SYNC, (int32_t)op->arg[0]);

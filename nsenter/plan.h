@@ -107,6 +107,10 @@ enum rt_op_code {
 #define RT_F_COPYUP       0x80u /* OP_MOUNT: copy what the target directory held into the new mount */
 #define RT_F_PROCFS       0x100u /* OP_WRITE_FILE: the file must be on a procfs */
 #define RT_F_CLOSE_FD     0x200u /* OP_IDMAP_TREE: its last use of the fd in arg1: close it */
+#define RT_F_DEFER_DENIED 0x10000u /* OP_CHDIR, OP_FIND_EXEC as rt (before seccomp and the user
+                                    * switch): a denial is left to the RT_F_REDO op of that code */
+#define RT_F_REDO         0x20000u /* OP_CHDIR, OP_FIND_EXEC as the process user: only if the
+                                    * RT_F_DEFER_DENIED op was denied */
 #define RT_MAX_TREES      1024
 
 /* Messages on the sync socket (SOCK_SEQPACKET), both directions. */

@@ -1,4 +1,5 @@
-/* The process: console, credentials, capabilities and the final exec. */
+/* The process: console, credentials, capabilities, working directory,
+ * executable and the final exec. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -111,7 +113,7 @@ int op_console(const struct rt_op *op)
  * keeping the permitted capabilities for OP_CAPS to set. */
 int op_user(const struct rt_op *op)
 {
-	gid_t groups[NGROUPS_MAX];
+	static gid_t groups[NGROUPS_MAX]; /* 256 KiB: never on the stack (RLIMIT_STACK) */
 	size_t n = 0;
 	uint32_t i;
 
@@ -168,14 +170,96 @@ int op_caps_ambient(const struct rt_op *op)
 	return 0;
 }
 
-static const char *first_arg(void)
+/* Which RT_F_DEFER_DENIED ops were denied to rt: their RT_F_REDO twins run. */
+static int chdir_denied, find_exec_denied;
+
+static int denied(int err)
 {
+	return err == EACCES || err == EPERM;
+}
+
+/* chdir_checked enters path by name, then makes sure the result is under
+ * the root: getcwd fails for a directory outside it (the CVE-2024-21626
+ * class). These are the only calls runc's init makes for the cwd. */
+static int chdir_checked(const char *path)
+{
+	static char cwd[PATH_MAX];
+
+	if (chdir(path) < 0)
+		return -1;
+	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/') {
+		errno = EXDEV;
+		return -1;
+	}
+	return 0;
+}
+
+static int chdir_in_root(const char *path)
+{
+	int fd, rc, err;
+
+	if (stage.root_fd < 0)
+		stage.root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = open_in_root(path, O_PATH | O_DIRECTORY);
+	if (fd < 0 && errno == ENOSYS)
+		/* openat2 refused by a filter loaded earlier: not rt's plan,
+		 * which resolves the cwd before seccomp; kept as a fallback. */
+		return chdir_checked(path);
+	if (fd < 0)
+		return -1;
+	rc = fchdir(fd);
+	err = errno;
+	close(fd);
+	errno = err;
+	return rc;
+}
+
+/* op_chdir enters the working directory resolved inside the root, so a
+ * cwd such as /proc/self/fd/N (a host directory leaked by fd) is refused
+ * (the CVE-2024-21626 class). RT_F_DEFER_DENIED: a denial to rt is left to
+ * the RT_F_REDO op, run as the user. */
+int op_chdir(const struct rt_op *op)
+{
+	if (op->flags & RT_F_REDO)
+		return chdir_denied ? chdir_checked(op_str(op, 0)) : 0;
+	if (chdir_in_root(op_str(op, 0)) == 0)
+		return 0;
+	if ((op->flags & RT_F_DEFER_DENIED) && denied(errno)) {
+		chdir_denied = 1;
+		return 0;
+	}
+	return -1;
+}
+
+/* exec_argv and exec_envp are built once, off the stack (their size is
+ * the config's), before the rlimits and the filter: op_exec only execs. */
+static char **exec_argv, **exec_envp;
+
+static int prepare_exec(void)
+{
+	size_t nargs = 0, nenv = 0, a = 0, e = 0;
+	char **v;
 	uint32_t i;
 
-	for (i = 0; i < stage.nops; i++)
+	for (i = 0; i < stage.nops; i++) {
+		nargs += stage.ops[i].code == OP_ARG;
+		nenv += stage.ops[i].code == OP_ENV;
+	}
+	v = mmap(NULL, (nargs + nenv + 2) * sizeof(char *), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (v == MAP_FAILED)
+		return -1;
+	exec_argv = v;
+	exec_envp = v + nargs + 1;
+	for (i = 0; i < stage.nops; i++) {
 		if (stage.ops[i].code == OP_ARG)
-			return op_str(&stage.ops[i], 0);
-	return NULL;
+			exec_argv[a++] = (char *)op_str(&stage.ops[i], 0);
+		else if (stage.ops[i].code == OP_ENV)
+			exec_envp[e++] = (char *)op_str(&stage.ops[i], 0);
+	}
+	exec_argv[a] = NULL;
+	exec_envp[e] = NULL;
+	return 0;
 }
 
 static int executable(const char *path)
@@ -191,11 +275,10 @@ static int executable(const char *path)
 	return faccessat(AT_FDCWD, path, X_OK, AT_EACCESS);
 }
 
-/* op_find_exec resolves argv[0] against PATH (str0) the way execvp does,
- * before the container is reported ready. */
-int op_find_exec(const struct rt_op *op)
+/* find_exec resolves argv[0] against PATH (str0) the way execvp does. */
+static int find_exec(const struct rt_op *op)
 {
-	const char *arg0 = first_arg(), *path = op_str(op, 0), *p;
+	const char *arg0 = exec_argv[0], *path = op_str(op, 0), *p;
 	int saw_eacces = 0;
 
 	if (!arg0 || !*arg0) {
@@ -224,28 +307,33 @@ int op_find_exec(const struct rt_op *op)
 	return -1;
 }
 
+/* op_find_exec resolves argv[0] before the container is reported ready,
+ * so that create fails if it is missing. RT_F_DEFER_DENIED: a denial to
+ * rt, or a cwd denied to rt (a relative argv[0] needs it), is left to the
+ * RT_F_REDO op, run as the user. */
+int op_find_exec(const struct rt_op *op)
+{
+	if (!exec_argv && prepare_exec() < 0)
+		return -1;
+	if (op->flags & RT_F_REDO)
+		return find_exec_denied ? find_exec(op) : 0;
+	if ((op->flags & RT_F_DEFER_DENIED) && chdir_denied) {
+		find_exec_denied = 1;
+		return 0;
+	}
+	if (find_exec(op) == 0)
+		return 0;
+	if ((op->flags & RT_F_DEFER_DENIED) && denied(errno)) {
+		find_exec_denied = 1;
+		return 0;
+	}
+	return -1;
+}
+
 int op_exec(void)
 {
-	size_t nargs = 0, nenv = 0;
-	uint32_t i;
-
-	for (i = 0; i < stage.nops; i++) {
-		nargs += stage.ops[i].code == OP_ARG;
-		nenv += stage.ops[i].code == OP_ENV;
-	}
-	{
-		const char *argv[nargs + 1], *envp[nenv + 1];
-		size_t a = 0, e = 0;
-
-		for (i = 0; i < stage.nops; i++) {
-			if (stage.ops[i].code == OP_ARG)
-				argv[a++] = op_str(&stage.ops[i], 0);
-			else if (stage.ops[i].code == OP_ENV)
-				envp[e++] = op_str(&stage.ops[i], 0);
-		}
-		argv[a] = NULL;
-		envp[e] = NULL;
-		execve(stage.exec_path, (char *const *)argv, (char *const *)envp);
-	}
+	if (!exec_argv && prepare_exec() < 0)
+		return -1;
+	execve(stage.exec_path, exec_argv, exec_envp);
 	return -1;
 }

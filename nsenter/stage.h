@@ -70,6 +70,7 @@ int op_user(const struct rt_op *op);
 int op_caps_bounding(const struct rt_op *op);
 int op_caps(const struct rt_op *op);
 int op_caps_ambient(const struct rt_op *op);
+int op_chdir(const struct rt_op *op);
 int op_find_exec(const struct rt_op *op);
 int op_exec(void);
 

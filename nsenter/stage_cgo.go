@@ -83,6 +83,8 @@ const (
 	FlagCopyUp      uint32 = C.RT_F_COPYUP
 	FlagCloseFd     uint32 = C.RT_F_CLOSE_FD
 	FlagProcfs      uint32 = C.RT_F_PROCFS
+	FlagDeferDenied uint32 = C.RT_F_DEFER_DENIED
+	FlagRedo        uint32 = C.RT_F_REDO
 	MaxTrees               = C.RT_MAX_TREES
 )
 

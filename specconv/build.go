@@ -111,7 +111,9 @@ func (b *planBuilder) finishProcess() (*nsenter.Plan, error) {
 	if err := b.processOps(); err != nil {
 		return nil, err
 	}
-	b.execOps()
+	if err := b.execOps(); err != nil {
+		return nil, err
+	}
 	if err := checkNoNUL(&b.plan); err != nil {
 		return nil, err
 	}

@@ -88,6 +88,29 @@ func TestPlanOrder(t *testing.T) {
 			}))
 			before("pivot_root before the console", pivot, index(ops, code(nsenter.OpConsole)))
 			before("rlimits before the user switch", lastIndex(ops, code(nsenter.OpRlimit)), index(ops, code(nsenter.OpUser)))
+			// Issue 10 2.5: the limits bind the process, not the stage's own
+			// work (a small RLIMIT_NOFILE, RLIMIT_STACK).
+			firstRlimit := index(ops, code(nsenter.OpRlimit))
+			for _, c := range []nsenter.Code{nsenter.OpConsole, nsenter.OpKeyring, nsenter.OpCloseFrom, nsenter.OpChdir,
+				nsenter.OpFindExec, nsenter.OpMask, nsenter.OpPivotRoot, nsenter.OpMoveRoot} {
+				before(c.Name()+" before the rlimits", index(ops, code(c)), firstRlimit)
+			}
+			// Issue 10 2.0: chdir and the executable are resolved by rt,
+			// before seccomp and the user switch, then as the user: chdir
+			// only if rt was denied it, the executable always (no filter
+			// in these plans).
+			user := index(ops, code(nsenter.OpUser))
+			for c, redo := range map[nsenter.Code]uint32{nsenter.OpChdir: nsenter.FlagRedo, nsenter.OpFindExec: 0} {
+				first, last := index(ops, code(c)), lastIndex(ops, code(c))
+				if first == last || ops[first].Flags != nsenter.FlagDeferDenied || ops[last].Flags != redo {
+					t.Errorf("%s: want one op as rt (%d) and one as the user (%d)", c.Name(), first, last)
+				}
+				before(c.Name()+" as rt before the user switch", first, user)
+				before("user switch before "+c.Name()+" as the user", user, last)
+				before(c.Name()+" as the user before ready", last, index(ops, code(nsenter.OpReady)))
+			}
+			before("chdir before find-exec (a relative argv[0])", index(ops, code(nsenter.OpChdir)), index(ops, code(nsenter.OpFindExec)))
+			before("chdir as the user before find-exec as the user", lastIndex(ops, code(nsenter.OpChdir)), lastIndex(ops, code(nsenter.OpFindExec)))
 			before("groups before the user switch", lastIndex(ops, code(nsenter.OpGroup)), index(ops, code(nsenter.OpUser)))
 			before("bounding set dropped before the user switch", index(ops, code(nsenter.OpCapsBounding)), index(ops, code(nsenter.OpUser)))
 			before("user switch before the capability sets", index(ops, code(nsenter.OpUser)), index(ops, code(nsenter.OpCaps)))

@@ -71,31 +71,15 @@ func (b *planBuilder) utsOps() error {
 	return nil
 }
 
-// processOps sets up the process: console, limits, credentials, directory,
-// then waits for `start` and execs.
+// processOps does the process's part of the stage's own work, which needs
+// rt's privileges and resources: the console, scheduling, the keyring, fd
+// hygiene, the LSM label, the umask and the working directory. execOps
+// continues. The order is runc's init's (DESIGN.md "rt create, step by
+// step"): this work, the rlimits, seccomp when it must precede the
+// credentials, the credentials, the ready report, the wait for `start`.
 func (b *planBuilder) processOps() error {
-	p := b.proc
-	if p.Terminal {
-		if b.o.ConsoleFd < 0 {
-			return fieldErr("/process/terminal", "terminal is true but no --console-socket was given")
-		}
-		var rows, cols int64
-		if p.ConsoleSize != nil {
-			rows, cols = int64(p.ConsoleSize.Height), int64(p.ConsoleSize.Width)
-		}
-		console := nsenter.Op{Code: nsenter.OpConsole, Args: [3]int64{int64(b.o.ConsoleFd), rows, cols}, Field: "/process/terminal"}
-		if b.o.FifoFd >= 0 { // create, not exec: the container's /dev/console is this pty
-			console.Flags |= nsenter.FlagBindConsole
-		}
-		b.add(console)
-	}
-	for i, rl := range p.Rlimits {
-		field := fmt.Sprintf("/process/rlimits/%d", i)
-		res, ok := rlimits[rl.Type]
-		if !ok {
-			return fieldErr(field+"/type", "unknown rlimit %q", rl.Type)
-		}
-		b.add(nsenter.Op{Code: nsenter.OpRlimit, Args: [3]int64{int64(res), int64(rl.Soft), int64(rl.Hard)}, Field: field})
+	if err := b.consoleOp(); err != nil {
+		return err
 	}
 	if err := b.schedulerOp(); err != nil {
 		return err
@@ -113,29 +97,73 @@ func (b *planBuilder) processOps() error {
 	}
 	// Before seccomp, which may come early and not know close_range.
 	b.add(nsenter.Op{Code: nsenter.OpCloseFrom, Args: [3]int64{int64(b.o.CloseFrom)}, Field: "/process"})
-	if err := b.seccompOps(); err != nil {
-		return err
-	}
-	if err := b.credentialOps(); err != nil {
-		return err
-	}
 	if err := b.lsmOps(); err != nil {
 		return err
 	}
-	cwd := p.Cwd
+	umask := int64(0022)
+	if b.proc.User.Umask != nil {
+		umask = int64(*b.proc.User.Umask)
+	}
+	b.add(nsenter.Op{Code: nsenter.OpUmask, Args: [3]int64{umask}, Field: "/process/user/umask"})
+	cwd, err := b.cwd()
+	if err != nil {
+		return err
+	}
+	b.add(nsenter.Op{Code: nsenter.OpChdir, Flags: nsenter.FlagDeferDenied, Strs: [4]string{cwd}, Field: "/process/cwd"})
+	return nil
+}
+
+func (b *planBuilder) consoleOp() error {
+	p := b.proc
+	if !p.Terminal {
+		return nil
+	}
+	if b.o.ConsoleFd < 0 {
+		return fieldErr("/process/terminal", "terminal is true but no --console-socket was given")
+	}
+	var rows, cols int64
+	if p.ConsoleSize != nil {
+		rows, cols = int64(p.ConsoleSize.Height), int64(p.ConsoleSize.Width)
+	}
+	console := nsenter.Op{Code: nsenter.OpConsole, Args: [3]int64{int64(b.o.ConsoleFd), rows, cols}, Field: "/process/terminal"}
+	if b.o.FifoFd >= 0 { // create, not exec: the container's /dev/console is this pty
+		console.Flags |= nsenter.FlagBindConsole
+	}
+	b.add(console)
+	return nil
+}
+
+func (b *planBuilder) cwd() (string, error) {
+	cwd := b.proc.Cwd
 	if cwd == "" {
 		cwd = "/"
 	}
 	if !strings.HasPrefix(cwd, "/") {
-		return fieldErr("/process/cwd", "cwd %q is not an absolute path", cwd)
+		return "", fieldErr("/process/cwd", "cwd %q is not an absolute path", cwd)
 	}
-	b.add(nsenter.Op{Code: nsenter.OpChdir, Strs: [4]string{cwd}, Field: "/process/cwd"})
+	return cwd, nil
+}
+
+// rlimitOps: the limits go on once the stage's own work is done, so that
+// they bind the process and not rt (a small RLIMIT_NOFILE or RLIMIT_STACK
+// must not stop the stage), and before the credentials change, which may
+// take the right to raise them (runc sets them when its init reports
+// ready, before seccomp and the user switch).
+func (b *planBuilder) rlimitOps() error {
+	for i, rl := range b.proc.Rlimits {
+		field := fmt.Sprintf("/process/rlimits/%d", i)
+		res, ok := rlimits[rl.Type]
+		if !ok {
+			return fieldErr(field+"/type", "unknown rlimit %q", rl.Type)
+		}
+		b.add(nsenter.Op{Code: nsenter.OpRlimit, Args: [3]int64{int64(res), int64(rl.Soft), int64(rl.Hard)}, Field: field})
+	}
 	return nil
 }
 
 // credentialOps: bounding set first (dropping needs CAP_SETPCAP), then the
 // user, then the other sets, ambient last.
-func (b *planBuilder) credentialOps() error {
+func (b *planBuilder) credentialOps() {
 	p := b.proc
 	caps := p.Capabilities
 	if caps != nil {
@@ -162,17 +190,22 @@ func (b *planBuilder) credentialOps() error {
 	if p.NoNewPrivileges {
 		b.add(nsenter.Op{Code: nsenter.OpNoNewPrivs, Field: "/process/noNewPrivileges"})
 	}
-	umask := int64(0022)
-	if p.User.Umask != nil {
-		umask = int64(*p.User.Umask)
-	}
-	b.add(nsenter.Op{Code: nsenter.OpUmask, Args: [3]int64{umask}, Field: "/process/user/umask"})
-	return nil
 }
 
-// execOps: arguments, environment, fd hygiene, the ready report, the wait
-// for `start`, and the exec.
-func (b *planBuilder) execOps() {
+// execOps: arguments, environment, the executable resolved, then the
+// rlimits, seccomp (where seccompOps puts it: before the credentials), the
+// credentials, the ready report, the wait for `start`, and the exec.
+//
+// The working directory and the executable are first resolved by rt,
+// before the rlimits and before a filter loaded ahead of the credentials
+// change (see placeSeccomp), which must meet none of the stage's own
+// syscalls (openat2, say) that the profile may refuse. What rt is denied is
+// redone as the user after the user switch, with the calls runc's init
+// makes there (chdir and getcwd; stat and faccessat), as runc and crun do
+// for a directory only the user may enter (root-squashed NFS). Without such
+// an early filter the executable is always looked up again as the user, as
+// runc does, so that one only root may run fails the create.
+func (b *planBuilder) execOps() error {
 	p := b.proc
 	for i, a := range p.Args {
 		b.add(nsenter.Op{Code: nsenter.OpArg, Strs: [4]string{a}, Field: fmt.Sprintf("/process/args/%d", i)})
@@ -188,8 +221,23 @@ func (b *planBuilder) execOps() {
 	if b.finalAffinity != nil {
 		b.add(*b.finalAffinity)
 	}
+	findExec := nsenter.Op{Code: nsenter.OpFindExec, Flags: nsenter.FlagDeferDenied, Strs: [4]string{path}, Field: "/process/args/0"}
+	b.add(findExec)
+	if err := b.rlimitOps(); err != nil {
+		return err
+	}
+	if err := b.seccompOps(); err != nil {
+		return err
+	}
+	b.credentialOps()
+	cwd, _ := b.cwd()
+	findExec.Flags = 0
+	if b.seccompBeforeCredentials() {
+		findExec.Flags = nsenter.FlagRedo
+	}
 	b.add(
-		nsenter.Op{Code: nsenter.OpFindExec, Strs: [4]string{path}, Field: "/process/args/0"},
+		nsenter.Op{Code: nsenter.OpChdir, Flags: nsenter.FlagRedo, Strs: [4]string{cwd}, Field: "/process/cwd"},
+		findExec,
 		nsenter.Op{Code: nsenter.OpReady, Field: "/process"},
 	)
 	if b.o.FifoFd >= 0 {
@@ -198,6 +246,7 @@ func (b *planBuilder) execOps() {
 	}
 	b.placeSeccomp() // last before the exec, unless it must come earlier
 	b.add(nsenter.Op{Code: nsenter.OpExec, Field: "/process/args/0"})
+	return nil
 }
 
 // ambientMask keeps the ambient capabilities the kernel can raise: only

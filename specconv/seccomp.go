@@ -103,7 +103,9 @@ func (b *planBuilder) seccompOps() error {
 //   - without no_new_privs the kernel loads a filter only for a process with
 //     CAP_SYS_ADMIN: when the process will not keep it, the filter stays
 //     where seccompOps put it, before the credentials change (runc and crun
-//     do the same);
+//     do the same), after the rlimits and the stage's own work (execOps):
+//     what follows it are the calls runc's init makes after its filter
+//     (credentials, the ready report, the wait for `start`, the hooks);
 //   - with SCMP_ACT_NOTIFY the listener fd goes to the parent over the sync
 //     socket, which is only read until the ready report: it goes right
 //     before OpReady.
@@ -116,7 +118,7 @@ func (b *planBuilder) placeSeccomp() {
 			at = i
 		}
 	}
-	if at < 0 || !b.keepsSeccompRight() {
+	if at < 0 || b.seccompBeforeCredentials() {
 		return
 	}
 	op := b.plan.Ops[at]
@@ -130,6 +132,12 @@ func (b *planBuilder) placeSeccomp() {
 		}
 	}
 	b.plan.Ops = append(ops[:to:to], append([]nsenter.Op{op}, ops[to:]...)...)
+}
+
+// seccompBeforeCredentials: the filter has to go on before the credentials
+// change, where placeSeccomp leaves it.
+func (b *planBuilder) seccompBeforeCredentials() bool {
+	return b.spec.Linux != nil && b.spec.Linux.Seccomp != nil && !b.keepsSeccompRight()
 }
 
 // keepsSeccompRight: the process may still load a filter once its

@@ -221,6 +221,32 @@ func TestSeccompPlacement(t *testing.T) {
 			}
 		}
 	})
+	// Issue 10 2.0: a filter loaded that early meets only what runc's init
+	// does after it (credentials, ready, the wait for start, the
+	// startContainer hooks, exec, and chdir and the PATH lookup redone as
+	// the user if rt was denied them); the cwd, the executable, the fds,
+	// the umask and the rlimits are done before it, by rt, so that a
+	// profile refusing openat2 does not stop the stage.
+	t.Run("before the credentials: only runc's calls after it", func(t *testing.T) {
+		spec := seccompSpec(&specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: mkdirErrno})
+		spec.Process.NoNewPrivileges = false
+		spec.Process.Cwd = "/work"
+		spec.Process.User = specs.User{UID: 1000, GID: 1000, AdditionalGids: []uint32{10}}
+		spec.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 16, Hard: 16}}
+		spec.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL"}, Effective: []string{"CAP_KILL"}}
+		spec.Hooks = &specs.Hooks{StartContainer: []specs.Hook{{Path: "/bin/true", Args: []string{"true"}, Env: []string{"A=b"}}}}
+		plan, _, err := buildSeccomp(t, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		proc := &specs.Process{Args: []string{"/bin/true"}, Cwd: "/work", User: specs.User{UID: 1000, GID: 1000}}
+		execPlan, err := specconv.BuildExec(spec, proc, specconv.ExecOptions{InitPid: 1, ConsoleFd: -1, CloseFrom: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		afterEarlySeccomp(t, plan)
+		afterEarlySeccomp(t, execPlan)
+	})
 	// The listener fd goes to the parent over the sync socket, read only
 	// until the ready report.
 	t.Run("notify: before ready", func(t *testing.T) {
@@ -256,6 +282,36 @@ func TestSeccompPlacement(t *testing.T) {
 			t.Errorf("NoSeccomp: seccomp op at %d (config's profile kept: %v)", at, spec.Linux.Seccomp != nil)
 		}
 	})
+}
+
+// afterEarlySeccomp checks what a plan does after a filter loaded before
+// the credentials change.
+func afterEarlySeccomp(t *testing.T, plan *nsenter.Plan) {
+	t.Helper()
+	allowed := map[nsenter.Code]bool{
+		nsenter.OpCapsBounding: true, nsenter.OpGroup: true, nsenter.OpUser: true, nsenter.OpCaps: true,
+		nsenter.OpCapsAmbient: true, nsenter.OpReady: true, nsenter.OpWaitStart: true, nsenter.OpHook: true,
+		nsenter.OpHookArg: true, nsenter.OpHookEnv: true, nsenter.OpExec: true,
+	}
+	at := index(plan.Ops, code(nsenter.OpSeccomp))
+	user := index(plan.Ops, code(nsenter.OpUser))
+	if at < 0 || user < at {
+		t.Fatalf("seccomp at %d, user at %d: want the filter before the user switch:\n%s", at, user, renderOps(plan))
+	}
+	for i, op := range plan.Ops[at+1:] {
+		redo := (op.Code == nsenter.OpChdir || op.Code == nsenter.OpFindExec) && op.Flags == nsenter.FlagRedo && at+1+i > user
+		if !allowed[op.Code] && !redo {
+			t.Errorf("op %d (%s) after seccomp at %d:\n%s", at+1+i, op, at, renderOps(plan))
+		}
+	}
+	for _, c := range []nsenter.Code{nsenter.OpChdir, nsenter.OpFindExec, nsenter.OpCloseFrom, nsenter.OpUmask} {
+		if i := index(plan.Ops, code(c)); i < 0 || i > at || plan.Ops[i].Flags&nsenter.FlagRedo != 0 {
+			t.Errorf("first %s at %d, want it before seccomp at %d:\n%s", c.Name(), i, at, renderOps(plan))
+		}
+	}
+	if i := lastIndex(plan.Ops, code(nsenter.OpRlimit)); i > at {
+		t.Errorf("rlimit at %d, want it before seccomp at %d:\n%s", i, at, renderOps(plan))
+	}
 }
 
 // config-linux.md "Seccomp": actions, errnoRet and defaultErrnoRet, and
