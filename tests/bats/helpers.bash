@@ -315,20 +315,23 @@ require_no_cap_sys_resource() {
 # blkio_weight_file — the weight file the kernel shows in a cgroup rt
 # makes, the one rt writes: blkio.weight (CFQ), else blkio.bfq.weight
 # (BFQ) on cgroup v1; io.bfq.weight, else io.weight (iocost) on cgroup v2.
-# Prints nothing when there is none. The files are not in a root cgroup:
-# on v1 a probe cgroup named after the test is made and removed at once.
+# Prints nothing when there is none. The files are not in a root cgroup, and
+# tests touch no cgroup rt did not make: on v1 a probe container is created
+# from $BUNDLE and its cgroup looked at, then it is deleted.
 blkio_weight_file() {
-	local probe f
+	local probe pid dir f
 	if [ -d "$CGROUP_ROOT/blkio" ]; then
-		probe=$CGROUP_ROOT/blkio/rtbats-probe-$ID
-		mkdir "$probe" || return 1
+		probe=$(new_id)
+		create_container "$probe" || return 1
+		pid=$(container_pid "$probe")
+		dir=$(cgroup_path "$pid" blkio)
 		for f in blkio.weight blkio.bfq.weight; do
-			if [ -e "$probe/$f" ]; then
+			if [ -e "$dir/$f" ]; then
 				echo "$f"
 				break
 			fi
 		done
-		rmdir "$probe"
+		rt delete --force "$probe" >/dev/null
 		return 0
 	fi
 	for f in io.bfq.weight io.weight; do
