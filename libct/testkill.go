@@ -9,14 +9,15 @@ import (
 )
 
 // Fault injection for the tests only (tests/bats/trust_faults.bats): what
-// a crash of `rt create` at each of its steps leaves behind.
+// a crash in the middle of `rt create` leaves behind.
 //
-//	RT_TEST_ONLY_KILL_AT=N        rt create SIGKILLs itself at its Nth step
-//	RT_TEST_ONLY_KILL_STAGE_AT=N  it SIGKILLs the C stage and the
+//	RT_TEST_ONLY_KILL_AT=N        rt SIGKILLs itself at step N of create
+//	RT_TEST_ONLY_KILL_STAGE_AT=N  it SIGKILLs the C stages and the
 //	                              container's init there instead
 //
-// Steps are counted from 1 in the order create passes them. With neither
-// variable set (the only case outside the tests) testStep does nothing.
+// Steps are counted from 1 in the order create passes them; each kill says
+// on stderr which step it was. With neither variable set (the only case
+// outside the tests) testStep does nothing.
 const (
 	envKillAt      = "RT_TEST_ONLY_KILL_AT"
 	envKillStageAt = "RT_TEST_ONLY_KILL_STAGE_AT"
@@ -24,7 +25,7 @@ const (
 
 var faults = struct {
 	self, stage, n int
-	stagePids      []int // the stage's and the init's pids, once known
+	pidfds         []int // the stages and the init, once started
 }{self: envInt(envKillAt), stage: envInt(envKillStageAt)}
 
 func envInt(name string) int {
@@ -44,16 +45,21 @@ func testStep(name string) {
 		unix.Kill(os.Getpid(), unix.SIGKILL)
 		select {} // the signal is on its way
 	case faults.stage:
-		for _, pid := range faults.stagePids {
-			unix.Kill(pid, unix.SIGKILL)
+		fmt.Fprintf(os.Stderr, "rt: %s: killing the stage at step %d (%s)\n", envKillStageAt, faults.n, name)
+		for _, fd := range faults.pidfds {
+			unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
 		}
 	}
 }
 
-// testStagePid records a process the stage consists of, for
-// RT_TEST_ONLY_KILL_STAGE_AT.
+// testStagePid records a process of the stage, for
+// RT_TEST_ONLY_KILL_STAGE_AT. A pidfd, so that a pid reused after the
+// process is gone is never signalled.
 func testStagePid(pid int) {
-	if faults.stage != 0 && pid > 0 {
-		faults.stagePids = append(faults.stagePids, pid)
+	if faults.stage == 0 || pid <= 0 {
+		return
+	}
+	if fd, err := unix.PidfdOpen(pid, 0); err == nil {
+		faults.pidfds = append(faults.pidfds, fd)
 	}
 }
