@@ -46,7 +46,12 @@ func Create(o CreateOptions) (c *Container, err error) {
 		return nil, &specconv.FieldError{Field: "/process/terminal",
 			Err: fmt.Errorf("--console-socket was given but terminal is false")}
 	}
-	c, err = newContainer(o.Root, o.ID, spec, bundle)
+	host, cgPath, err := resolveCgroup(spec, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	testStep("bundle loaded")
+	c, err = newContainer(o.Root, o.ID, spec, bundle, host.Paths(cgPath))
 	if err != nil {
 		return nil, err
 	}
@@ -58,15 +63,14 @@ func Create(o CreateOptions) (c *Container, err error) {
 			c.undoCreate(cg, initPid)
 		}
 	}()
-	cg, err = createCgroup(spec, o.ID)
-	if err != nil {
+	testStep("state saved")
+	// The state names the cgroup already: a create killed from here on
+	// leaves nothing that `delete -f` cannot find.
+	if cg, err = host.Create(cgPath, spec.Linux.Resources); err != nil {
 		return c, err
 	}
+	testStep("cgroup made")
 	warmMigration(cg)
-	c.State.CgroupPaths = cg.Paths
-	if err := c.save(); err != nil {
-		return c, err
-	}
 	if h := spec.Hooks; h != nil && len(h.CreateContainer) > 0 {
 		// Hook processes are orphaned by their stage: rt must reap them.
 		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
@@ -77,47 +81,48 @@ func Create(o CreateOptions) (c *Container, err error) {
 	if err != nil {
 		return c, err
 	}
+	testStep("stage done")
 	if err := c.recordInit(initPid); err != nil {
 		return c, err
 	}
+	testStep("init recorded")
 	if o.PidFile != "" {
 		if err := writePidFile(o.PidFile, initPid); err != nil {
 			return c, err
 		}
+		testStep("pid file written")
 	}
 	return c, nil
 }
 
-// newContainer makes ROOT/ID; mkdir failing with EEXIST is the one test of
-// a duplicate id, so two concurrent creates cannot both win.
-func newContainer(root, id string, spec *specs.Spec, bundle string) (*Container, error) {
-	if err := os.MkdirAll(root, 0700); err != nil {
-		return nil, fmt.Errorf("state root: %w", err)
+// newContainer makes ROOT/ID, locked, with the config snapshot and a state
+// that says "creating" and names the cgroup about to be made.
+func newContainer(root, id string, spec *specs.Spec, bundle string, cgroupPaths map[string]string) (*Container, error) {
+	if err := makeRoot(root); err != nil {
+		return nil, err
 	}
 	c := &Container{Root: root, State: State{
 		OCIVersion: spec.Version, ID: id, Bundle: bundle, Rootfs: specconv.RootfsPath(spec, bundle),
 		Created: time.Now().UTC(), OwnerUID: os.Getuid(), Annotations: spec.Annotations,
-		Creating: true,
+		CgroupPaths: cgroupPaths, Creating: true,
 	}}
 	if h := spec.Hooks; h != nil && (len(h.Poststart) > 0 || len(h.Poststop) > 0) {
 		c.State.Hooks = &specs.Hooks{Poststart: h.Poststart, Poststop: h.Poststop}
 	}
-	if err := os.Mkdir(c.dir(), 0700); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return nil, fmt.Errorf("container %q already exists", id)
-		}
-		return nil, fmt.Errorf("state dir: %w", err)
+	if err := c.makeStateDir(); err != nil {
+		return nil, err
 	}
-	lock, err := os.OpenFile(filepath.Join(c.dir(), lockFile), os.O_CREATE|os.O_RDWR|unix.O_CLOEXEC, 0600)
+	testStep("state dir made")
+	if err := c.lockNewStateDir(); err != nil {
+		return nil, err
+	}
+	testStep("state dir locked")
+	err := c.saveSpec(spec)
 	if err == nil {
-		err = unix.Flock(int(lock.Fd()), unix.LOCK_EX)
+		testStep("config saved")
+		err = c.save()
 	}
 	if err != nil {
-		os.RemoveAll(c.dir())
-		return nil, fmt.Errorf("state dir lock: %w", err)
-	}
-	c.lock = lock
-	if err := c.save(); err != nil {
 		c.Close()
 		os.RemoveAll(c.dir())
 		return nil, err
@@ -125,16 +130,30 @@ func newContainer(root, id string, spec *specs.Spec, bundle string) (*Container,
 	return c, nil
 }
 
-func createCgroup(spec *specs.Spec, id string) (*cgroupsfs.Cgroup, error) {
+// makeRoot makes --root (0700) if missing, and checks it (CheckRoot).
+func makeRoot(root string) error {
+	err := CheckRoot(root)
+	if errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(root, 0o700); err != nil {
+			return fmt.Errorf("state root: %w", err)
+		}
+		err = CheckRoot(root)
+	}
+	return err
+}
+
+// resolveCgroup finds the host's hierarchies and the container's cgroup
+// path in them; nothing is made yet.
+func resolveCgroup(spec *specs.Spec, id string) (*cgroupsfs.Host, string, error) {
 	host, err := cgroupsfs.Detect()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	path, err := cgroupsfs.ResolvePath(spec.Linux.CgroupsPath, id)
 	if err != nil {
-		return nil, &specconv.FieldError{Field: "/linux/cgroupsPath", Err: err}
+		return nil, "", &specconv.FieldError{Field: "/linux/cgroupsPath", Err: err}
 	}
-	return host.Create(path, spec.Linux.Resources)
+	return host, path, nil
 }
 
 // recordInit stores the init's pid and start time: from now on the state

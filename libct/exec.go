@@ -21,15 +21,11 @@ type ExecOptions struct {
 	// SubCgroups puts the process in sub-cgroups of the container's
 	// (cgroupsfs.ParseSubCgroups).
 	SubCgroups map[string]string
-	// Spec is the container's config when the caller read it already.
+	// Spec is the container's config (Container.Spec: the snapshot taken
+	// at create) when the caller read it already.
 	Spec  *specs.Spec
 	Stdio [3]*os.File
 	Warn  func(string)
-}
-
-// Spec reads the container's config from its bundle.
-func (c *Container) Spec() (*specs.Spec, error) {
-	return specconv.Load(c.State.Bundle)
 }
 
 // Exec starts a process inside the running container and returns its
@@ -52,7 +48,10 @@ func (c *Container) Exec(o ExecOptions) (int, error) {
 		}
 	}
 	if spec.Linux == nil {
-		return 0, fmt.Errorf("container %q: config has no linux section", c.State.ID)
+		return 0, fmt.Errorf("container %q: /linux: its config has no linux section", c.State.ID)
+	}
+	if o.Process == nil {
+		return 0, fmt.Errorf("container %q: exec: no process given", c.State.ID)
 	}
 	cg, err := c.cgroup()
 	if err != nil {

@@ -174,6 +174,7 @@ func (c *Container) runCreateHooks(spec *specs.Spec, cg *cgroupsfs.Cgroup, initP
 	if err := c.recordInit(initPid); err != nil {
 		return err
 	}
+	testStep("init recorded before the hooks")
 	state := c.hookState(Created, initPid)
 	if err := runHooks("prestart", h.Prestart, state); err != nil { //nolint:staticcheck // deprecated, still run
 		return err

@@ -163,6 +163,8 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 		return 0, fmt.Errorf("start container init: %w", err)
 	}
 	files.closeChildCopies()
+	testStagePid(cmd.Process.Pid)
+	testStep("stage started")
 	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync,
 		listenerState: io.listenerState, joined: joined}
 	pid, err = s.run(cg)
@@ -304,6 +306,10 @@ func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
 		if err != nil {
 			return s.initPid, err
 		}
+		if m.Type == nsenter.MsgPid {
+			testStagePid(int(m.Value))
+		}
+		testStep(fmt.Sprintf("stage message %d (value %d)", m.Type, m.Value))
 		switch m.Type {
 		case nsenter.MsgUsermapReq:
 			if err := writeIDMaps(int(m.Value), s.spec.Linux); err != nil {

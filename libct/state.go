@@ -30,9 +30,10 @@ const (
 )
 
 const (
-	stateFile = "state.json"
-	fifoFile  = "exec.fifo"
-	lockFile  = "lock"
+	stateFile  = "state.json"
+	configFile = "config.json" // the config as it was at create
+	fifoFile   = "exec.fifo"
+	lockFile   = "lock"
 )
 
 // State is what rt keeps about a container in ROOT/ID/state.json. Status
@@ -48,7 +49,7 @@ type State struct {
 	OwnerUID    int               `json:"ownerUID"`
 	Annotations map[string]string `json:"annotations,omitempty"`
 	CgroupPaths map[string]string `json:"cgroupPaths,omitempty"`
-	Hooks       *specs.Hooks      `json:"hooks,omitempty"` // poststart and poststop, run after create
+	Hooks       *specs.Hooks      `json:"hooks,omitempty"` // poststart and poststop, as at create
 	Creating    bool              `json:"creating,omitempty"`
 }
 
@@ -81,6 +82,16 @@ func Load(root, id string, lock bool) (*Container, error) {
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
+	if err := CheckRoot(root); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, notExist(id, err)
+		}
+		return nil, err
+	}
+	return readState(root, id, lock)
+}
+
+func readState(root, id string, lock bool) (*Container, error) {
 	c := &Container{Root: root, State: State{ID: id}}
 	if lock {
 		f, err := os.OpenFile(filepath.Join(c.dir(), lockFile), os.O_RDWR|unix.O_CLOEXEC, 0)
@@ -103,6 +114,32 @@ func Load(root, id string, lock bool) (*Container, error) {
 		return nil, fmt.Errorf("container %q: corrupt %s: %w", id, stateFile, err)
 	}
 	return c, nil
+}
+
+// CheckRoot refuses a --root that anyone but rt's own user could have
+// written: rt runs the hooks that a state.json there names, so a planted
+// one must never be read. The root must be a directory owned by the
+// effective uid, without group or other write permission; and not "/"
+// (as runc). A root that does not exist yet passes with ErrNotExist wrapped:
+// create makes it, mode 0700. Only the root itself is checked, not its
+// parents.
+func CheckRoot(root string) error {
+	if abs, err := filepath.Abs(root); err == nil && abs == "/" {
+		return fmt.Errorf("--root %s: the state root must not be /", root)
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(root, &st); err != nil {
+		return &os.PathError{Op: "--root", Path: root, Err: err}
+	}
+	switch uid := os.Geteuid(); {
+	case st.Mode&unix.S_IFMT != unix.S_IFDIR:
+		return fmt.Errorf("--root %s: not a directory", root)
+	case int(st.Uid) != uid:
+		return fmt.Errorf("--root %s: owned by uid %d, not by rt's user (uid %d): refusing to use it", root, st.Uid, uid)
+	case st.Mode&0o022 != 0:
+		return fmt.Errorf("--root %s: writable by group or others (mode %04o): refusing to use it", root, st.Mode&0o7777)
+	}
+	return nil
 }
 
 func notExist(id string, err error) error {
@@ -170,11 +207,14 @@ func (c *Container) Status() string {
 
 // List loads every container under root, sorted by id.
 func List(root string) ([]*Container, error) {
-	entries, err := os.ReadDir(root)
-	if err != nil {
+	if err := CheckRoot(root); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, nil
 		}
+		return nil, err
+	}
+	entries, err := os.ReadDir(root)
+	if err != nil {
 		return nil, err
 	}
 	var out []*Container
@@ -182,7 +222,10 @@ func List(root string) ([]*Container, error) {
 		if !e.IsDir() {
 			continue
 		}
-		c, err := Load(root, e.Name(), false)
+		if ValidateID(e.Name()) != nil {
+			continue
+		}
+		c, err := readState(root, e.Name(), false)
 		if err != nil {
 			continue // being created or deleted right now
 		}

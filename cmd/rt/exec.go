@@ -66,10 +66,21 @@ func (f *execFlags) execProcess(spec *specs.Spec, args []string) (*specs.Process
 		if err := json.Unmarshal(data, &p); err != nil {
 			return nil, fmt.Errorf("--process %s: %w", f.process, err)
 		}
+		// As runc: the file is the whole process, nothing is taken from
+		// the container's.
+		if len(p.Args) == 0 {
+			return nil, fmt.Errorf("--process %s: /args: missing (the command to run)", f.process)
+		}
+		if p.Cwd == "" {
+			return nil, fmt.Errorf("--process %s: /cwd: missing (an absolute path)", f.process)
+		}
 		return &p, nil
 	}
 	if len(args) == 0 {
 		return nil, fmt.Errorf("exec: no command given (and no --process)")
+	}
+	if spec.Process == nil {
+		return nil, fmt.Errorf("/process: the container's config has none to take the exec's defaults from (give --process)")
 	}
 	p := *spec.Process
 	p.Args, p.Terminal = args, f.tty

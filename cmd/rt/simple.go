@@ -119,7 +119,15 @@ func deleteCommand() *cobra.Command {
 		Args:  exactlyOneID,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			err := withLocked(args[0], func(c *libct.Container) error { return c.Delete(force) })
-			if errors.Is(err, libct.ErrNotExist) && force {
+			if !errors.Is(err, libct.ErrNotExist) {
+				return err
+			}
+			// A state dir without state.json (its create was killed early)
+			// goes, with or without --force, as runc does.
+			if _, staleErr := libct.RemoveStale(g.root, args[0]); staleErr != nil {
+				return staleErr
+			}
+			if force {
 				return nil // runc: nothing to force away is not an error
 			}
 			return err
