@@ -323,6 +323,10 @@ func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
 				if err := <-s.joined; err != nil {
 					return s.initPid, err
 				}
+			} else if m.Value == specconv.SyncTimeOffsets {
+				if err := s.writeTimeOffsets(m.Op); err != nil {
+					return s.initPid, err
+				}
 			} else if s.onSync != nil {
 				if err := s.onSync(m.Value, s.initPid); err != nil {
 					return s.initPid, err
@@ -343,6 +347,21 @@ func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
 			return s.initPid, errStageGone
 		}
 	}
+}
+
+// writeTimeOffsets writes the offsets the plan's op holds for the stage's
+// new time namespace, which nothing has entered yet: the stage has not
+// forked (specconv puts the op before the fork).
+func (s *session) writeTimeOffsets(opIndex uint32) error {
+	if int(opIndex) >= len(s.plan.Ops) {
+		return fmt.Errorf("container init sent time offsets sync for op %d", opIndex)
+	}
+	op := s.plan.Ops[opIndex]
+	name := fmt.Sprintf("/proc/%d/timens_offsets", s.cmd.Process.Pid)
+	if err := os.WriteFile(name, []byte(op.Strs[0]), 0); err != nil {
+		return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("write %s: %w", name, errors.Unwrap(err))}
+	}
+	return nil
 }
 
 // stageError words a failed op: the config field, what was done, the

@@ -198,7 +198,12 @@ func (o Op) describe() string {
 		return fmt.Sprintf("%s uid=%d gid=%d", n, a[0], a[1])
 	case OpUmask:
 		return fmt.Sprintf("%s %#o", n, a[0])
-	case OpGroup, OpSync, OpCloseFrom, OpWaitStart:
+	case OpSync:
+		if s[0] != "" { // what the parent writes (time offsets)
+			return fmt.Sprintf("%s %d %q", n, a[0], s[0])
+		}
+		return fmt.Sprintf("%s %d", n, a[0])
+	case OpGroup, OpCloseFrom, OpWaitStart:
 		return fmt.Sprintf("%s %d", n, a[0])
 	case OpSeccomp: // the program is binary: its size, not its bytes
 		return fmt.Sprintf("%s %d instructions flags=%s", n, a[1]/8, flagNames(a[0], seccompFlagNames))

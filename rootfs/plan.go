@@ -397,5 +397,6 @@ func (b *builder) sharedMountNS() Result {
 	if l := b.spec.Linux; l != nil && len(l.MaskedPaths)+len(l.ReadonlyPaths)+len(l.Sysctl) > 0 {
 		warn("/linux: no mount namespace: maskedPaths, readonlyPaths and sysctl are not applied")
 	}
-	return Result{Ops: []nsenter.Op{{Code: nsenter.OpChroot, Strs: [4]string{b.o.Rootfs}, Field: "/root/path"}}}
+	ops := append(b.o.BeforeSwitch, nsenter.Op{Code: nsenter.OpChroot, Strs: [4]string{b.o.Rootfs}, Field: "/root/path"})
+	return Result{Ops: ops}
 }

@@ -114,12 +114,24 @@ func (b *planBuilder) processOps() error {
 }
 
 func (b *planBuilder) consoleOp() error {
-	p := b.proc
-	if !p.Terminal {
+	if b.consoleEarly {
 		return nil
 	}
+	console, err := b.newConsoleOp()
+	if console != nil {
+		b.add(*console)
+	}
+	return err
+}
+
+// newConsoleOp is the console op of a process with a terminal, or nil.
+func (b *planBuilder) newConsoleOp() (*nsenter.Op, error) {
+	p := b.proc
+	if !p.Terminal {
+		return nil, nil
+	}
 	if b.o.ConsoleFd < 0 {
-		return fieldErr("/process/terminal", "terminal is true but no --console-socket was given")
+		return nil, fieldErr("/process/terminal", "terminal is true but no --console-socket was given")
 	}
 	var rows, cols int64
 	if p.ConsoleSize != nil {
@@ -129,8 +141,7 @@ func (b *planBuilder) consoleOp() error {
 	if b.o.FifoFd >= 0 { // create, not exec: the container's /dev/console is this pty
 		console.Flags |= nsenter.FlagBindConsole
 	}
-	b.add(console)
-	return nil
+	return &console, nil
 }
 
 func (b *planBuilder) cwd() (string, error) {
