@@ -1,0 +1,170 @@
+package specconv_test
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/rt-runtime/rt/nsenter"
+	"github.com/rt-runtime/rt/specconv"
+)
+
+// Fuzz targets for the path from config.json to the plan (issue 10,
+// section 3). The seed corpora are in testdata/fuzz/<target>: configs that
+// `runc spec` and `rt spec` write and the golden specs. Whatever the input,
+// rt must not panic, and each error is one line.
+//
+//	go test ./specconv -run XXX -fuzz FuzzBuild -fuzztime 1m
+
+// fuzzBundle makes a bundle with a rootfs whose config.json the targets
+// rewrite for each input.
+func fuzzBundle(f *testing.F) string {
+	dir := f.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "rootfs"), 0o755); err != nil {
+		f.Fatal(err)
+	}
+	return dir
+}
+
+// addSeeds adds the golden specs as seeds (the corpus files hold more).
+func addSeeds(f *testing.F) {
+	for _, s := range []*specs.Spec{minimalSpec(), baseSpec()} {
+		data, err := json.Marshal(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+}
+
+// fuzzLoad writes data as the bundle's config.json and loads it.
+func fuzzLoad(t *testing.T, bundle string, data []byte) (*specs.Spec, error) {
+	if err := os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec, err := specconv.Load(bundle)
+	if err != nil {
+		checkOneLine(t, err)
+		if spec != nil {
+			t.Fatalf("Load returned a spec and the error %v", err)
+		}
+		return nil, err
+	}
+	if spec == nil {
+		t.Fatal("Load returned neither a spec nor an error")
+	}
+	return spec, nil
+}
+
+func checkOneLine(t *testing.T, err error) {
+	t.Helper()
+	if msg := err.Error(); msg == "" || strings.ContainsAny(msg, "\n\r") {
+		t.Fatalf("error %q is not one line", msg)
+	}
+}
+
+// checkPlanError: an error of a plan builder is one line and, when it is
+// about a field, names it as a JSON pointer.
+func checkPlanError(t *testing.T, err error) {
+	t.Helper()
+	checkOneLine(t, err)
+	var fe *specconv.FieldError
+	if errors.As(err, &fe) && !strings.HasPrefix(fe.Field, "/") {
+		t.Fatalf("error %q names the field %q, not a JSON pointer", err, fe.Field)
+	}
+}
+
+// checkPlan: a plan is encodable and carries no string the C stage would
+// cut short.
+func checkPlan(t *testing.T, plan *nsenter.Plan) {
+	t.Helper()
+	if plan == nil {
+		t.Fatal("no plan and no error")
+	}
+	for i, op := range plan.Ops {
+		if op.Code == nsenter.OpSeccomp {
+			continue
+		}
+		for _, s := range op.Strs {
+			if strings.IndexByte(s, 0) >= 0 {
+				t.Fatalf("op %d (%s) has a string with a NUL", i, op)
+			}
+		}
+	}
+	_ = plan.Encode()
+}
+
+// FuzzLoad: config.json parsing, then Validate (what every command that
+// reads a bundle runs).
+func FuzzLoad(f *testing.F) {
+	addSeeds(f)
+	bundle := fuzzBundle(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		spec, err := fuzzLoad(t, bundle, data)
+		if err != nil {
+			return
+		}
+		if err := specconv.Validate(spec, bundle); err != nil {
+			checkPlanError(t, err)
+		}
+	})
+}
+
+// FuzzBuild: the create plan.
+func FuzzBuild(f *testing.F) {
+	addSeeds(f)
+	bundle := fuzzBundle(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		spec, err := fuzzLoad(t, bundle, data)
+		if err != nil {
+			return
+		}
+		o := defaultOptions()
+		o.Bundle = bundle
+		o.Warn = func(w string) {
+			if strings.ContainsAny(w, "\n\r") {
+				t.Fatalf("warning %q is not one line", w)
+			}
+		}
+		plan, err := specconv.Build(spec, o)
+		if err != nil {
+			checkPlanError(t, err)
+			return
+		}
+		checkPlan(t, plan)
+	})
+}
+
+// FuzzBuildExec: the exec plan, for the config's process or one given as
+// `rt exec --process` JSON (proc, when it parses).
+func FuzzBuildExec(f *testing.F) {
+	for _, s := range []*specs.Spec{minimalSpec(), baseSpec()} {
+		data, _ := json.Marshal(s)
+		proc, _ := json.Marshal(s.Process)
+		f.Add(data, []byte{})
+		f.Add(data, proc)
+	}
+	bundle := fuzzBundle(f)
+	f.Fuzz(func(t *testing.T, data, proc []byte) {
+		spec, err := fuzzLoad(t, bundle, data)
+		if err != nil {
+			return
+		}
+		p := spec.Process
+		var given specs.Process
+		if json.Unmarshal(proc, &given) == nil {
+			p = &given
+		}
+		plan, err := specconv.BuildExec(spec, p, specconv.ExecOptions{InitPid: 1, ConsoleFd: 5, CloseFrom: 3})
+		if err != nil {
+			checkPlanError(t, err)
+			return
+		}
+		checkPlan(t, plan)
+	})
+}
