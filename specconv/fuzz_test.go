@@ -168,3 +168,88 @@ func FuzzBuildExec(f *testing.F) {
 		checkPlan(t, plan)
 	})
 }
+
+// setPointer sets the value at a JSON pointer in a decoded JSON document,
+// making the objects on the way and appending to arrays at their length.
+func setPointer(doc any, tokens []string, value any) any {
+	if len(tokens) == 0 {
+		return value
+	}
+	key := strings.NewReplacer("~1", "/", "~0", "~").Replace(tokens[0])
+	switch d := doc.(type) {
+	case map[string]any:
+		d[key] = setPointer(d[key], tokens[1:], value)
+		return d
+	case []any:
+		i := 0
+		for _, c := range key {
+			if c < '0' || c > '9' || i > len(d) {
+				return d
+			}
+			i = i*10 + int(c-'0')
+		}
+		if i == len(d) {
+			d = append(d, nil)
+		}
+		if i < len(d) {
+			d[i] = setPointer(d[i], tokens[1:], value)
+		}
+		return d
+	}
+	return setPointer(map[string]any{}, tokens, value)
+}
+
+// FuzzBuildField: `rt spec`'s config with one field set to a value (any
+// JSON), then the create and exec plans. The mutations go where bytes of a
+// whole config rarely reach: values of the right shape in every field.
+func FuzzBuildField(f *testing.F) {
+	base, err := json.Marshal(baseSpec())
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range [][2]string{
+		{"/linux/resources", `{"memory":{"limit":1048576,"reservation":2097152}}`},
+		{"/linux/devices/0", `{"path":"/dev/x","type":"p","major":1}`},
+		{"/process/rlimits/1", `{"type":"RLIMIT_NOFILE","soft":2,"hard":1}`},
+		{"/hooks/poststop/0", `{"path":"/bin/true","timeout":0}`},
+		{"/linux/seccomp", `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}`},
+		{"/mounts/0/options", `["rbind","idmap"]`},
+		{"/linux/namespaces/5", `{"type":"user"}`},
+		{"/process/capabilities", `null`},
+		{"/process/user/additionalGids", `[1,2,3]`},
+		{"/linux/timeOffsets/monotonic", `{"secs":1}`},
+		{"/process/scheduler", `{"policy":"SCHED_DEADLINE","runtime":1}`},
+		{"/linux", `{}`},
+		{"/ociVersion", `"1.0.2-dev"`},
+	} {
+		f.Add(seed[0], []byte(seed[1]))
+	}
+	bundle := fuzzBundle(f)
+	f.Fuzz(func(t *testing.T, pointer string, value []byte) {
+		var doc, v any
+		if json.Unmarshal(base, &doc) != nil || json.Unmarshal(value, &v) != nil || !strings.HasPrefix(pointer, "/") {
+			return
+		}
+		data, err := json.Marshal(setPointer(doc, strings.Split(pointer[1:], "/"), v))
+		if err != nil {
+			return
+		}
+		spec, err := fuzzLoad(t, bundle, data)
+		if err != nil {
+			return
+		}
+		o := defaultOptions()
+		o.Bundle = bundle
+		if plan, err := specconv.Build(spec, o); err != nil {
+			checkPlanError(t, err)
+		} else {
+			checkPlan(t, plan)
+		}
+		plan, err := specconv.BuildExec(spec, spec.Process, specconv.ExecOptions{InitPid: 1, ConsoleFd: 5, CloseFrom: 3})
+		if err != nil {
+			checkPlanError(t, err)
+			return
+		}
+		checkPlan(t, plan)
+	})
+}
