@@ -3,10 +3,13 @@ package specconv_test
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/specconv"
 )
@@ -371,5 +374,30 @@ func TestKernelMemoryWarning(t *testing.T) {
 	}
 	if len(warnings) != 1 || !strings.HasPrefix(warnings[0], "/linux/resources/memory/kernel: ") {
 		t.Errorf("warnings %q, want one about /linux/resources/memory/kernel", warnings)
+	}
+}
+
+// A namespace path that names a fifo is an error, not a create that waits
+// forever for a writer.
+func TestNamespacePathFifo(t *testing.T) {
+	spec := minimalSpec()
+	dir := writeBundle(t, spec)
+	fifo := filepath.Join(dir, "fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	spec.Linux.Namespaces = append(spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: fifo})
+	o := defaultOptions()
+	o.Bundle = dir
+	done := make(chan error, 1)
+	go func() { _, err := specconv.Build(spec, o); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("Build succeeded with a fifo as the network namespace")
+		}
+		checkFieldError(t, err, "/linux/namespaces/1/path", "not a namespace file")
+	case <-time.After(10 * time.Second):
+		t.Fatal("Build blocked opening a fifo as a namespace path")
 	}
 }

@@ -198,3 +198,13 @@ runc_spec_bundle() {
 	one_line "$stderr"
 	assert_eq "$(jq -r .level <<<"$stderr")" warning level
 }
+
+# bats test_tags=rt-only
+@test "trust_validate: a namespace path naming a fifo is an error, not a create that waits forever" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	update_config '.linux.namespaces = [.linux.namespaces[] | select(.type != "network")] + [{type: "network", path: $p}]' \
+		--arg p "$BATS_TEST_TMPDIR/fifo"
+	n=$(($(jq '.linux.namespaces | length' "$BUNDLE/config.json") - 1))
+	RT_CMD_TIMEOUT=10
+	expect_field_error "/linux/namespaces/$n/path" "not a namespace file"
+}
