@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-
-	"github.com/rt-runtime/rt/rootfs"
 )
 
 // validateConfig is the validation pass over the fields the plan builders
@@ -23,7 +21,6 @@ func validateConfig(spec *specs.Spec) error {
 		checkHooks,
 		func(s *specs.Spec) error { return validateProcess(s.Process, "/process") },
 		checkLinux,
-		func(s *specs.Spec) error { return rootfs.CheckMountOptions(s.Mounts) },
 	}
 	for _, check := range checks {
 		if err := check(spec); err != nil {
@@ -130,11 +127,20 @@ func checkEnv(env []string, field string) error {
 }
 
 // warnIgnored reports the fields rt accepts and leaves out, as runc does:
-// kernel memory limits (Linux 5.16 and later ignore them too) and mount
-// destinations that are not absolute (taken as relative to /).
+// kernel memory limits (Linux 5.16 and later ignore them too), mount
+// destinations that are not absolute (taken as relative to /), and the
+// device numbers of a fifo (config-linux.md makes them optional for type
+// p; the runtime-tools suite's linux_devices gives some, and runc takes it).
 func warnIgnored(spec *specs.Spec, warn func(string)) {
 	if l := spec.Linux; l != nil && l.Resources != nil && l.Resources.Memory != nil && l.Resources.Memory.Kernel != nil { //nolint:staticcheck
 		warn("/linux/resources/memory/kernel: kernel memory limits are ignored (Linux 5.16 and later ignore them too)")
+	}
+	if spec.Linux != nil {
+		for i, d := range spec.Linux.Devices {
+			if d.Type == "p" && (d.Major != 0 || d.Minor != 0) {
+				warn(fmt.Sprintf("/linux/devices/%d: a fifo (type p) has no device numbers: major %d and minor %d are ignored", i, d.Major, d.Minor))
+			}
+		}
 	}
 	for i, m := range spec.Mounts {
 		if m.Destination != "" && !path.IsAbs(m.Destination) {

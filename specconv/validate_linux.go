@@ -46,8 +46,8 @@ const (
 )
 
 // checkDevices: config-linux.md Devices. The path names one node inside the
-// container (no "..", not the root); a fifo has no device numbers, the
-// others have numbers mknod(2) can hold; fileMode is permission bits
+// container (no "..", not the root); the numbers of a device other than a
+// fifo are numbers mknod(2) can hold; fileMode is permission bits
 // (07777), optionally with the file type bits of the device's own type, as
 // podman writes them. Unknown types and relative paths are rootfs's.
 func checkDevices(devs []specs.LinuxDevice) error {
@@ -78,10 +78,7 @@ func checkDevices(devs []specs.LinuxDevice) error {
 
 func checkDeviceNumbers(d specs.LinuxDevice, field string) error {
 	if d.Type == "p" {
-		if d.Major != 0 || d.Minor != 0 {
-			return fieldErr(field, "a fifo (type p) has no major and minor numbers (got %d:%d)", d.Major, d.Minor)
-		}
-		return nil
+		return nil // numbers of a fifo are ignored, with a warning
 	}
 	if d.Major < 0 || d.Major > maxMajor {
 		return fieldErr(field+"/major", "major %d is not in 0..%d", d.Major, maxMajor)
