@@ -72,6 +72,7 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	if b.warn == nil {
 		b.warn = func(string) {}
 	}
+	warnIgnored(spec, b.warn)
 	if err := checkIDMappings(spec.Linux, ns); err != nil {
 		return nil, err
 	}
@@ -150,6 +151,9 @@ func (b *planBuilder) finishProcess() (*nsenter.Plan, error) {
 
 // Validate checks what every command that reads a bundle needs.
 func Validate(spec *specs.Spec, bundle string) error {
+	if err := validateConfig(spec); err != nil {
+		return err
+	}
 	if spec.Process == nil {
 		return fieldErr("/process", "missing: the container needs a process")
 	}

@@ -31,7 +31,7 @@ var joinOrder = []specs.LinuxNamespaceType{
 
 // nsFileType reports the CLONE_NEW* type of a namespace file.
 func nsFileType(path string) (int, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0) // a fifo must not block
 	if err != nil {
 		return 0, err
 	}

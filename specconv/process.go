@@ -3,6 +3,7 @@ package specconv
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -268,11 +269,13 @@ func (b *planBuilder) ambientMask(caps *specs.LinuxCapabilities) int64 {
 	want := capMask(caps.Ambient, field, b.warn)
 	can := capMask(caps.Permitted, "", func(string) {}) & capMask(caps.Inheritable, "", func(string) {})
 	if skipped := want &^ can; skipped != 0 {
+		var names []string
 		for _, n := range caps.Ambient {
-			if bit, ok := capabilities[strings.ToUpper(n)]; ok && skipped&(1<<bit) != 0 {
-				b.warn(fmt.Sprintf("%s: %s is not both permitted and inheritable: not raised", field, n))
+			if bit, ok := capabilities[strings.ToUpper(n)]; ok && skipped&(1<<bit) != 0 && !slices.Contains(names, n) {
+				names = append(names, n)
 			}
 		}
+		b.warn(fmt.Sprintf("%s: %s not raised: an ambient capability must be both permitted and inheritable", field, strings.Join(names, ", ")))
 	}
 	return want & can
 }

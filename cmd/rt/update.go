@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rt-runtime/rt/libct"
+	"github.com/rt-runtime/rt/specconv"
 )
 
 // updateFlag is one of runc's update flags: its name, help, and how its
@@ -60,6 +61,9 @@ file, or from standard input for "-", and the other flags are ignored.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := updateResources(file, values)
 			if err != nil {
+				return err
+			}
+			if err := specconv.ValidateResources(res); err != nil {
 				return err
 			}
 			if res.Memory != nil && res.Memory.Kernel != nil {
