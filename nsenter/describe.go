@@ -129,6 +129,9 @@ func (o Op) String() string {
 	if o.Flags&FlagCopyUp != 0 {
 		s += " (copy up)"
 	}
+	if o.Flags&FlagTmpfsMode != 0 {
+		s += " (mode of the directory it covers)"
+	}
 	if o.Flags&FlagCloseFd != 0 {
 		s += " (then closes the fd)"
 	}

@@ -107,6 +107,8 @@ enum rt_op_code {
 #define RT_F_COPYUP       0x80u /* OP_MOUNT: copy what the target directory held into the new mount */
 #define RT_F_PROCFS       0x100u /* OP_WRITE_FILE: the file must be on a procfs */
 #define RT_F_CLOSE_FD     0x200u /* OP_IDMAP_TREE: its last use of the fd in arg1: close it */
+#define RT_F_TMPFS_MODE   0x2000u /* OP_MOUNT: "mode=" of the target directory in front of str3;
+                                   * a missing target is made (0755) and keeps the default */
 #define RT_F_DEFER_DENIED 0x10000u /* OP_CHDIR, OP_FIND_EXEC as rt (before seccomp and the user
                                     * switch): a denial is left to the RT_F_REDO op of that code */
 #define RT_F_REDO         0x20000u /* OP_CHDIR, OP_FIND_EXEC as the process user: only if the

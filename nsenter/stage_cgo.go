@@ -81,6 +81,7 @@ const (
 	FlagBindConsole uint32 = C.RT_F_BIND_CONSOLE
 	FlagSrcTree     uint32 = C.RT_F_SRC_TREE
 	FlagCopyUp      uint32 = C.RT_F_COPYUP
+	FlagTmpfsMode   uint32 = C.RT_F_TMPFS_MODE
 	FlagCloseFd     uint32 = C.RT_F_CLOSE_FD
 	FlagProcfs      uint32 = C.RT_F_PROCFS
 	FlagDeferDenied uint32 = C.RT_F_DEFER_DENIED
