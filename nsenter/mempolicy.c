@@ -2,7 +2,6 @@
  * checked (specconv/mempolicy.go). */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
