@@ -221,7 +221,9 @@ func TestOtherRows(t *testing.T) {
 		"mlx5_1": {HcaHandles: ptr(uint32(3))}, "mlx5_0": {HcaHandles: ptr(uint32(2)), HcaObjects: ptr(uint32(100))}}}
 	unified := specs.LinuxResources{Unified: map[string]string{"memory.high": "1000000", "io.max": "8:0 rbps=1\n8:16 wbps=2\n"}}
 	runRowCases(t, false, []rowCase{
-		{name: "pids 0 is max", res: specs.LinuxResources{Pids: &specs.LinuxPids{Limit: ptr(int64(0))}}, want: []string{"pids.max=max"}},
+		{name: "pids 0 is a limit, written as 1 (runc ≥ 1.4)", res: specs.LinuxResources{Pids: &specs.LinuxPids{Limit: ptr(int64(0))}}, want: []string{"pids.max=1"}},
+		{name: "pids -1 is max", res: specs.LinuxResources{Pids: &specs.LinuxPids{Limit: ptr(int64(-1))}}, want: []string{"pids.max=max"}},
+		{name: "pids below -1 is max (runc)", res: specs.LinuxResources{Pids: &specs.LinuxPids{Limit: ptr(int64(-5))}}, want: []string{"pids.max=max"}},
 		{name: "hugetlb", res: huge, want: []string{"hugetlb.2MB.limit_in_bytes=4194304"}},
 		{name: "hugetlb page size", res: specs.LinuxResources{HugepageLimits: []specs.LinuxHugepageLimit{{Pagesize: "../x"}}},
 			error: `/linux/resources/hugepageLimits/0/pageSize: "../x" is not a page size`},

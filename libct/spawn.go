@@ -68,6 +68,9 @@ type stageIO struct {
 	// (SCMP_ACT_NOTIFY), given the pid the stage reported; nil: none expected.
 	listenerState func(pid int) specs.State
 	idmaps        []rootfs.IDMap // a user namespace fd is passed for each
+	// onInitPid runs when the stage reports the pid of the process it
+	// forked, before it is answered anything else; nil: nothing to do.
+	onInitPid func(pid int) error
 }
 
 // stageFds are the fd numbers the plan refers to.
@@ -166,7 +169,7 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 	testStagePid(cmd.Process.Pid)
 	testStep("stage started")
 	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync,
-		listenerState: io.listenerState, joined: joined}
+		listenerState: io.listenerState, joined: joined, onPid: io.onInitPid}
 	pid, err = s.run(cg)
 	if err != nil {
 		// The stage may be waiting for an answer (a refused cgroup move is
@@ -221,11 +224,15 @@ func startStage(newCmd func() *exec.Cmd, cg *cgroupsfs.Cgroup) (*exec.Cmd, <-cha
 }
 
 // spawn runs the C stage for `create`.
-func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgroup) (int, error) {
+// pids (the pids limit) is applied once the init is forked.
+func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgroup, pids *specs.LinuxResources) (int, error) {
 	listen := listenFds()
 	io := stageIO{root: c.Root, preserve: listen + o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
 		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio,
 		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }, idmaps: rootfs.IDMaps(spec)}
+	if pids != nil {
+		io.onInitPid = func(int) error { return cg.Update(pids) }
+	}
 	return runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
 		opts := specconv.Options{
 			ID: c.State.ID, Bundle: c.State.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring,
@@ -263,6 +270,7 @@ func planMemfd(plan *nsenter.Plan) (*os.File, error) {
 type session struct {
 	joined        <-chan error // the move of the stage into the cgroup
 	onSync        func(id int32, pid int) error
+	onPid         func(pid int) error
 	listenerState func(pid int) specs.State
 	spec          *specs.Spec
 	plan          *nsenter.Plan
@@ -317,6 +325,11 @@ func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
 			}
 		case nsenter.MsgPid:
 			s.initPid = int(m.Value)
+			if s.onPid != nil {
+				if err := s.onPid(s.initPid); err != nil {
+					return s.initPid, err
+				}
+			}
 			continue
 		case nsenter.MsgSync:
 			if m.Value == specconv.SyncCgroup {

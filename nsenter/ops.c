@@ -169,6 +169,7 @@ int run_op(const struct rt_op *op)
 	case OP_HOOK_ARG: case OP_HOOK_ENV: return 0; /* collected by OP_HOOK */
 	case OP_READONLY: return op_readonly(op);
 	case OP_HIDE_MOUNT: return op_hide_mount(op);
+	case OP_MEMPOLICY: return op_mempolicy(op);
 	}
 	errno = ENOSYS;
 	return -1;

@@ -93,6 +93,9 @@ enum rt_op_code {
 	OP_HIDE_MOUNT,       /* str0 host path, arg0 mounts stacked there: slave, then detach
 	                      * them, or cover with a read-only tmpfs the first that cannot be
 	                      * unmounted (--no-pivot) */
+	OP_MEMPOLICY,        /* arg0 mode | MPOL_F_* flags, str0 comma-separated node numbers
+	                      * (none: no mask); str1 the policy, for the error message only:
+	                      * set_mempolicy */
 	OP_CODE_MAX
 };
 

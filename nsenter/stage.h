@@ -81,6 +81,7 @@ int op_hook(const struct rt_op *op);
 int op_sched(const struct rt_op *op);
 int op_ioprio(const struct rt_op *op);
 int op_affinity(const struct rt_op *op);
+int op_mempolicy(const struct rt_op *op);
 
 /* seccomp.c */
 int op_seccomp(const struct rt_op *op);

@@ -69,6 +69,7 @@ const (
 	OpChroot        Code = C.OP_CHROOT
 	OpReadonly      Code = C.OP_READONLY
 	OpHideMount     Code = C.OP_HIDE_MOUNT
+	OpMempolicy     Code = C.OP_MEMPOLICY
 )
 
 // Op flags.

@@ -92,6 +92,9 @@ func (b *planBuilder) processOps() error {
 		if err := b.personalityOp(); err != nil {
 			return err
 		}
+		if err := b.memoryPolicyOp(); err != nil {
+			return err
+		}
 	}
 	if !b.o.NoNewKeyring {
 		b.add(nsenter.Op{Code: nsenter.OpKeyring, Strs: [4]string{"_ses." + b.o.ID}, Field: "/process"})

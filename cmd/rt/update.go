@@ -42,7 +42,7 @@ var updateFlags = []updateFlag{
 	{name: "cpu-idle", usage: "1 to make the cgroup SCHED_IDLE, 0 for normal", set: intFlag(func(c *specs.LinuxCPU) **int64 { return &c.Idle })},
 	{name: "cpuset-cpus", usage: "CPUs to use (0-3,6)", set: func(r *specs.LinuxResources, v string) error { r.CPU.Cpus = v; return nil }},
 	{name: "cpuset-mems", usage: "memory nodes to use", set: func(r *specs.LinuxResources, v string) error { r.CPU.Mems = v; return nil }},
-	{name: "pids-limit", usage: "maximum number of processes (0 or -1 for none)", set: pidsFlag},
+	{name: "pids-limit", usage: "maximum number of processes (-1 for no limit; 0 is a limit, written as 1, as runc)", set: pidsFlag},
 	{name: "blkio-weight", usage: "block I/O weight, 10 to 1000", set: blkioWeightFlag},
 	{name: "l3-cache-schema", usage: "Intel RDT L3 cache schema (not supported)", set: rdtFlag, hidden: true},
 	{name: "mem-bw-schema", usage: "Intel RDT memory bandwidth schema (not supported)", set: rdtFlag, hidden: true},
