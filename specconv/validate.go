@@ -64,7 +64,6 @@ var unsupported = []struct {
 	set   func(*specs.Linux) bool
 }{
 	{"/linux/intelRdt", func(l *specs.Linux) bool { return l.IntelRdt != nil }},
-	{"/linux/memoryPolicy", func(l *specs.Linux) bool { return l.MemoryPolicy != nil }},
 	{"/linux/netDevices", func(l *specs.Linux) bool { return len(l.NetDevices) > 0 }},
 }
 

@@ -109,9 +109,6 @@ func ociVersionCases() []validationCase {
 // are encountered": the fields rt does not implement.
 func unsupportedCases() []validationCase {
 	return []validationCase{
-		{"memoryPolicy", "/linux/memoryPolicy", "not supported", func(s *specs.Spec) {
-			s.Linux.MemoryPolicy = &specs.LinuxMemoryPolicy{Mode: specs.MpolBind, Nodes: "0"}
-		}},
 		{"intelRdt", "/linux/intelRdt", "not supported", func(s *specs.Spec) {
 			s.Linux.IntelRdt = &specs.LinuxIntelRdt{ClosID: "guaranteed"}
 		}},

@@ -49,9 +49,7 @@ setup() {
 }
 
 # bats test_tags=rt-only
-@test "trust_validate: linux.memoryPolicy, intelRdt and netDevices are refused, not ignored" {
-	with_config '.linux.memoryPolicy = {mode: "MPOL_BIND", nodes: "0"}'
-	expect_field_error /linux/memoryPolicy "not supported"
+@test "trust_validate: linux.intelRdt and netDevices are refused, not ignored" {
 	with_config '.linux.intelRdt = {closID: "rt"}'
 	expect_field_error /linux/intelRdt "not supported"
 	with_config '.linux.netDevices = {eth1: {name: "eth9"}}'
