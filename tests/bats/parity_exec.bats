@@ -71,6 +71,32 @@ start_sleeper() {
 	assert_eq "$output" ""
 }
 
+# The other way round: in a user namespace the container's root may not
+# search a directory whose owner is not mapped, while the user may, by its
+# group: the cwd is then entered as the user.
+@test "parity: a cwd that only the user may search (user namespace, by group) works for run and exec (issue 11 §4)" {
+	[ -e /proc/self/ns/user ] || skip "no user namespaces in this kernel"
+	mkdir -p "$BUNDLE/rootfs/srv/grp"
+	chown 0:101234 "$BUNDLE/rootfs/srv/grp"
+	chmod 0770 "$BUNDLE/rootfs/srv/grp"
+	set_namespace user
+	update_config '.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .process.user = {uid: 1000, gid: 1000, additionalGids: [1234]}
+		| .process.cwd = "/srv/grp"'
+	set_sh 'pwd; id -u'
+	run --separate-stderr rt run --bundle "$BUNDLE" "$ID"
+	echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	assert_eq "$output" $'/srv/grp\n1000'
+	update_config '.process.cwd = "/"'
+	start_sleeper
+	run --separate-stderr rt exec --user 1000:1000 --additional-gids 1234 --cwd /srv/grp "$ID" sh -c 'pwd; id -u'
+	echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	assert_eq "$output" $'/srv/grp\n1000'
+}
+
 # ---------------------------------------------------------------------------
 # §5 the caller's fds do not reach the waiting init
 
