@@ -51,13 +51,17 @@ func (c *Container) Start() error {
 	// gone, it went on to exec (a process that exits at once is fine).
 	waitHangup(watch)
 	if unread, err := unix.IoctlGetInt(int(watch.Fd()), unix.TIOCINQ); err == nil && unread > 0 {
-		return fmt.Errorf("cannot start container %q: it stopped before its process started (a startContainer hook or the exec failed; container not running)", c.State.ID)
+		return fmt.Errorf("cannot start container %q: %w", c.State.ID, ErrNotStarted)
 	}
 	c.runPoststart()
 	return nil
 }
 
 var errInitGone = errors.New("the init is gone")
+
+// ErrNotStarted: the init woke up at start, but a startContainer hook or
+// the exec failed. It said why on the container's stderr and exits 255.
+var ErrNotStarted = errors.New("it stopped before its process started (a startContainer hook or the exec failed; container not running)")
 
 // sendStartState writes into the exec fifo what the init waits for: the
 // length of the state (8 bytes, host order), then the state, which its

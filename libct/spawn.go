@@ -145,12 +145,16 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 	if err != nil {
 		return 0, err
 	}
+	// The plan's fd is the stage's last: it closes every fd above it.
 	files.planFd = files.add(planFile, true)
 	exe, err := sealedExe(io.root)
 	if err != nil {
 		return 0, err
 	}
 	defer exe.Close()
+	// As runc: the caller's fds above stdio reach neither the stage nor
+	// the hooks rt runs (ExtraFiles are passed all the same).
+	_ = unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
 	cmd, joined, err := startStage(func() *exec.Cmd {
 		return &exec.Cmd{
 			Path:       fmt.Sprintf("/proc/self/fd/%d", exe.Fd()),
@@ -362,6 +366,7 @@ func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
 	}
 }
 
+<<<<<<< HEAD
 // writeTimeOffsets writes the offsets the plan's op holds for the stage's
 // new time namespace, which nothing has entered yet: the stage has not
 // forked (specconv puts the op before the fork).
@@ -376,10 +381,22 @@ func (s *session) writeTimeOffsets(opIndex uint32) error {
 	}
 	return nil
 }
+=======
+// StageError is a failure the stage reported: the process could not be
+// set up or started. `rt exec` exits 255 for it, as runc's does.
+type StageError struct{ Err error }
+
+func (e *StageError) Error() string { return e.Err.Error() }
+func (e *StageError) Unwrap() error { return e.Err }
+>>>>>>> wt-p2
 
 // stageError words a failed op: the config field, what was done, the
 // path, the OS error.
 func (s *session) stageError(m nsenter.Msg) error {
+	return &StageError{Err: s.opError(m)}
+}
+
+func (s *session) opError(m nsenter.Msg) error {
 	errno := unix.Errno(m.Err)
 	if int(m.Op) >= len(s.plan.Ops) {
 		return fmt.Errorf("container init: %s: %v", m.Detail, errno)
@@ -391,10 +408,14 @@ func (s *session) stageError(m nsenter.Msg) error {
 	var what string
 	switch op.Code {
 	case nsenter.OpFindExec, nsenter.OpExec:
+		// In runc's words (Go's exec.LookPath), which tools match.
 		if errno == unix.ENOENT && !strings.Contains(m.Detail, "/") {
-			return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("exec %q: executable file not found in $PATH", m.Detail)}
+			return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("exec: %q: executable file not found in $PATH", m.Detail)}
 		}
-		what = fmt.Sprintf("exec %q", m.Detail)
+		if errno == unix.ENOENT {
+			return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("exec: %q: stat %s: %v", m.Detail, m.Detail, errno)}
+		}
+		what = fmt.Sprintf("exec: %q", m.Detail)
 	case nsenter.OpSetns:
 		what = "join namespace " + m.Detail
 	case nsenter.OpMask:

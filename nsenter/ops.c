@@ -147,7 +147,7 @@ int run_op(const struct rt_op *op)
 	case OP_CHDIR: return op_chdir(op);
 	case OP_ARG: case OP_ENV: return 0; /* collected by OP_EXEC */
 	case OP_CLOSE_FROM: return op_close_from(op);
-	case OP_READY: send_msg(MSG_READY, 0); return 0;
+	case OP_READY: send_msg(MSG_READY, 0); stage.ready = 1; return 0;
 	case OP_WAIT_START: return op_wait_start(op);
 	case OP_FIND_EXEC: return op_find_exec(op);
 	case OP_EXEC: return op_exec();

@@ -18,6 +18,7 @@ struct stage {
 	char *start_state;          /* what `rt start` wrote into the fifo (any size) */
 	size_t start_state_len;
 	int started_fifo;           /* the fifo after `start`: a failure is written back to it */
+	int ready;                  /* MSG_READY was sent: nobody reads the socket any more */
 };
 
 extern struct stage stage;

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -165,7 +166,7 @@ func runExec(f *execFlags, id string, args []string) error {
 			return fmt.Errorf("exec --detach with a terminal needs --console-socket")
 		}
 		_, err := c.Exec(o)
-		return err
+		return notStarted(err)
 	}
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return err
@@ -183,7 +184,7 @@ func runExec(f *execFlags, id string, args []string) error {
 	signals.waitAll()
 	pid, err := c.Exec(o)
 	if err != nil {
-		return err
+		return notStarted(err)
 	}
 	if tty != nil {
 		if err := tty.attach(); err != nil {
@@ -195,6 +196,18 @@ func runExec(f *execFlags, id string, args []string) error {
 		tty.drain()
 	}
 	return &exitError{code: status}
+}
+
+// notStarted: a process the stage could not start makes exec exit 255, as
+// runc's does (a process that started and then failed to exec exits 255
+// itself); other errors are rt's, status 1.
+func notStarted(err error) error {
+	var stage *libct.StageError
+	if !errors.As(err, &stage) {
+		return err
+	}
+	logError(err)
+	return &exitError{code: 255}
 }
 
 // mergeEnv adds extra to env; a name given again takes the new value, as
