@@ -366,7 +366,6 @@ func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
 	}
 }
 
-<<<<<<< HEAD
 // writeTimeOffsets writes the offsets the plan's op holds for the stage's
 // new time namespace, which nothing has entered yet: the stage has not
 // forked (specconv puts the op before the fork).
@@ -381,14 +380,13 @@ func (s *session) writeTimeOffsets(opIndex uint32) error {
 	}
 	return nil
 }
-=======
+
 // StageError is a failure the stage reported: the process could not be
 // set up or started. `rt exec` exits 255 for it, as runc's does.
 type StageError struct{ Err error }
 
 func (e *StageError) Error() string { return e.Err.Error() }
 func (e *StageError) Unwrap() error { return e.Err }
->>>>>>> wt-p2
 
 // stageError words a failed op: the config field, what was done, the
 // path, the OS error.
