@@ -380,7 +380,20 @@ func (s *session) stageError(m nsenter.Msg) error {
 			return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("%s is not on a procfs: refusing to write there", op.Strs[0])}
 		}
 		what = "write " + op.Strs[0]
-	case nsenter.OpMount:
+	case nsenter.OpSched:
+		if cpus := allowedCPUs(s.spec); errno == unix.EPERM && cpus != "" {
+			// runc's words, which tools match.
+			return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("process scheduler can't be used together with AllowedCPUs (/linux/resources/cpu/cpus is %q): sched_setattr: %v", cpus, errno)}
+		}
+		what = strings.TrimSpace(op.Code.Name() + " " + m.Detail)
+	case nsenter.OpMount, nsenter.OpMkdir:
+		if err := ordinaryDirError(s.plan, m.Op, errno); err != nil {
+			return err
+		}
+		if op.Code == nsenter.OpMkdir {
+			what = strings.TrimSpace(op.Code.Name() + " " + m.Detail)
+			break
+		}
 		what = fmt.Sprintf("mount %q on %s", op.Strs[0], op.Strs[1])
 		if op.Strs[2] != "" {
 			what += " (type " + op.Strs[2] + ")"
@@ -389,6 +402,29 @@ func (s *session) stageError(m nsenter.Msg) error {
 		what = strings.TrimSpace(op.Code.Name() + " " + m.Detail)
 	}
 	return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("%s: %v", what, errno)}
+}
+
+// ordinaryDirError: proc and sysfs are mounted on an ordinary directory,
+// not through a symlink, in runc's words, which tools match. A mkdir op
+// makes the target of the mount op after it.
+func ordinaryDirError(plan *nsenter.Plan, i uint32, errno unix.Errno) error {
+	op := plan.Ops[i]
+	if errno != unix.ENOTDIR || op.Flags&nsenter.FlagOrdinaryDir == 0 {
+		return nil
+	}
+	if op.Code == nsenter.OpMkdir && int(i)+1 < len(plan.Ops) {
+		op = plan.Ops[i+1]
+	}
+	return &specconv.FieldError{Field: op.Field + "/destination",
+		Err: fmt.Errorf("filesystem %q must be mounted on ordinary directory: %s is a symlink or not a directory", op.Strs[2], op.Strs[1])}
+}
+
+// allowedCPUs is the container's cpuset, "" when it has none.
+func allowedCPUs(spec *specs.Spec) string {
+	if spec == nil || spec.Linux == nil || spec.Linux.Resources == nil || spec.Linux.Resources.CPU == nil {
+		return ""
+	}
+	return spec.Linux.Resources.CPU.Cpus
 }
 
 // writeIDMaps writes every uidMappings and gidMappings range for pid.

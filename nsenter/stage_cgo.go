@@ -82,6 +82,7 @@ const (
 	FlagSrcTree     uint32 = C.RT_F_SRC_TREE
 	FlagCopyUp      uint32 = C.RT_F_COPYUP
 	FlagCloseFd     uint32 = C.RT_F_CLOSE_FD
+	FlagOrdinaryDir uint32 = C.RT_F_ORDINARY_DIR
 	FlagProcfs      uint32 = C.RT_F_PROCFS
 	FlagDeferDenied uint32 = C.RT_F_DEFER_DENIED
 	FlagRedo        uint32 = C.RT_F_REDO
