@@ -68,6 +68,7 @@ type stageIO struct {
 	// (SCMP_ACT_NOTIFY), given the pid the stage reported; nil: none expected.
 	listenerState func(pid int) specs.State
 	idmaps        []rootfs.IDMap // a user namespace fd is passed for each
+	warn          func(string)   // the stage's warnings; nil: dropped
 }
 
 // stageFds are the fd numbers the plan refers to.
@@ -166,7 +167,7 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 	testStagePid(cmd.Process.Pid)
 	testStep("stage started")
 	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync,
-		listenerState: io.listenerState, joined: joined}
+		listenerState: io.listenerState, joined: joined, warn: io.warn}
 	pid, err = s.run(cg)
 	if err != nil {
 		// The stage may be waiting for an answer (a refused cgroup move is
@@ -224,7 +225,7 @@ func startStage(newCmd func() *exec.Cmd, cg *cgroupsfs.Cgroup) (*exec.Cmd, <-cha
 func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgroup) (int, error) {
 	listen := listenFds()
 	io := stageIO{root: c.Root, preserve: listen + o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
-		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio,
+		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio, warn: o.Warn,
 		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }, idmaps: rootfs.IDMaps(spec)}
 	return runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
 		opts := specconv.Options{
@@ -269,6 +270,7 @@ type session struct {
 	conn          *os.File
 	cmd           *exec.Cmd
 	initPid       int
+	warn          func(string)
 }
 
 // recv reads one message and the fd it carries, if any (MSG_SECCOMP_FD).
@@ -318,6 +320,9 @@ func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
 		case nsenter.MsgPid:
 			s.initPid = int(m.Value)
 			continue
+		case nsenter.MsgWarning:
+			s.stageWarning(m)
+			continue
 		case nsenter.MsgSync:
 			if m.Value == specconv.SyncCgroup {
 				if err := <-s.joined; err != nil {
@@ -343,6 +348,20 @@ func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
 			return s.initPid, errStageGone
 		}
 	}
+}
+
+// stageWarning words a failure the stage went on after.
+func (s *session) stageWarning(m nsenter.Msg) {
+	if s.warn == nil || int(m.Op) >= len(s.plan.Ops) {
+		return
+	}
+	op := s.plan.Ops[m.Op]
+	what := op.Code.Name()
+	if op.Code == nsenter.OpCapsAmbient {
+		// runc's words, which tools match
+		what = "can't raise ambient capability " + specconv.CapabilityName(int(m.Value))
+	}
+	s.warn(fmt.Sprintf("%s: %s: %v", op.Field, what, unix.Errno(m.Err)))
 }
 
 // stageError words a failed op: the config field, what was done, the

@@ -125,6 +125,8 @@ enum rt_msg_type {
 	MSG_ERROR,           /* child → parent: op, err, detail */
 	MSG_CONTINUE,        /* parent → child */
 	MSG_SECCOMP_FD,      /* child → parent: the seccomp notify fd (SCM_RIGHTS) */
+	MSG_WARNING,         /* child → parent: op, err, value: a failure that does not stop
+	                      * the stage (no answer is awaited) */
 };
 
 struct rt_msg {

@@ -98,6 +98,7 @@ const (
 	MsgError      uint32 = C.MSG_ERROR
 	MsgContinue   uint32 = C.MSG_CONTINUE
 	MsgSeccompFd  uint32 = C.MSG_SECCOMP_FD
+	MsgWarning    uint32 = C.MSG_WARNING
 )
 
 const (
