@@ -229,7 +229,7 @@ func TestOtherRows(t *testing.T) {
 			error: `/linux/resources/hugepageLimits/0/pageSize: "../x" is not a page size`},
 		{name: "network", res: net, want: []string{"net_cls.classid=1048577", "net_prio.ifpriomap=eth0 5"}},
 		{name: "rdma, by device", res: rdma, want: []string{"rdma.max=mlx5_0 hca_handle=2 hca_object=100", "rdma.max=mlx5_1 hca_handle=3"}},
-		{name: "unified", res: unified, error: "/linux/resources/unified: cgroup v2 is not mounted on this host"},
+		{name: "unified", res: unified, error: "/linux/resources/unified: invalid configuration: cannot use unified on cgroup v1: cgroup v2 is not mounted on this host"},
 	})
 	runRowCases(t, true, []rowCase{
 		{name: "hugetlb and rsvd", res: huge, want: []string{"hugetlb.2MB.max=4194304", "hugetlb.2MB.rsvd.max=4194304"}},
@@ -238,7 +238,7 @@ func TestOtherRows(t *testing.T) {
 		{name: "unified, line by line, keys in order", res: unified, cur: map[string]string{"memory.high": "max", "io.max": ""},
 			want: []string{"io.max=8:0 rbps=1", "io.max=8:16 wbps=2", "memory.high=1000000"}},
 		{name: "unified, missing file", res: unified, cur: map[string]string{"io.max": ""},
-			error: "/linux/resources/unified/memory.high: the container's cgroup v2 directory has no memory.high"},
+			error: "/linux/resources/unified/memory.high: invalid configuration: the container's cgroup v2 directory has no memory.high"},
 		{name: "unified, not a file name", res: specs.LinuxResources{Unified: map[string]string{"../cgroup.procs": "1"}},
 			error: `/linux/resources/unified/..~1cgroup.procs: "../cgroup.procs" is not a cgroup file name`},
 	})

@@ -63,7 +63,7 @@ func (c *Container) Exec(o ExecOptions) (int, error) {
 		}
 	}
 	warmMigration(cg)
-	io := stageIO{root: c.Root, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio}
+	io := stageIO{root: c.Root, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn}
 	io.listenerState = func(int) specs.State { return c.ociState(c.Status(), c.State.Pid) }
 	pid, err := runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
 		return specconv.BuildExec(spec, o.Process, specconv.ExecOptions{

@@ -39,10 +39,16 @@ func hookContext(h specs.Hook) (context.Context, context.CancelFunc) {
 func runHooks(kind string, hooks []specs.Hook, state []byte) error {
 	for i, h := range hooks {
 		if err := runHook(h, state); err != nil {
-			return fmt.Errorf("/hooks/%s/%d: hook %s: %w", kind, i, h.Path, err)
+			return hookError(kind, i, h.Path, err)
 		}
 	}
 	return nil
+}
+
+// hookError words a failed hook as runc does, which scripts match
+// ("error running prestart hook #1: ..."), after its JSON pointer.
+func hookError(kind string, i int, path string, err error) error {
+	return fmt.Errorf("/hooks/%s/%d: error running %s hook #%d: %s: %w", kind, i, kind, i, path, err)
 }
 
 func runHook(h specs.Hook, state []byte) error {
@@ -75,7 +81,7 @@ func runHook(h specs.Hook, state []byte) error {
 func runCreateContainerHooks(root string, spec *specs.Spec, cg *cgroupsfs.Cgroup, initPid int, state []byte) error {
 	for i, h := range spec.Hooks.CreateContainer {
 		if err := runHookInContainer(root, spec, cg, initPid, h, state); err != nil {
-			return fmt.Errorf("/hooks/createContainer/%d: hook %s: %w", i, h.Path, err)
+			return hookError("createContainer", i, h.Path, err)
 		}
 	}
 	return nil
@@ -202,7 +208,7 @@ func (c *Container) runPoststop() {
 func (c *Container) runHooksWarning(kind string, hooks []specs.Hook, state []byte) {
 	for i, h := range hooks {
 		if err := runHook(h, state); err != nil {
-			c.warn(fmt.Sprintf("/hooks/%s/%d: hook %s: %v", kind, i, h.Path, err))
+			c.warn(hookError(kind, i, h.Path, err).Error())
 		}
 	}
 }

@@ -19,6 +19,8 @@ func (c *Container) Start() error {
 	case Created:
 	case Stopped:
 		return fmt.Errorf("cannot start container %q: it has stopped (container not running)", c.State.ID)
+	case Running:
+		return fmt.Errorf("cannot start an already running container: %q", c.State.ID)
 	default:
 		return fmt.Errorf("cannot start container %q: it is %s, not created", c.State.ID, st)
 	}
@@ -110,7 +112,7 @@ func (c *Container) cgroup() (*cgroupsfs.Cgroup, error) {
 // Pause freezes every process of a running container.
 func (c *Container) Pause() error {
 	if st := c.Status(); st != Running {
-		return fmt.Errorf("cannot pause container %q: it is %s, not running", c.State.ID, st)
+		return fmt.Errorf("container not running: cannot pause container %q: it is %s", c.State.ID, st)
 	}
 	cg, err := c.cgroup()
 	if err != nil {
@@ -122,7 +124,7 @@ func (c *Container) Pause() error {
 // Resume thaws a paused container.
 func (c *Container) Resume() error {
 	if st := c.Status(); st != Paused {
-		return fmt.Errorf("cannot resume container %q: it is %s, not paused", c.State.ID, st)
+		return fmt.Errorf("container not paused: cannot resume container %q: it is %s", c.State.ID, st)
 	}
 	cg, err := c.cgroup()
 	if err != nil {

@@ -71,6 +71,7 @@ type stageIO struct {
 	// onInitPid runs when the stage reports the pid of the process it
 	// forked, before it is answered anything else; nil: nothing to do.
 	onInitPid func(pid int) error
+	warn      func(string) // the stage's warnings; nil: dropped
 }
 
 // stageFds are the fd numbers the plan refers to.
@@ -173,7 +174,7 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 	testStagePid(cmd.Process.Pid)
 	testStep("stage started")
 	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync,
-		listenerState: io.listenerState, joined: joined, onPid: io.onInitPid}
+		listenerState: io.listenerState, joined: joined, onPid: io.onInitPid, warn: io.warn}
 	pid, err = s.run(cg)
 	if err != nil {
 		// The stage may be waiting for an answer (a refused cgroup move is
@@ -232,7 +233,7 @@ func startStage(newCmd func() *exec.Cmd, cg *cgroupsfs.Cgroup) (*exec.Cmd, <-cha
 func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgroup, pids *specs.LinuxResources) (int, error) {
 	listen := listenFds()
 	io := stageIO{root: c.Root, preserve: listen + o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
-		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio,
+		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio, warn: o.Warn,
 		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }, idmaps: rootfs.IDMaps(spec)}
 	if pids != nil {
 		io.onInitPid = func(int) error { return cg.Update(pids) }
@@ -281,6 +282,7 @@ type session struct {
 	conn          *os.File
 	cmd           *exec.Cmd
 	initPid       int
+	warn          func(string)
 }
 
 // recv reads one message and the fd it carries, if any (MSG_SECCOMP_FD).
@@ -335,6 +337,9 @@ func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
 				}
 			}
 			continue
+		case nsenter.MsgWarning:
+			s.stageWarning(m)
+			continue
 		case nsenter.MsgSync:
 			if m.Value == specconv.SyncCgroup {
 				if err := <-s.joined; err != nil {
@@ -388,6 +393,20 @@ type StageError struct{ Err error }
 func (e *StageError) Error() string { return e.Err.Error() }
 func (e *StageError) Unwrap() error { return e.Err }
 
+// stageWarning words a failure the stage went on after.
+func (s *session) stageWarning(m nsenter.Msg) {
+	if s.warn == nil || int(m.Op) >= len(s.plan.Ops) {
+		return
+	}
+	op := s.plan.Ops[m.Op]
+	what := op.Code.Name()
+	if op.Code == nsenter.OpCapsAmbient {
+		// runc's words, which tools match
+		what = "can't raise ambient capability " + specconv.CapabilityName(int(m.Value))
+	}
+	s.warn(fmt.Sprintf("%s: %s: %v", op.Field, what, unix.Errno(m.Err)))
+}
+
 // stageError words a failed op: the config field, what was done, the
 // path, the OS error.
 func (s *session) stageError(m nsenter.Msg) error {
@@ -431,7 +450,20 @@ func (s *session) opError(m nsenter.Msg) error {
 			return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("%s is not on a procfs: refusing to write there", op.Strs[0])}
 		}
 		what = "write " + op.Strs[0]
-	case nsenter.OpMount:
+	case nsenter.OpSched:
+		if cpus := allowedCPUs(s.spec); errno == unix.EPERM && cpus != "" {
+			// runc's words, which tools match.
+			return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("process scheduler can't be used together with AllowedCPUs (/linux/resources/cpu/cpus is %q): sched_setattr: %v", cpus, errno)}
+		}
+		what = strings.TrimSpace(op.Code.Name() + " " + m.Detail)
+	case nsenter.OpMount, nsenter.OpMkdir:
+		if err := ordinaryDirError(s.plan, m.Op, errno); err != nil {
+			return err
+		}
+		if op.Code == nsenter.OpMkdir {
+			what = strings.TrimSpace(op.Code.Name() + " " + m.Detail)
+			break
+		}
 		what = fmt.Sprintf("mount %q on %s", op.Strs[0], op.Strs[1])
 		if op.Strs[2] != "" {
 			what += " (type " + op.Strs[2] + ")"
@@ -440,6 +472,29 @@ func (s *session) opError(m nsenter.Msg) error {
 		what = strings.TrimSpace(op.Code.Name() + " " + m.Detail)
 	}
 	return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("%s: %v", what, errno)}
+}
+
+// ordinaryDirError: proc and sysfs are mounted on an ordinary directory,
+// not through a symlink, in runc's words, which tools match. A mkdir op
+// makes the target of the mount op after it.
+func ordinaryDirError(plan *nsenter.Plan, i uint32, errno unix.Errno) error {
+	op := plan.Ops[i]
+	if errno != unix.ENOTDIR || op.Flags&nsenter.FlagOrdinaryDir == 0 {
+		return nil
+	}
+	if op.Code == nsenter.OpMkdir && int(i)+1 < len(plan.Ops) {
+		op = plan.Ops[i+1]
+	}
+	return &specconv.FieldError{Field: op.Field + "/destination",
+		Err: fmt.Errorf("filesystem %q must be mounted on ordinary directory: %s is a symlink or not a directory", op.Strs[2], op.Strs[1])}
+}
+
+// allowedCPUs is the container's cpuset, "" when it has none.
+func allowedCPUs(spec *specs.Spec) string {
+	if spec == nil || spec.Linux == nil || spec.Linux.Resources == nil || spec.Linux.Resources.CPU == nil {
+		return ""
+	}
+	return spec.Linux.Resources.CPU.Cpus
 }
 
 // writeIDMaps writes every uidMappings and gidMappings range for pid.

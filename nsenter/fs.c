@@ -147,7 +147,8 @@ static int target_path(const struct rt_op *op, int i, int in_root, char *buf, si
 		snprintf(buf, size, "%s", path);
 		return 0;
 	}
-	*fd = open_in_root(path, O_PATH);
+	/* A symlink's target is refused with ENOTDIR. */
+	*fd = open_in_root(path, i == 1 && (op->flags & RT_F_ORDINARY_DIR) ? O_PATH | O_NOFOLLOW | O_DIRECTORY : O_PATH);
 	if (*fd < 0)
 		return -1;
 	fd_path(buf, size, *fd);

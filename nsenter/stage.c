@@ -72,6 +72,16 @@ void send_msg(uint32_t type, int32_t value)
 		_exit(1); /* the parent is gone: nobody is left to tell */
 }
 
+/* send_warning reports a failure of the current op that does not stop the
+ * stage; the parent words it. */
+void send_warning(int err, int32_t value)
+{
+	struct rt_msg msg = { .type = MSG_WARNING, .value = value, .op = stage.current, .err = err };
+
+	if (send(stage.sync_fd, &msg, sizeof(msg), MSG_NOSIGNAL) < 0)
+		_exit(1); /* the parent is gone: nobody is left to tell */
+}
+
 /* wait_continue blocks until the parent says MSG_CONTINUE. */
 void wait_continue(void)
 {

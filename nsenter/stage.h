@@ -25,6 +25,7 @@ extern struct stage stage;
 
 void fail(int err, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 void send_msg(uint32_t type, int32_t value);
+void send_warning(int err, int32_t value);
 void wait_continue(void);
 /* op_str: string i of op ("" if none); op_opt: the same, NULL if empty. */
 const char *op_str(const struct rt_op *op, int i);

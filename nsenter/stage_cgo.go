@@ -84,6 +84,7 @@ const (
 	FlagCopyUp      uint32 = C.RT_F_COPYUP
 	FlagTmpfsMode   uint32 = C.RT_F_TMPFS_MODE
 	FlagCloseFd     uint32 = C.RT_F_CLOSE_FD
+	FlagOrdinaryDir uint32 = C.RT_F_ORDINARY_DIR
 	FlagProcfs      uint32 = C.RT_F_PROCFS
 	FlagDeferDenied uint32 = C.RT_F_DEFER_DENIED
 	FlagRedo        uint32 = C.RT_F_REDO
@@ -99,6 +100,7 @@ const (
 	MsgError      uint32 = C.MSG_ERROR
 	MsgContinue   uint32 = C.MSG_CONTINUE
 	MsgSeccompFd  uint32 = C.MSG_SECCOMP_FD
+	MsgWarning    uint32 = C.MSG_WARNING
 )
 
 const (

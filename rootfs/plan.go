@@ -214,7 +214,13 @@ func (b *builder) mount(m specs.Mount, field string) error {
 			b.add(mount)
 			break
 		}
-		b.add(nsenter.Op{Code: nsenter.OpMkdir, Strs: [4]string{dest}, Args: [3]int64{0755}, Flags: nsenter.FlagInRoot, Field: field + "/destination"}, mount)
+		mkdir := nsenter.Op{Code: nsenter.OpMkdir, Strs: [4]string{dest}, Args: [3]int64{0755}, Flags: nsenter.FlagInRoot, Field: field + "/destination"}
+		if m.Type == "proc" || m.Type == "sysfs" {
+			// as runc: never through a symlink
+			mount.Flags |= nsenter.FlagOrdinaryDir
+			mkdir.Flags |= nsenter.FlagOrdinaryDir
+		}
+		b.add(mkdir, mount)
 	}
 	if err != nil {
 		return err

@@ -296,7 +296,10 @@ func (b *planBuilder) startContainerHooks() {
 		if h.Timeout != nil {
 			timeout = int64(*h.Timeout)
 		}
-		b.add(nsenter.Op{Code: nsenter.OpHook, Strs: [4]string{h.Path}, Args: [3]int64{timeout}, Field: field})
+		// The words of a failure, which the init prints itself: after
+		// `start` nobody reads its reports.
+		what := fmt.Sprintf("%s: error running startContainer hook #%d: %s", field, i, h.Path)
+		b.add(nsenter.Op{Code: nsenter.OpHook, Strs: [4]string{h.Path, what}, Args: [3]int64{timeout}, Field: field})
 		args := h.Args
 		if len(args) == 0 {
 			args = []string{h.Path}

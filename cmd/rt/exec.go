@@ -44,7 +44,7 @@ func execCommand() *cobra.Command {
 	fl.StringArrayVarP(&f.env, "env", "e", nil, "set an environment variable (K=V)")
 	fl.StringVarP(&f.user, "user", "u", "", "UID[:GID] to run as")
 	fl.StringSliceVarP(&f.additionalGids, "additional-gids", "g", nil, "additional group ids")
-	fl.StringArrayVarP(&f.caps, "cap", "c", nil, "add a capability (effective, permitted, bounding)")
+	fl.StringArrayVarP(&f.caps, "cap", "c", nil, "add a capability (effective, permitted, bounding; ambient when the config has an inheritable set)")
 	fl.BoolVar(&f.noNewPrivs, "no-new-privs", false, "set no_new_privs")
 	fl.StringVar(&f.apparmor, "apparmor", "", "AppArmor profile")
 	fl.StringVar(&f.label, "process-label", "", "SELinux label")
@@ -112,6 +112,11 @@ func (f *execFlags) execProcess(spec *specs.Spec, args []string) (*specs.Process
 		c.Bounding = append(append([]string(nil), c.Bounding...), f.caps...)
 		c.Effective = append(append([]string(nil), c.Effective...), f.caps...)
 		c.Permitted = append(append([]string(nil), c.Permitted...), f.caps...)
+		// As runc: the ambient set too when the config has an inheritable
+		// set, which a capability must already be in to be raised there.
+		if c.Inheritable != nil {
+			c.Ambient = append(append([]string(nil), c.Ambient...), f.caps...)
+		}
 		p.Capabilities = &c
 	}
 	if f.noNewPrivs {
