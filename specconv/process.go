@@ -278,7 +278,7 @@ func (b *planBuilder) ambientMask(caps *specs.LinuxCapabilities) int64 {
 				names = append(names, n)
 			}
 		}
-		b.warn(fmt.Sprintf("%s: %s not raised: an ambient capability must be both permitted and inheritable", field, strings.Join(names, ", ")))
+		b.warn(fmt.Sprintf("%s: can't raise ambient capability %s: an ambient capability must be both permitted and inheritable", field, strings.Join(names, ", ")))
 	}
 	return want & can
 }

@@ -184,6 +184,8 @@ runc_spec_bundle() {
 		assert_contains "$stderr" "$c"
 	done
 	assert_contains "$stderr" /process/capabilities/ambient
+	# runc's words, which tools match (issue 11 item 21)
+	assert_contains "$stderr" "can't raise ambient capability"
 }
 
 # bats test_tags=rt-only
