@@ -2,7 +2,6 @@ package rootfs
 
 import (
 	"fmt"
-	"os"
 	"path"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -168,8 +167,14 @@ func specDevice(d specs.LinuxDevice, field string) (device, error) {
 		return device{}, fieldErr(field+"/path", "device path %q is not absolute", d.Path)
 	}
 	dev := device{path: cleanDest(d.Path), kind: kind, major: d.Major, minor: d.Minor, mode: 0666, field: field}
+	if kind == unix.S_IFIFO {
+		// a fifo has no numbers: specconv warns that they are ignored, and
+		// the stage checks a node it finds against these
+		dev.major, dev.minor = 0, 0
+	}
 	if d.FileMode != nil {
-		dev.mode = uint32(*d.FileMode & os.ModePerm)
+		// the JSON number is the raw mode: keep setuid, setgid and sticky
+		dev.mode = uint32(*d.FileMode) & 07777
 	}
 	if d.UID != nil {
 		dev.uid = *d.UID
