@@ -641,3 +641,26 @@ assert_eq() {
 		return 1
 	fi
 }
+
+# ---------------------------------------------------------------------------
+# Mount options
+
+# has_option OPTIONS NAME — OPTIONS (comma-separated) holds NAME.
+has_option() {
+	[[ ,$1, == *",$2,"* ]]
+}
+
+# assert_option OPTIONS NAME / refute_option OPTIONS NAME — fail, saying
+# so, unless OPTIONS holds (does not hold) NAME.
+assert_option() {
+	if ! has_option "$1" "$2"; then
+		echo "no $2 in <<$1>>" >&2
+		return 1
+	fi
+}
+refute_option() {
+	if has_option "$1" "$2"; then
+		echo "$2 in <<$1>>" >&2
+		return 1
+	fi
+}

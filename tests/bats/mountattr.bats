@@ -40,26 +40,6 @@ mount_options() {
 	echo "$output" | awk -v m="$1" '$2 == m { o = $4 } END { print o }'
 }
 
-# has_option OPTIONS NAME — OPTIONS (comma-separated) holds NAME.
-has_option() {
-	[[ ,$1, == *",$2,"* ]]
-}
-
-# assert_option OPTIONS NAME / refute_option OPTIONS NAME — fail, saying
-# so, unless OPTIONS holds (does not hold) NAME.
-assert_option() {
-	if ! has_option "$1" "$2"; then
-		echo "no $2 in <<$1>>" >&2
-		return 1
-	fi
-}
-refute_option() {
-	if has_option "$1" "$2"; then
-		echo "$2 in <<$1>>" >&2
-		return 1
-	fi
-}
-
 @test "mountattr: rbind,rro makes every submount read-only; rbind,ro only the top" {
 	host_tree
 	add_mount /rro bind "$SRC" rbind rro

@@ -11,25 +11,6 @@ container_mountinfo() {
 	echo "$output" | awk -v m="$1" '$5 == m { o = $6 } END { print o }'
 }
 
-# has_option OPTIONS NAME — OPTIONS (comma-separated) holds NAME.
-has_option() {
-	[[ ,$1, == *",$2,"* ]]
-}
-
-# assert_option OPTIONS NAME / refute_option OPTIONS NAME
-assert_option() {
-	if ! has_option "$1" "$2"; then
-		echo "no $2 in <<$1>>" >&2
-		return 1
-	fi
-}
-refute_option() {
-	if has_option "$1" "$2"; then
-		echo "$2 in <<$1>>" >&2
-		return 1
-	fi
-}
-
 # host_tree — SRC: a host directory with a tmpfs mounted on SRC/sub
 # (noatime, nodiratime), unmounted in teardown.
 host_tree() {
