@@ -24,6 +24,7 @@ type CreateOptions struct {
 	PidFile       string
 	ConsoleSocket string   // path of a unix socket that receives the pty master
 	ConsoleConn   *os.File // or an already connected socket (rt run's own pty)
+	PidfdSocket   string   // path of a unix socket that receives a pidfd of the init
 	NoPivot       bool
 	NoNewKeyring  bool
 	PreserveFds   int

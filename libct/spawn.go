@@ -28,7 +28,8 @@ type stageFiles struct {
 	planFd  int
 	fifoFd  int
 	console int
-	idmaps  []int // user namespaces of idmapped mounts
+	idmaps  []int    // user namespaces of idmapped mounts
+	pidfd   *os.File // the connected --pidfd-socket, or nil
 }
 
 func (s *stageFiles) add(f *os.File, child bool) int {
@@ -68,6 +69,8 @@ type stageIO struct {
 	// (SCMP_ACT_NOTIFY), given the pid the stage reported; nil: none expected.
 	listenerState func(pid int) specs.State
 	idmaps        []rootfs.IDMap // a user namespace fd is passed for each
+	pidfdSocket   string         // --pidfd-socket: receives a pidfd of the process
+	pidfdKind     string         // the message sent with it (pidfdKindInit, pidfdKindExec)
 }
 
 // stageFds are the fd numbers the plan refers to.
@@ -110,6 +113,11 @@ func openStageFiles(io stageIO) (*stageFiles, error) {
 	if console != nil {
 		s.console = s.add(console, false)
 	}
+	if io.pidfdSocket != "" {
+		if s.pidfd, err = dialPidfdSocket(io.pidfdSocket); err != nil {
+			return s, err
+		}
+	}
 	userns, err := idmapUserns(io.idmaps)
 	if err != nil {
 		return s, err
@@ -129,6 +137,9 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 		defer files.closeChildCopies()
 		if files.parent != nil {
 			defer files.parent.Close()
+		}
+		if files.pidfd != nil {
+			defer files.pidfd.Close()
 		}
 	}
 	if err != nil {
@@ -166,8 +177,14 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 	testStagePid(cmd.Process.Pid)
 	testStep("stage started")
 	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync,
-		listenerState: io.listenerState, joined: joined}
+		listenerState: io.listenerState, joined: joined, pidfd: -1, wantPidfd: files.pidfd != nil}
 	pid, err = s.run(cg)
+	if s.pidfd >= 0 {
+		if err == nil {
+			err = sendPidfd(files.pidfd, io.pidfdKind, s.pidfd)
+		}
+		unix.Close(s.pidfd)
+	}
 	if err != nil {
 		// The stage may be waiting for an answer (a refused cgroup move is
 		// refused while it waits): the closed socket is one, and it exits.
@@ -224,7 +241,7 @@ func startStage(newCmd func() *exec.Cmd, cg *cgroupsfs.Cgroup) (*exec.Cmd, <-cha
 func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgroup) (int, error) {
 	listen := listenFds()
 	io := stageIO{root: c.Root, preserve: listen + o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
-		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio,
+		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio, pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindInit,
 		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }, idmaps: rootfs.IDMaps(spec)}
 	return runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
 		opts := specconv.Options{
@@ -269,6 +286,8 @@ type session struct {
 	conn          *os.File
 	cmd           *exec.Cmd
 	initPid       int
+	wantPidfd     bool // open a pidfd of the process when its pid comes
+	pidfd         int  // that pidfd, or -1
 }
 
 // recv reads one message and the fd it carries, if any (MSG_SECCOMP_FD).
@@ -317,6 +336,11 @@ func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
 			}
 		case nsenter.MsgPid:
 			s.initPid = int(m.Value)
+			if s.wantPidfd {
+				if s.pidfd, err = openPidfd(s.initPid); err != nil {
+					return s.initPid, err
+				}
+			}
 			continue
 		case nsenter.MsgSync:
 			if m.Value == specconv.SyncCgroup {
