@@ -57,10 +57,98 @@ pidfd_received() {
 	[[ $(cat "$PIDFD_GOT") =~ ^setns\ (-1|[0-9]+)\ anon_inode:\[pidfd\]$ ]]
 }
 
+# bats test_tags=rt-only
 @test "pidfd-socket: a socket nobody listens on fails the create, leaving nothing" {
 	run --separate-stderr rt_noio create --bundle "$BUNDLE" --pidfd-socket "$BATS_TEST_TMPDIR/none.sock" "$ID"
 	assert_error
 	assert_contains "$stderr" "--pidfd-socket" "none.sock"
 	run rt state "$ID"
 	[ "$status" -ne 0 ]
+}
+
+@test "list: a --root given explicitly that does not exist is an error" {
+	run --separate-stderr "$RT" --root "$BATS_TEST_TMPDIR/no-such-root" list
+	assert_error
+	assert_contains "$stderr" "$BATS_TEST_TMPDIR/no-such-root" "no such file or directory"
+	run --separate-stderr "$RT" list --root "$BATS_TEST_TMPDIR/no-such-root" -q
+	assert_error
+	[ ! -e "$BATS_TEST_TMPDIR/no-such-root" ]
+}
+
+@test "list: a missing default root lists nothing, status 0" {
+	# The default root of a caller in a user namespace is
+	# $XDG_RUNTIME_DIR/rt (runc: .../runc); no container made it yet.
+	unshare --user --map-root-user true || skip "no unprivileged user namespaces here (unshare --user failed)"
+	xdg=$BATS_TEST_TMPDIR/xdg
+	mkdir "$xdg"
+	run --separate-stderr env XDG_RUNTIME_DIR="$xdg" unshare --user --map-root-user "$RT" list -q
+	[ "$status" -eq 0 ]
+	assert_eq "$output" "" "list -q"
+	assert_eq "$stderr" "" "stderr"
+	run --separate-stderr env XDG_RUNTIME_DIR="$xdg" unshare --user --map-root-user "$RT" list --format json
+	[ "$status" -eq 0 ]
+	jq -e 'length == 0' <<<"$output"
+}
+
+@test "kill: signal 0 checks that the init is alive, as runc's kill ID 0" {
+	set_cmd sleep 1000
+	create_container
+	run --separate-stderr rt kill "$ID" 0
+	[ "$status" -eq 0 ]
+	assert_eq "$stderr" "" "stderr"
+	rt start "$ID"
+	run --separate-stderr rt kill "$ID" 0
+	[ "$status" -eq 0 ]
+	assert_eq "$(container_status "$ID")" running "status after kill 0"
+	rt kill "$ID" KILL
+	wait_for_status "$ID" stopped
+	run --separate-stderr rt kill "$ID" 0
+	assert_error
+	assert_contains "$stderr" "container not running"
+}
+
+# spec_ns_types CONFIG — the namespace types, in order, comma-separated.
+spec_ns_types() {
+	jq -r '[.linux.namespaces[].type] | join(",")' "$1"
+}
+
+# host_is_cgroup2 — /sys/fs/cgroup is the unified hierarchy (runc's
+# IsCgroup2UnifiedMode).
+host_is_cgroup2() {
+	[ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]
+}
+
+@test "spec: the namespaces runc 1.5 writes: a cgroup namespace only on a cgroup v2 host" {
+	d=$BATS_TEST_TMPDIR/s
+	mkdir "$d"
+	(cd "$d" && "$RT" spec)
+	want=pid,network,ipc,uts,mount
+	if host_is_cgroup2; then
+		want=$want,cgroup
+	fi
+	assert_eq "$(spec_ns_types "$d/config.json")" "$want" "namespaces"
+	# the rest as runc 1.5.1's example spec has it
+	assert_eq "$(jq -c '.mounts[-1]' "$d/config.json")" \
+		'{"destination":"/sys/fs/cgroup","type":"cgroup","source":"cgroup","options":["nosuid","noexec","nodev","relatime","ro"]}' "cgroup mount"
+	assert_eq "$(jq -c '.linux.resources' "$d/config.json")" '{"devices":[{"allow":false,"access":"rwm"}]}' resources
+	assert_eq "$(jq -c '.process.rlimits' "$d/config.json")" '[{"type":"RLIMIT_NOFILE","hard":1024,"soft":1024}]' rlimits
+}
+
+@test "spec --rootless: runc's ToRootless, the read-only /sys/fs/cgroup mount kept" {
+	d=$BATS_TEST_TMPDIR/s
+	mkdir "$d"
+	(cd "$d" && "$RT" spec --rootless)
+	cfg=$d/config.json
+	assert_eq "$(jq -c '.mounts[] | select(.destination == "/sys/fs/cgroup")' "$cfg")" \
+		'{"destination":"/sys/fs/cgroup","type":"cgroup","source":"cgroup","options":["nosuid","noexec","nodev","relatime","ro"]}' "cgroup mount"
+	assert_eq "$(jq -c '.mounts[] | select(.destination == "/sys")' "$cfg")" \
+		'{"destination":"/sys","type":"none","source":"/sys","options":["rbind","nosuid","noexec","nodev","ro"]}' "/sys mount"
+	# no uid= or gid= mount option is left (devpts had gid=5)
+	assert_eq "$(jq -c '[.mounts[].options // [] | .[] | select(startswith("uid=") or startswith("gid="))]' "$cfg")" '[]' "uid=/gid= options"
+	want=pid,ipc,uts,mount
+	if host_is_cgroup2; then
+		want=$want,cgroup
+	fi
+	assert_eq "$(spec_ns_types "$cfg")" "$want,user" "namespaces (user last)"
+	assert_eq "$(jq -c '.linux.resources' "$cfg")" null resources
 }
