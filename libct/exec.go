@@ -64,6 +64,7 @@ func (c *Container) Exec(o ExecOptions) (int, error) {
 			return 0, err
 		}
 	}
+	debugf("exec in %s: cgroup %s", c.State.ID, debugPaths(cg.Paths))
 	warmMigration(cg)
 	io := stageIO{root: c.Root, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio,
 		pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindExec}

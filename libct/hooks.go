@@ -38,6 +38,7 @@ func hookContext(h specs.Hook) (context.Context, context.CancelFunc) {
 // killed and counts as failed.
 func runHooks(kind string, hooks []specs.Hook, state []byte) error {
 	for i, h := range hooks {
+		debugf("hooks: running %s hook #%d: %s", kind, i, h.Path)
 		if err := runHook(h, state); err != nil {
 			return fmt.Errorf("/hooks/%s/%d: hook %s: %w", kind, i, h.Path, err)
 		}
@@ -74,6 +75,7 @@ func runHook(h specs.Hook, state []byte) error {
 // the host's root, so the path resolves in the runtime namespace.
 func runCreateContainerHooks(root string, spec *specs.Spec, cg *cgroupsfs.Cgroup, initPid int, state []byte) error {
 	for i, h := range spec.Hooks.CreateContainer {
+		debugf("hooks: running createContainer hook #%d in the container's namespaces: %s", i, h.Path)
 		if err := runHookInContainer(root, spec, cg, initPid, h, state); err != nil {
 			return fmt.Errorf("/hooks/createContainer/%d: hook %s: %w", i, h.Path, err)
 		}
@@ -201,6 +203,7 @@ func (c *Container) runPoststop() {
 
 func (c *Container) runHooksWarning(kind string, hooks []specs.Hook, state []byte) {
 	for i, h := range hooks {
+		debugf("hooks: running %s hook #%d: %s", kind, i, h.Path)
 		if err := runHook(h, state); err != nil {
 			c.warn(fmt.Sprintf("/hooks/%s/%d: hook %s: %v", kind, i, h.Path, err))
 		}

@@ -149,6 +149,7 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 	if err != nil {
 		return 0, err
 	}
+	debugf("plan: %d ops: %s", len(plan.Ops), planPhases(plan))
 	planFile, err := planMemfd(plan)
 	if err != nil {
 		return 0, err
@@ -176,6 +177,7 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 	files.closeChildCopies()
 	testStagePid(cmd.Process.Pid)
 	testStep("stage started")
+	debugf("stage: started, pid %d", cmd.Process.Pid)
 	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync,
 		listenerState: io.listenerState, joined: joined, pidfd: -1, wantPidfd: files.pidfd != nil}
 	pid, err = s.run(cg)
@@ -329,6 +331,7 @@ func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
 			testStagePid(int(m.Value))
 		}
 		testStep(fmt.Sprintf("stage message %d (value %d)", m.Type, m.Value))
+		debugMsg(m)
 		switch m.Type {
 		case nsenter.MsgUsermapReq:
 			if err := writeIDMaps(int(m.Value), s.spec.Linux); err != nil {

@@ -31,6 +31,11 @@ func logLine(level, msg string) {
 	if logFile == nil {
 		return
 	}
+	writeLogLine(logFile, level, msg)
+}
+
+// writeLogLine writes one line in the --log-format to w.
+func writeLogLine(w io.Writer, level, msg string) {
 	now := time.Now().UTC().Format(time.RFC3339Nano)
 	if g.logFormat == "json" {
 		line, _ := json.Marshal(struct {
@@ -38,10 +43,10 @@ func logLine(level, msg string) {
 			Msg   string `json:"msg"`
 			Time  string `json:"time"`
 		}{level, msg, now})
-		fmt.Fprintf(logFile, "%s\n", line)
+		fmt.Fprintf(w, "%s\n", line)
 		return
 	}
-	fmt.Fprintf(logFile, "time=%q level=%s msg=%q\n", now, level, msg)
+	fmt.Fprintf(w, "time=%q level=%s msg=%q\n", now, level, msg)
 }
 
 // logError reports the error that ends the command: one line on stderr,
@@ -56,9 +61,15 @@ func logWarn(msg string) {
 	logLine("warning", msg)
 }
 
+// logDebug writes a level=debug line with --debug: to the --log file, or
+// without one to stderr, in the --log-format (as runc's --debug).
 func logDebug(msg string) {
-	if g.debug {
-		fmt.Fprintf(os.Stderr, "rt: debug: %s\n", msg)
-		logLine("debug", msg)
+	if !g.debug {
+		return
 	}
+	if logFile == nil {
+		writeLogLine(os.Stderr, "debug", msg)
+		return
+	}
+	logLine("debug", msg)
 }

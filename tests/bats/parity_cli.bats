@@ -152,3 +152,45 @@ host_is_cgroup2() {
 	assert_eq "$(spec_ns_types "$cfg")" "$want,user" "namespaces (user last)"
 	assert_eq "$(jq -c '.linux.resources' "$cfg")" null resources
 }
+
+@test "--debug: level=debug lines on stderr: the plan's phases, the cgroup, the hooks" {
+	set_cmd sleep 1000
+	update_config '.hooks = {createRuntime: [{path: "/bin/true"}], poststop: [{path: "/bin/true"}]}'
+	run --separate-stderr rt_noio --debug create --bundle "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	echo "$stderr"
+	# every line is a log line: time, level, msg (runc's text format)
+	[ -z "$(grep -v '^time="[^"]*" level=debug msg=' <<<"$stderr")" ]
+	grep -q 'level=debug msg="plan: [0-9]* ops: .*namespaces.*mounts' <<<"$stderr"
+	grep -q 'level=debug msg="stage: at sync point cgroup"' <<<"$stderr"
+	grep -q "level=debug msg=\"cgroup: made .*$ID" <<<"$stderr"
+	grep -q 'level=debug msg="hooks: running createRuntime hook #0: /bin/true"' <<<"$stderr"
+	run --separate-stderr rt --debug delete --force "$ID"
+	[ "$status" -eq 0 ]
+	grep -q "level=debug msg=\"cgroup: removing .*$ID" <<<"$stderr"
+	grep -q 'level=debug msg="hooks: running poststop hook #0: /bin/true"' <<<"$stderr"
+}
+
+@test "--debug with --log: the debug lines go to the log, not stderr (text and json)" {
+	set_cmd sleep 1000
+	log=$BATS_TEST_TMPDIR/rt.log
+	run --separate-stderr rt_noio --debug --log "$log" create --bundle "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	assert_eq "$stderr" "" "stderr"
+	grep -q 'level=debug msg="plan: ' "$log"
+	jlog=$BATS_TEST_TMPDIR/rt.json
+	run --separate-stderr rt --debug --log "$jlog" --log-format json start "$ID"
+	[ "$status" -eq 0 ]
+	assert_eq "$stderr" "" "stderr"
+	jq -se 'map(select(.level == "debug" and (.msg | startswith("start ")))) | length > 0' "$jlog"
+}
+
+@test "--debug: without it, no debug line anywhere" {
+	set_cmd sleep 1000
+	log=$BATS_TEST_TMPDIR/rt.log
+	run --separate-stderr rt_noio --log "$log" create --bundle "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	assert_eq "$stderr" "" "stderr"
+	run grep -c 'level=debug' "$log"
+	assert_eq "$output" 0 "debug lines in the log"
+}
