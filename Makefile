@@ -55,11 +55,26 @@ demo: deps-build rt
 	$(CURDIR)/rt run --bundle /tmp/rt-demo rt-demo-$$$$
 	@rm -rf /tmp/rt-demo
 
+# A short run of each fuzz target (seed corpora in */testdata/fuzz). The
+# limits are counts, not durations: Go 1.26's fuzz coordinator can fail a
+# duration limit with "context deadline exceeded" (go.dev/issue/75804).
+# A failing input is kept in testdata/fuzz/TARGET and replayed by go test.
+# Together they take about 20 s; FUZZ_SCALE=10 runs ten times as many.
+FUZZ_SCALE ?= 1
+FUZZ_TARGETS := specconv:FuzzLoad:4000 specconv:FuzzBuild:4000 specconv:FuzzBuildExec:8000 specconv:FuzzBuildField:8000 \
+	nsenter:FuzzPlanCodec:100000 nsenter:FuzzMsgCodec:200000
+
 unit: deps-test
 	$(GO) vet ./...
 	$(GO) vet -tags man ./cmd/rt
 	$(GO) test ./...
 	$(GO) test -tags man -run TestManPages ./cmd/rt
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; rest=$${t#*:}; name=$${rest%%:*}; n=$${rest#*:}; \
+	  echo "fuzz $$name ($$((n * $(FUZZ_SCALE))) inputs)"; \
+	  out=$$($(GO) test ./$$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $$((n * $(FUZZ_SCALE)))x 2>&1) || \
+	    { echo "$$out" | tail -30; exit 1; }; \
+	done
 
 bats: deps-test rt
 	bats --timing tests/bats

@@ -77,7 +77,7 @@ func TestCreateV1CoMounted(t *testing.T) {
 		t.Errorf("co-mounted cpu,cpuacct should share one directory: %v", c.Paths)
 	}
 	for f, v := range map[string]string{
-		"memory.limit_in_bytes": "-1", "pids.max": "max",
+		"memory.limit_in_bytes": "-1", "pids.max": "1", // 0 is a limit: 1, as runc ≥ 1.4 writes it
 		"cpu.cfs_quota_us": "-1", "cpu.cfs_period_us": "100000", "cpu.shares": "1024",
 	} {
 		dir := c.Paths[strings.SplitN(f, ".", 2)[0]]
@@ -125,7 +125,7 @@ func TestV2Conversions(t *testing.T) {
 			ptr(int64(-1)), ptr(int64(-1)),
 			map[string]string{"cpu.max": "max 100000", "memory.max": "max", "pids.max": "max"}},
 		{"quota only", &specs.LinuxCPU{Quota: ptr(int64(20000))}, nil, ptr(int64(0)),
-			map[string]string{"cpu.max": "20000", "memory.max": "max", "pids.max": "max"}},
+			map[string]string{"cpu.max": "20000", "memory.max": "max", "pids.max": "1"}},
 		{"period only", &specs.LinuxCPU{Period: ptr(uint64(50000))}, nil, nil,
 			map[string]string{"cpu.max": "max 50000"}},
 		{"shares min", &specs.LinuxCPU{Shares: ptr(uint64(2))}, nil, nil,

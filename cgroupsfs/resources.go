@@ -227,15 +227,19 @@ func maxOrInt(v int64) string {
 	return strconv.FormatInt(v, 10)
 }
 
-// pidsLimit: pids.max (same file on v1 and v2) takes a count or "max";
-// -1 and 0 both mean no limit ("max"), as runc treats them.
+// pidsLimit: pids.max (same file on v1 and v2) takes a count or "max".
+// A negative limit is "max" (config-linux.md: -1 is no limit). 0 is a
+// limit (config-linux.md: "0 is a valid limit value"): it is written as 1,
+// as runc ≥ 1.4 does (runc's CHANGELOG: "treated the same as a limit value
+// of 1"), so that both runtimes show the same pids.max; either way no
+// process of the container can fork.
 func pidsLimit(r *specs.LinuxResources, _ current) ([]write, error) {
 	if r.Pids == nil || r.Pids.Limit == nil {
 		return nil, nil
 	}
 	v := *r.Pids.Limit
 	if v == 0 {
-		v = -1
+		v = 1
 	}
 	return []write{{pointer: "/linux/resources/pids/limit", file: "pids.max", value: maxOrInt(v)}}, nil
 }

@@ -111,7 +111,7 @@ func rdmaMax(r *specs.LinuxResources, _ current) ([]write, error) {
 // mount there is nowhere to write them.
 func unifiedV1(r *specs.LinuxResources, _ current) ([]write, error) {
 	if len(r.Unified) > 0 {
-		return nil, fmt.Errorf("/linux/resources/unified: cgroup v2 is not mounted on this host")
+		return nil, fmt.Errorf("/linux/resources/unified: invalid configuration: cannot use unified on cgroup v1: cgroup v2 is not mounted on this host")
 	}
 	return nil, nil
 }
@@ -130,7 +130,7 @@ func unifiedV2(r *specs.LinuxResources, cur current) ([]write, error) {
 			return nil, fmt.Errorf("%s: %q is not a cgroup file name of the form CONTROLLER.PARAMETER", ptr, key)
 		}
 		if _, ok := cur(key); !ok {
-			return nil, fmt.Errorf("%s: the container's cgroup v2 directory has no %s: the %s controller is not available in cgroup v2 here", ptr, key, ctl)
+			return nil, fmt.Errorf("%s: invalid configuration: the container's cgroup v2 directory has no %s: the %s controller is not available in cgroup v2 here", ptr, key, ctl)
 		}
 		for _, line := range strings.Split(r.Unified[key], "\n") {
 			if line != "" {

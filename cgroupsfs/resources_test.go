@@ -221,13 +221,15 @@ func TestOtherRows(t *testing.T) {
 		"mlx5_1": {HcaHandles: ptr(uint32(3))}, "mlx5_0": {HcaHandles: ptr(uint32(2)), HcaObjects: ptr(uint32(100))}}}
 	unified := specs.LinuxResources{Unified: map[string]string{"memory.high": "1000000", "io.max": "8:0 rbps=1\n8:16 wbps=2\n"}}
 	runRowCases(t, false, []rowCase{
-		{name: "pids 0 is max", res: specs.LinuxResources{Pids: &specs.LinuxPids{Limit: ptr(int64(0))}}, want: []string{"pids.max=max"}},
+		{name: "pids 0 is a limit, written as 1 (runc ≥ 1.4)", res: specs.LinuxResources{Pids: &specs.LinuxPids{Limit: ptr(int64(0))}}, want: []string{"pids.max=1"}},
+		{name: "pids -1 is max", res: specs.LinuxResources{Pids: &specs.LinuxPids{Limit: ptr(int64(-1))}}, want: []string{"pids.max=max"}},
+		{name: "pids below -1 is max (runc)", res: specs.LinuxResources{Pids: &specs.LinuxPids{Limit: ptr(int64(-5))}}, want: []string{"pids.max=max"}},
 		{name: "hugetlb", res: huge, want: []string{"hugetlb.2MB.limit_in_bytes=4194304"}},
 		{name: "hugetlb page size", res: specs.LinuxResources{HugepageLimits: []specs.LinuxHugepageLimit{{Pagesize: "../x"}}},
 			error: `/linux/resources/hugepageLimits/0/pageSize: "../x" is not a page size`},
 		{name: "network", res: net, want: []string{"net_cls.classid=1048577", "net_prio.ifpriomap=eth0 5"}},
 		{name: "rdma, by device", res: rdma, want: []string{"rdma.max=mlx5_0 hca_handle=2 hca_object=100", "rdma.max=mlx5_1 hca_handle=3"}},
-		{name: "unified", res: unified, error: "/linux/resources/unified: cgroup v2 is not mounted on this host"},
+		{name: "unified", res: unified, error: "/linux/resources/unified: invalid configuration: cannot use unified on cgroup v1: cgroup v2 is not mounted on this host"},
 	})
 	runRowCases(t, true, []rowCase{
 		{name: "hugetlb and rsvd", res: huge, want: []string{"hugetlb.2MB.max=4194304", "hugetlb.2MB.rsvd.max=4194304"}},
@@ -236,7 +238,7 @@ func TestOtherRows(t *testing.T) {
 		{name: "unified, line by line, keys in order", res: unified, cur: map[string]string{"memory.high": "max", "io.max": ""},
 			want: []string{"io.max=8:0 rbps=1", "io.max=8:16 wbps=2", "memory.high=1000000"}},
 		{name: "unified, missing file", res: unified, cur: map[string]string{"io.max": ""},
-			error: "/linux/resources/unified/memory.high: the container's cgroup v2 directory has no memory.high"},
+			error: "/linux/resources/unified/memory.high: invalid configuration: the container's cgroup v2 directory has no memory.high"},
 		{name: "unified, not a file name", res: specs.LinuxResources{Unified: map[string]string{"../cgroup.procs": "1"}},
 			error: `/linux/resources/unified/..~1cgroup.procs: "../cgroup.procs" is not a cgroup file name`},
 	})

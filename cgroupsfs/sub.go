@@ -21,7 +21,7 @@ func ParseSubCgroups(values []string) (map[string]string, error) {
 		}
 		rel, err := subPath(path)
 		if err != nil {
-			return nil, fmt.Errorf("--cgroup %q: %w", v, err)
+			return nil, fmt.Errorf("--cgroup %q: bad sub cgroup path: %w", v, err)
 		}
 		for _, name := range names {
 			if name == "" && len(names) > 1 {

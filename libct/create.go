@@ -69,7 +69,9 @@ func Create(o CreateOptions) (c *Container, err error) {
 	testStep("state saved")
 	// The state names the cgroup already: a create killed from here on
 	// leaves nothing that `delete -f` cannot find.
-	if cg, err = host.Create(cgPath, spec.Linux.Resources); err != nil {
+	// The pids limit waits for the init (deferredPids): the stage forks it.
+	res, pids := deferredPids(spec.Linux.Resources)
+	if cg, err = host.Create(cgPath, res); err != nil {
 		return c, err
 	}
 	testStep("cgroup made")
@@ -81,7 +83,7 @@ func Create(o CreateOptions) (c *Container, err error) {
 			return c, err
 		}
 	}
-	initPid, err = c.spawn(spec, o, cg)
+	initPid, err = c.spawn(spec, o, cg, pids)
 	if err != nil {
 		return c, err
 	}
@@ -98,6 +100,20 @@ func Create(o CreateOptions) (c *Container, err error) {
 		testStep("pid file written")
 	}
 	return c, nil
+}
+
+// deferredPids splits linux.resources.pids off the rest. Its limit goes on
+// once the stage has forked the container's init, as runc sets the
+// resources once its init exists: a limit as small as the container's
+// own processes (0 or 1: no fork inside) must not stop the stage's fork.
+// Every later fork (hooks in the init, the process) is under it.
+func deferredPids(res *specs.LinuxResources) (*specs.LinuxResources, *specs.LinuxResources) {
+	if res == nil || res.Pids == nil {
+		return res, nil
+	}
+	rest := *res
+	rest.Pids = nil
+	return &rest, &specs.LinuxResources{Pids: res.Pids}
 }
 
 // newContainer makes ROOT/ID, locked, with the config snapshot and a state

@@ -66,7 +66,7 @@ func (c *Container) Exec(o ExecOptions) (int, error) {
 	}
 	debugf("exec in %s: cgroup %s", c.State.ID, debugPaths(cg.Paths))
 	warmMigration(cg)
-	io := stageIO{root: c.Root, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio,
+	io := stageIO{root: c.Root, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
 		pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindExec}
 	if o.PidfdSocket != "" {
 		// The process is orphaned by its stage and may exit at once: as

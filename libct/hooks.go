@@ -40,10 +40,16 @@ func runHooks(kind string, hooks []specs.Hook, state []byte) error {
 	for i, h := range hooks {
 		debugf("hooks: running %s hook #%d: %s", kind, i, h.Path)
 		if err := runHook(h, state); err != nil {
-			return fmt.Errorf("/hooks/%s/%d: hook %s: %w", kind, i, h.Path, err)
+			return hookError(kind, i, h.Path, err)
 		}
 	}
 	return nil
+}
+
+// hookError words a failed hook as runc does, which scripts match
+// ("error running prestart hook #1: ..."), after its JSON pointer.
+func hookError(kind string, i int, path string, err error) error {
+	return fmt.Errorf("/hooks/%s/%d: error running %s hook #%d: %s: %w", kind, i, kind, i, path, err)
 }
 
 func runHook(h specs.Hook, state []byte) error {
@@ -77,7 +83,7 @@ func runCreateContainerHooks(root string, spec *specs.Spec, cg *cgroupsfs.Cgroup
 	for i, h := range spec.Hooks.CreateContainer {
 		debugf("hooks: running createContainer hook #%d in the container's namespaces: %s", i, h.Path)
 		if err := runHookInContainer(root, spec, cg, initPid, h, state); err != nil {
-			return fmt.Errorf("/hooks/createContainer/%d: hook %s: %w", i, h.Path, err)
+			return hookError("createContainer", i, h.Path, err)
 		}
 	}
 	return nil
@@ -205,7 +211,7 @@ func (c *Container) runHooksWarning(kind string, hooks []specs.Hook, state []byt
 	for i, h := range hooks {
 		debugf("hooks: running %s hook #%d: %s", kind, i, h.Path)
 		if err := runHook(h, state); err != nil {
-			c.warn(fmt.Sprintf("/hooks/%s/%d: hook %s: %v", kind, i, h.Path, err))
+			c.warn(hookError(kind, i, h.Path, err).Error())
 		}
 	}
 }

@@ -19,6 +19,8 @@ func (c *Container) Start() error {
 	case Created:
 	case Stopped:
 		return fmt.Errorf("cannot start container %q: it has stopped (container not running)", c.State.ID)
+	case Running:
+		return fmt.Errorf("cannot start an already running container: %q", c.State.ID)
 	default:
 		return fmt.Errorf("cannot start container %q: it is %s, not created", c.State.ID, st)
 	}
@@ -52,7 +54,7 @@ func (c *Container) Start() error {
 	// gone, it went on to exec (a process that exits at once is fine).
 	waitHangup(watch)
 	if unread, err := unix.IoctlGetInt(int(watch.Fd()), unix.TIOCINQ); err == nil && unread > 0 {
-		return fmt.Errorf("cannot start container %q: it stopped before its process started (a startContainer hook or the exec failed; container not running)", c.State.ID)
+		return fmt.Errorf("cannot start container %q: %w", c.State.ID, ErrNotStarted)
 	}
 	debugf("start %s: the process runs", c.State.ID)
 	c.runPoststart()
@@ -60,6 +62,10 @@ func (c *Container) Start() error {
 }
 
 var errInitGone = errors.New("the init is gone")
+
+// ErrNotStarted: the init woke up at start, but a startContainer hook or
+// the exec failed. It said why on the container's stderr and exits 255.
+var ErrNotStarted = errors.New("it stopped before its process started (a startContainer hook or the exec failed; container not running)")
 
 // sendStartState writes into the exec fifo what the init waits for: the
 // length of the state (8 bytes, host order), then the state, which its
@@ -108,7 +114,7 @@ func (c *Container) cgroup() (*cgroupsfs.Cgroup, error) {
 // Pause freezes every process of a running container.
 func (c *Container) Pause() error {
 	if st := c.Status(); st != Running {
-		return fmt.Errorf("cannot pause container %q: it is %s, not running", c.State.ID, st)
+		return fmt.Errorf("container not running: cannot pause container %q: it is %s", c.State.ID, st)
 	}
 	cg, err := c.cgroup()
 	if err != nil {
@@ -120,7 +126,7 @@ func (c *Container) Pause() error {
 // Resume thaws a paused container.
 func (c *Container) Resume() error {
 	if st := c.Status(); st != Paused {
-		return fmt.Errorf("cannot resume container %q: it is %s, not paused", c.State.ID, st)
+		return fmt.Errorf("container not paused: cannot resume container %q: it is %s", c.State.ID, st)
 	}
 	cg, err := c.cgroup()
 	if err != nil {

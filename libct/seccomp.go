@@ -73,7 +73,8 @@ func (s *session) sendToListener(fd *os.File) error {
 	}
 	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: sc.ListenerPath, Net: "unix"})
 	if err != nil {
-		return &specconv.FieldError{Field: field, Err: fmt.Errorf("connect to the seccomp listener: %w", err)}
+		// runc's words, which tools match.
+		return &specconv.FieldError{Field: field, Err: fmt.Errorf("failed to connect with seccomp agent specified in the seccomp profile: %w", err)}
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(listenerTimeout))

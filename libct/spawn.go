@@ -69,8 +69,12 @@ type stageIO struct {
 	// (SCMP_ACT_NOTIFY), given the pid the stage reported; nil: none expected.
 	listenerState func(pid int) specs.State
 	idmaps        []rootfs.IDMap // a user namespace fd is passed for each
-	pidfdSocket   string         // --pidfd-socket: receives a pidfd of the process
-	pidfdKind     string         // the message sent with it (pidfdKindInit, pidfdKindExec)
+	// onInitPid runs when the stage reports the pid of the process it
+	// forked, before it is answered anything else; nil: nothing to do.
+	onInitPid   func(pid int) error
+	warn        func(string) // the stage's warnings; nil: dropped
+	pidfdSocket string       // --pidfd-socket: receives a pidfd of the process
+	pidfdKind   string       // the message sent with it (pidfdKindInit, pidfdKindExec)
 }
 
 // stageFds are the fd numbers the plan refers to.
@@ -154,12 +158,16 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 	if err != nil {
 		return 0, err
 	}
+	// The plan's fd is the stage's last: it closes every fd above it.
 	files.planFd = files.add(planFile, true)
 	exe, err := sealedExe(io.root)
 	if err != nil {
 		return 0, err
 	}
 	defer exe.Close()
+	// As runc: the caller's fds above stdio reach neither the stage nor
+	// the hooks rt runs (ExtraFiles are passed all the same).
+	_ = unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
 	cmd, joined, err := startStage(func() *exec.Cmd {
 		return &exec.Cmd{
 			Path:       fmt.Sprintf("/proc/self/fd/%d", exe.Fd()),
@@ -179,7 +187,8 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 	testStep("stage started")
 	debugf("stage: started, pid %d", cmd.Process.Pid)
 	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync,
-		listenerState: io.listenerState, joined: joined, pidfd: -1, wantPidfd: files.pidfd != nil}
+		listenerState: io.listenerState, joined: joined, onPid: io.onInitPid, warn: io.warn,
+		pidfd: -1, wantPidfd: files.pidfd != nil}
 	pid, err = s.run(cg)
 	if s.pidfd >= 0 {
 		if err == nil {
@@ -240,11 +249,15 @@ func startStage(newCmd func() *exec.Cmd, cg *cgroupsfs.Cgroup) (*exec.Cmd, <-cha
 }
 
 // spawn runs the C stage for `create`.
-func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgroup) (int, error) {
+// pids (the pids limit) is applied once the init is forked.
+func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgroup, pids *specs.LinuxResources) (int, error) {
 	listen := listenFds()
 	io := stageIO{root: c.Root, preserve: listen + o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
-		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio, pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindInit,
+		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio, warn: o.Warn, pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindInit,
 		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }, idmaps: rootfs.IDMaps(spec)}
+	if pids != nil {
+		io.onInitPid = func(int) error { return cg.Update(pids) }
+	}
 	return runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
 		opts := specconv.Options{
 			ID: c.State.ID, Bundle: c.State.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring,
@@ -282,12 +295,14 @@ func planMemfd(plan *nsenter.Plan) (*os.File, error) {
 type session struct {
 	joined        <-chan error // the move of the stage into the cgroup
 	onSync        func(id int32, pid int) error
+	onPid         func(pid int) error
 	listenerState func(pid int) specs.State
 	spec          *specs.Spec
 	plan          *nsenter.Plan
 	conn          *os.File
 	cmd           *exec.Cmd
 	initPid       int
+	warn          func(string)
 	wantPidfd     bool // open a pidfd of the process when its pid comes
 	pidfd         int  // that pidfd, or -1
 }
@@ -344,10 +359,22 @@ func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
 					return s.initPid, err
 				}
 			}
+			if s.onPid != nil {
+				if err := s.onPid(s.initPid); err != nil {
+					return s.initPid, err
+				}
+			}
+			continue
+		case nsenter.MsgWarning:
+			s.stageWarning(m)
 			continue
 		case nsenter.MsgSync:
 			if m.Value == specconv.SyncCgroup {
 				if err := <-s.joined; err != nil {
+					return s.initPid, err
+				}
+			} else if m.Value == specconv.SyncTimeOffsets {
+				if err := s.writeTimeOffsets(m.Op); err != nil {
 					return s.initPid, err
 				}
 			} else if s.onSync != nil {
@@ -372,9 +399,49 @@ func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
 	}
 }
 
+// writeTimeOffsets writes the offsets the plan's op holds for the stage's
+// new time namespace, which nothing has entered yet: the stage has not
+// forked (specconv puts the op before the fork).
+func (s *session) writeTimeOffsets(opIndex uint32) error {
+	if int(opIndex) >= len(s.plan.Ops) {
+		return fmt.Errorf("container init sent time offsets sync for op %d", opIndex)
+	}
+	op := s.plan.Ops[opIndex]
+	name := fmt.Sprintf("/proc/%d/timens_offsets", s.cmd.Process.Pid)
+	if err := os.WriteFile(name, []byte(op.Strs[0]), 0); err != nil {
+		return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("write %s: %w", name, errors.Unwrap(err))}
+	}
+	return nil
+}
+
+// StageError is a failure the stage reported: the process could not be
+// set up or started. `rt exec` exits 255 for it, as runc's does.
+type StageError struct{ Err error }
+
+func (e *StageError) Error() string { return e.Err.Error() }
+func (e *StageError) Unwrap() error { return e.Err }
+
+// stageWarning words a failure the stage went on after.
+func (s *session) stageWarning(m nsenter.Msg) {
+	if s.warn == nil || int(m.Op) >= len(s.plan.Ops) {
+		return
+	}
+	op := s.plan.Ops[m.Op]
+	what := op.Code.Name()
+	if op.Code == nsenter.OpCapsAmbient {
+		// runc's words, which tools match
+		what = "can't raise ambient capability " + specconv.CapabilityName(int(m.Value))
+	}
+	s.warn(fmt.Sprintf("%s: %s: %v", op.Field, what, unix.Errno(m.Err)))
+}
+
 // stageError words a failed op: the config field, what was done, the
 // path, the OS error.
 func (s *session) stageError(m nsenter.Msg) error {
+	return &StageError{Err: s.opError(m)}
+}
+
+func (s *session) opError(m nsenter.Msg) error {
 	errno := unix.Errno(m.Err)
 	if int(m.Op) >= len(s.plan.Ops) {
 		return fmt.Errorf("container init: %s: %v", m.Detail, errno)
@@ -386,10 +453,14 @@ func (s *session) stageError(m nsenter.Msg) error {
 	var what string
 	switch op.Code {
 	case nsenter.OpFindExec, nsenter.OpExec:
+		// In runc's words (Go's exec.LookPath), which tools match.
 		if errno == unix.ENOENT && !strings.Contains(m.Detail, "/") {
-			return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("exec %q: executable file not found in $PATH", m.Detail)}
+			return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("exec: %q: executable file not found in $PATH", m.Detail)}
 		}
-		what = fmt.Sprintf("exec %q", m.Detail)
+		if errno == unix.ENOENT {
+			return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("exec: %q: stat %s: %v", m.Detail, m.Detail, errno)}
+		}
+		what = fmt.Sprintf("exec: %q", m.Detail)
 	case nsenter.OpSetns:
 		what = "join namespace " + m.Detail
 	case nsenter.OpMask:
@@ -407,7 +478,20 @@ func (s *session) stageError(m nsenter.Msg) error {
 			return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("%s is not on a procfs: refusing to write there", op.Strs[0])}
 		}
 		what = "write " + op.Strs[0]
-	case nsenter.OpMount:
+	case nsenter.OpSched:
+		if cpus := allowedCPUs(s.spec); errno == unix.EPERM && cpus != "" {
+			// runc's words, which tools match.
+			return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("process scheduler can't be used together with AllowedCPUs (/linux/resources/cpu/cpus is %q): sched_setattr: %v", cpus, errno)}
+		}
+		what = strings.TrimSpace(op.Code.Name() + " " + m.Detail)
+	case nsenter.OpMount, nsenter.OpMkdir:
+		if err := ordinaryDirError(s.plan, m.Op, errno); err != nil {
+			return err
+		}
+		if op.Code == nsenter.OpMkdir {
+			what = strings.TrimSpace(op.Code.Name() + " " + m.Detail)
+			break
+		}
 		what = fmt.Sprintf("mount %q on %s", op.Strs[0], op.Strs[1])
 		if op.Strs[2] != "" {
 			what += " (type " + op.Strs[2] + ")"
@@ -416,6 +500,29 @@ func (s *session) stageError(m nsenter.Msg) error {
 		what = strings.TrimSpace(op.Code.Name() + " " + m.Detail)
 	}
 	return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("%s: %v", what, errno)}
+}
+
+// ordinaryDirError: proc and sysfs are mounted on an ordinary directory,
+// not through a symlink, in runc's words, which tools match. A mkdir op
+// makes the target of the mount op after it.
+func ordinaryDirError(plan *nsenter.Plan, i uint32, errno unix.Errno) error {
+	op := plan.Ops[i]
+	if errno != unix.ENOTDIR || op.Flags&nsenter.FlagOrdinaryDir == 0 {
+		return nil
+	}
+	if op.Code == nsenter.OpMkdir && int(i)+1 < len(plan.Ops) {
+		op = plan.Ops[i+1]
+	}
+	return &specconv.FieldError{Field: op.Field + "/destination",
+		Err: fmt.Errorf("filesystem %q must be mounted on ordinary directory: %s is a symlink or not a directory", op.Strs[2], op.Strs[1])}
+}
+
+// allowedCPUs is the container's cpuset, "" when it has none.
+func allowedCPUs(spec *specs.Spec) string {
+	if spec == nil || spec.Linux == nil || spec.Linux.Resources == nil || spec.Linux.Resources.CPU == nil {
+		return ""
+	}
+	return spec.Linux.Resources.CPU.Cpus
 }
 
 // writeIDMaps writes every uidMappings and gidMappings range for pid.

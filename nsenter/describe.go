@@ -20,6 +20,7 @@ var opNames = map[Code]string{
 	OpFindExec: "find-exec", OpExec: "exec", OpMask: "mask", OpKeyring: "session-keyring", OpOpenTree: "open_tree", OpHook: "hook", OpHookArg: "hook-arg", OpHookEnv: "hook-env", OpSeccomp: "seccomp", OpSched: "sched_setattr", OpIoprio: "ioprio_set", OpPersonality: "personality", OpAffinity: "sched_setaffinity", OpChroot: "chroot",
 	OpMountSetattr: "mount_setattr", OpIdmapTree: "idmap",
 	OpReadonly: "readonly", OpHideMount: "hide-mount",
+	OpMempolicy: "set_mempolicy",
 }
 
 // Name is the op's name as `rt plan` prints it.
@@ -129,6 +130,9 @@ func (o Op) String() string {
 	if o.Flags&FlagCopyUp != 0 {
 		s += " (copy up)"
 	}
+	if o.Flags&FlagTmpfsMode != 0 {
+		s += " (mode of the directory it covers)"
+	}
 	if o.Flags&FlagCloseFd != 0 {
 		s += " (then closes the fd)"
 	}
@@ -177,6 +181,8 @@ func (o Op) describe() string {
 		return fmt.Sprintf("%s %s slot=%d userns-fd=%d recursive=%t", n, s[0], a[0], a[1], a[2]&unix.AT_RECURSIVE != 0)
 	case OpHideMount:
 		return fmt.Sprintf("%s %s mounts=%d", n, s[0], a[0])
+	case OpMempolicy:
+		return fmt.Sprintf("%s mode=%#x nodes=%q (%s)", n, a[0], s[0], s[1])
 	case OpRemountKeep:
 		return fmt.Sprintf("%s %s adding %s", n, s[1], flagNames(a[0], msNames))
 	case OpMkdir, OpMkfile:
@@ -198,7 +204,12 @@ func (o Op) describe() string {
 		return fmt.Sprintf("%s uid=%d gid=%d", n, a[0], a[1])
 	case OpUmask:
 		return fmt.Sprintf("%s %#o", n, a[0])
-	case OpGroup, OpSync, OpCloseFrom, OpWaitStart:
+	case OpSync:
+		if s[0] != "" { // what the parent writes (time offsets)
+			return fmt.Sprintf("%s %d %q", n, a[0], s[0])
+		}
+		return fmt.Sprintf("%s %d", n, a[0])
+	case OpGroup, OpCloseFrom, OpWaitStart:
 		return fmt.Sprintf("%s %d", n, a[0])
 	case OpSeccomp: // the program is binary: its size, not its bytes
 		return fmt.Sprintf("%s %d instructions flags=%s", n, a[1]/8, flagNames(a[0], seccompFlagNames))

@@ -147,7 +147,8 @@ static int target_path(const struct rt_op *op, int i, int in_root, char *buf, si
 		snprintf(buf, size, "%s", path);
 		return 0;
 	}
-	*fd = open_in_root(path, O_PATH);
+	/* A symlink's target is refused with ENOTDIR. */
+	*fd = open_in_root(path, i == 1 && (op->flags & RT_F_ORDINARY_DIR) ? O_PATH | O_NOFOLLOW | O_DIRECTORY : O_PATH);
 	if (*fd < 0)
 		return -1;
 	fd_path(buf, size, *fd);
@@ -197,26 +198,64 @@ static int attach_tree(const struct rt_op *op)
 
 int copy_up(int under_fd, const char *target);
 
+/* make_tmpfs_target makes the missing target of an RT_F_TMPFS_MODE mount
+ * (mkdir -p, 0755) and says so in *made: that tmpfs keeps the kernel's
+ * default mode, as runc's does. */
+static int make_tmpfs_target(const char *path, int *made)
+{
+	int fd = open_in_root(path, O_PATH);
+
+	*made = 0;
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno != ENOENT)
+		return -1;
+	*made = 1;
+	return mkdir_in_root(path, 0755);
+}
+
+/* tmpfs_mode_data writes into buf "mode=" with the mode of the directory
+ * the tmpfs covers, then the plan's data, where a mode= would still win. */
+static int tmpfs_mode_data(int dfd, const char *dst, const char *data, char *buf, size_t size)
+{
+	struct stat st;
+	int n;
+
+	if ((dfd >= 0 ? fstat(dfd, &st) : stat(dst, &st)) < 0)
+		return -1;
+	n = snprintf(buf, size, "mode=%04o%s%s", (unsigned)(st.st_mode & 07777), data ? "," : "",
+		     data ? data : "");
+	if (n < 0 || (size_t)n >= size) {
+		errno = E2BIG;
+		return -1;
+	}
+	return 0;
+}
+
 int op_mount(const struct rt_op *op)
 {
-	char src[64 + PATH_MAX], dst[64 + PATH_MAX];
-	int sfd, dfd, rc, err;
+	char src[64 + PATH_MAX], dst[64 + PATH_MAX], data[4096];
+	const char *opts = op_opt(op, 3);
+	int sfd = -1, dfd = -1, rc = -1, err, made = 0;
 
 	if (op->flags & RT_F_SRC_TREE)
 		return attach_tree(op);
-	if (target_path(op, 0, op->flags & RT_F_SRC_IN_ROOT, src, sizeof(src), &sfd) < 0)
+	if ((op->flags & RT_F_TMPFS_MODE) && make_tmpfs_target(op_str(op, 1), &made) < 0)
 		return -1;
-	if (target_path(op, 1, op->flags & RT_F_IN_ROOT, dst, sizeof(dst), &dfd) < 0) {
-		err = errno;
-		if (sfd >= 0)
-			close(sfd);
-		errno = err;
-		return -1;
+	if (target_path(op, 0, op->flags & RT_F_SRC_IN_ROOT, src, sizeof(src), &sfd) < 0 ||
+	    target_path(op, 1, op->flags & RT_F_IN_ROOT, dst, sizeof(dst), &dfd) < 0)
+		goto out;
+	if ((op->flags & RT_F_TMPFS_MODE) && !made) {
+		if (tmpfs_mode_data(dfd, dst, opts, data, sizeof(data)) < 0)
+			goto out;
+		opts = data;
 	}
-	rc = mount(op_opt(op, 0) ? src : NULL, dst, op_opt(op, 2), (unsigned long)op->arg[0],
-		   op_opt(op, 3));
+	rc = mount(op_opt(op, 0) ? src : NULL, dst, op_opt(op, 2), (unsigned long)op->arg[0], opts);
 	if (rc == 0 && (op->flags & RT_F_COPYUP))
 		rc = copy_up(dfd, op_str(op, 1));
+out:
 	err = errno;
 	if (sfd >= 0)
 		close(sfd);

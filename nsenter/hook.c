@@ -62,9 +62,10 @@ static int poll_timeout(int timeout, long long deadline)
 	return left > 0 ? (int)left : 0;
 }
 
-static const char *hook_path(void)
+/* hook_what: the failure's first words, as Go wrote them in the plan. */
+static const char *hook_what(void)
 {
-	return op_str(&stage.ops[stage.current], 0);
+	return op_str(&stage.ops[stage.current], 1);
 }
 
 /* feed_and_wait feeds the state to the hook while waiting for it to exit,
@@ -91,7 +92,7 @@ static void feed_and_wait(pid_t pid, struct feed *f, int timeout)
 		if (n == 0) {
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
-			fail(0, "startContainer hook %s timed out", hook_path());
+			fail(0, "%s: timed out", hook_what());
 		}
 		if (n < 0 || p[0].revents)
 			break;
@@ -117,9 +118,9 @@ static int wait_hook(pid_t pid, struct feed *f, int timeout)
 		if (errno != EINTR)
 			return -1;
 	if (WIFSIGNALED(status))
-		fail(0, "startContainer hook %s killed by signal %d", hook_path(), WTERMSIG(status));
+		fail(0, "%s: killed by signal %d", hook_what(), WTERMSIG(status));
 	if (WEXITSTATUS(status) != 0)
-		fail(0, "startContainer hook %s exited with status %d", hook_path(), WEXITSTATUS(status));
+		fail(0, "%s: exit status %d", hook_what(), WEXITSTATUS(status));
 	return 0;
 }
 

@@ -147,7 +147,7 @@ int run_op(const struct rt_op *op)
 	case OP_CHDIR: return op_chdir(op);
 	case OP_ARG: case OP_ENV: return 0; /* collected by OP_EXEC */
 	case OP_CLOSE_FROM: return op_close_from(op);
-	case OP_READY: send_msg(MSG_READY, 0); return 0;
+	case OP_READY: send_msg(MSG_READY, 0); stage.ready = 1; return 0;
 	case OP_WAIT_START: return op_wait_start(op);
 	case OP_FIND_EXEC: return op_find_exec(op);
 	case OP_EXEC: return op_exec();
@@ -169,6 +169,7 @@ int run_op(const struct rt_op *op)
 	case OP_HOOK_ARG: case OP_HOOK_ENV: return 0; /* collected by OP_HOOK */
 	case OP_READONLY: return op_readonly(op);
 	case OP_HIDE_MOUNT: return op_hide_mount(op);
+	case OP_MEMPOLICY: return op_mempolicy(op);
 	}
 	errno = ENOSYS;
 	return -1;

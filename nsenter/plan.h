@@ -67,7 +67,8 @@ enum rt_op_code {
 	OP_KEYRING,          /* str0: join a new session keyring of that name */
 	OP_OPEN_TREE,        /* str0 host path, arg0 slot, arg1 AT_RECURSIVE or 0: a detached
 	                      * copy of the mount, taken before a new user namespace */
-	OP_HOOK,             /* str0 path, arg0 timeout (s, 0: none); stdin: what `start` wrote
+	OP_HOOK,             /* str0 path, str1 the words of a failure, arg0 timeout (s, 0: none);
+	                      * stdin: what `start` wrote
 	                      * into the fifo (the state); argv and
 	                      * environ are the OP_HOOK_ARG / OP_HOOK_ENV ops right after it */
 	OP_HOOK_ARG,         /* str0 */
@@ -93,6 +94,9 @@ enum rt_op_code {
 	OP_HIDE_MOUNT,       /* str0 host path, arg0 mounts stacked there: slave, then detach
 	                      * them, or cover with a read-only tmpfs the first that cannot be
 	                      * unmounted (--no-pivot) */
+	OP_MEMPOLICY,        /* arg0 mode | MPOL_F_* flags, str0 comma-separated node numbers
+	                      * (none: no mask); str1 the policy, for the error message only:
+	                      * set_mempolicy */
 	OP_CODE_MAX
 };
 
@@ -107,6 +111,10 @@ enum rt_op_code {
 #define RT_F_COPYUP       0x80u /* OP_MOUNT: copy what the target directory held into the new mount */
 #define RT_F_PROCFS       0x100u /* OP_WRITE_FILE: the file must be on a procfs */
 #define RT_F_CLOSE_FD     0x200u /* OP_IDMAP_TREE: its last use of the fd in arg1: close it */
+#define RT_F_TMPFS_MODE   0x2000u /* OP_MOUNT: "mode=" of the target directory in front of str3;
+                                   * a missing target is made (0755) and keeps the default */
+#define RT_F_ORDINARY_DIR 0x400u /* OP_MOUNT: str1 must be a directory, not a symlink to one
+                                  * (ENOTDIR); OP_MKDIR: marks the one made for such a mount */
 #define RT_F_DEFER_DENIED 0x10000u /* OP_CHDIR, OP_FIND_EXEC as rt (before seccomp and the user
                                     * switch): a denial is left to the RT_F_REDO op of that code */
 #define RT_F_REDO         0x20000u /* OP_CHDIR, OP_FIND_EXEC as the process user: only if the
@@ -122,6 +130,8 @@ enum rt_msg_type {
 	MSG_ERROR,           /* child → parent: op, err, detail */
 	MSG_CONTINUE,        /* parent → child */
 	MSG_SECCOMP_FD,      /* child → parent: the seccomp notify fd (SCM_RIGHTS) */
+	MSG_WARNING,         /* child → parent: op, err, value: a failure that does not stop
+	                      * the stage (no answer is awaited) */
 };
 
 struct rt_msg {

@@ -163,10 +163,11 @@ int op_caps_ambient(const struct rt_op *op)
 {
 	int cap;
 
+	/* As runc: one that cannot be raised is a warning, the rest still are. */
 	for (cap = 0; cap < 64; cap++)
 		if (((uint64_t)op->arg[0] & (1ULL << cap)) &&
 		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-			return -1;
+			send_warning(errno, cap);
 	return 0;
 }
 

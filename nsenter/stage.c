@@ -3,6 +3,7 @@
  * fallbacks come from the plan that Go built. A failure is reported as
  * (op index, errno, detail) and the stage exits; Go writes the sentence. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -14,8 +15,10 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 
 #include "plan.h"
@@ -23,7 +26,25 @@
 
 struct stage stage;
 
-/* fail reports the current op's failure to the parent and ends the stage. */
+/* say_on_stderr writes a failure as one line on the process's stderr, the
+ * OS error in Go's words (lower case); a failed exec in runc's: "exec
+ * /bin/x: no such file or directory". */
+static void say_on_stderr(const struct rt_msg *msg)
+{
+	char why[128] = "";
+
+	if (msg->err) {
+		snprintf(why, sizeof(why), ": %s", strerror(msg->err));
+		why[2] = (char)tolower((unsigned char)why[2]);
+	}
+	if (msg->op < stage.nops && stage.ops[msg->op].code == OP_EXEC)
+		dprintf(2, "exec %s%s\n", msg->detail, why);
+	else
+		dprintf(2, "rt: %s%s\n", msg->detail, why);
+}
+
+/* fail reports the current op's failure to the parent and ends the stage
+ * with status 255, as runc's init: a process that could not start. */
 void fail(int err, const char *fmt, ...)
 {
 	struct rt_msg msg = { .type = MSG_ERROR, .op = stage.current, .err = err };
@@ -36,16 +57,26 @@ void fail(int err, const char *fmt, ...)
 	 * process never ran (it then skips the poststart hooks). */
 	if (stage.started_fifo > 0 && write(stage.started_fifo, "!", 1) < 0)
 		(void)0;
-	/* After `start` nobody listens on the socket: the container's stderr
-	 * is the only place left to say it. */
-	if (send(stage.sync_fd, &msg, sizeof(msg), MSG_NOSIGNAL) < 0)
-		dprintf(2, "rt: %s%s%s\n", msg.detail, err ? ": " : "", err ? strerror(err) : "");
-	_exit(1);
+	/* After READY nobody reads the socket (rt may not have closed it
+	 * yet): the process's stderr is the only place left to say it. */
+	if (stage.ready || send(stage.sync_fd, &msg, sizeof(msg), MSG_NOSIGNAL) < 0)
+		say_on_stderr(&msg);
+	_exit(255);
 }
 
 void send_msg(uint32_t type, int32_t value)
 {
 	struct rt_msg msg = { .type = type, .value = value, .op = stage.current };
+
+	if (send(stage.sync_fd, &msg, sizeof(msg), MSG_NOSIGNAL) < 0)
+		_exit(1); /* the parent is gone: nobody is left to tell */
+}
+
+/* send_warning reports a failure of the current op that does not stop the
+ * stage; the parent words it. */
+void send_warning(int err, int32_t value)
+{
+	struct rt_msg msg = { .type = MSG_WARNING, .value = value, .op = stage.current, .err = err };
 
 	if (send(stage.sync_fd, &msg, sizeof(msg), MSG_NOSIGNAL) < 0)
 		_exit(1); /* the parent is gone: nobody is left to tell */
@@ -125,22 +156,43 @@ static int parse_fd(const char *s)
 	return (int)v;
 }
 
+/* close_from closes every fd from first on: close_range, else (Linux <
+ * 5.9) each fd below the open-files limit. */
+static void close_from(int first)
+{
+	struct rlimit rl;
+	rlim_t fd, end = 1 << 20;
+
+	if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0)
+		return;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < end)
+		end = rl.rlim_cur;
+	for (fd = (rlim_t)first; fd < end; fd++)
+		close((int)fd);
+}
+
 /* run_stage is entered from the constructor when the rt binary was started
  * as the C stage. _RT_STAGE is "SYNC_FD,PLAN_FD". It never returns. */
 static void run_stage(const char *spec)
 {
 	const char *comma = strchr(spec, ',');
+	int plan_fd;
 
 	stage.sync_fd = parse_fd(spec);
-	if (stage.sync_fd < 0 || !comma)
+	plan_fd = comma ? parse_fd(comma + 1) : -1;
+	if (stage.sync_fd < 0 || plan_fd < 3)
 		_exit(1);
+	/* rt passes its fds from 3 to the plan's, the last one. Any above it
+	 * are the caller's, leaked through rt (a lock, a pipe): the init
+	 * must not hold them while it waits for `start`. */
+	close_from(plan_fd + 1);
 	/* The init must not be dumpable until it execs: /proc/<pid>/exe and
 	 * its memory are the rt binary's until then (CVE-2019-5736 class). */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	fcntl(stage.sync_fd, F_SETFD, FD_CLOEXEC);
 	stage.root_fd = -1;
 	unsetenv("_RT_STAGE");
-	load_plan(parse_fd(comma + 1));
+	load_plan(plan_fd);
 	for (stage.current = 0; stage.current < stage.nops; stage.current++) {
 		const struct rt_op *op = &stage.ops[stage.current];
 

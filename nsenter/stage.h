@@ -18,12 +18,14 @@ struct stage {
 	char *start_state;          /* what `rt start` wrote into the fifo (any size) */
 	size_t start_state_len;
 	int started_fifo;           /* the fifo after `start`: a failure is written back to it */
+	int ready;                  /* MSG_READY was sent: nobody reads the socket any more */
 };
 
 extern struct stage stage;
 
 void fail(int err, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 void send_msg(uint32_t type, int32_t value);
+void send_warning(int err, int32_t value);
 void wait_continue(void);
 /* op_str: string i of op ("" if none); op_opt: the same, NULL if empty. */
 const char *op_str(const struct rt_op *op, int i);
@@ -81,6 +83,7 @@ int op_hook(const struct rt_op *op);
 int op_sched(const struct rt_op *op);
 int op_ioprio(const struct rt_op *op);
 int op_affinity(const struct rt_op *op);
+int op_mempolicy(const struct rt_op *op);
 
 /* seccomp.c */
 int op_seccomp(const struct rt_op *op);

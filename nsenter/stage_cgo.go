@@ -69,6 +69,7 @@ const (
 	OpChroot        Code = C.OP_CHROOT
 	OpReadonly      Code = C.OP_READONLY
 	OpHideMount     Code = C.OP_HIDE_MOUNT
+	OpMempolicy     Code = C.OP_MEMPOLICY
 )
 
 // Op flags.
@@ -81,7 +82,9 @@ const (
 	FlagBindConsole uint32 = C.RT_F_BIND_CONSOLE
 	FlagSrcTree     uint32 = C.RT_F_SRC_TREE
 	FlagCopyUp      uint32 = C.RT_F_COPYUP
+	FlagTmpfsMode   uint32 = C.RT_F_TMPFS_MODE
 	FlagCloseFd     uint32 = C.RT_F_CLOSE_FD
+	FlagOrdinaryDir uint32 = C.RT_F_ORDINARY_DIR
 	FlagProcfs      uint32 = C.RT_F_PROCFS
 	FlagDeferDenied uint32 = C.RT_F_DEFER_DENIED
 	FlagRedo        uint32 = C.RT_F_REDO
@@ -97,6 +100,7 @@ const (
 	MsgError      uint32 = C.MSG_ERROR
 	MsgContinue   uint32 = C.MSG_CONTINUE
 	MsgSeccompFd  uint32 = C.MSG_SECCOMP_FD
+	MsgWarning    uint32 = C.MSG_WARNING
 )
 
 const (

@@ -73,12 +73,20 @@ func (b *builder) devices() error {
 	if m, ok := b.hasMount("/dev"); ok && (m.Type == "bind" || containsBind(m.Options)) {
 		return nil
 	}
+	m, ok := b.hasMount("/dev/pts")
+	ptmxLink := !ok || m.Type == "devpts"
 	devs := append([]device(nil), defaultDevices...)
 	if b.spec.Linux != nil {
 		for i, d := range b.spec.Linux.Devices {
 			dev, err := specDevice(d, fmt.Sprintf("/linux/devices/%d", i))
 			if err != nil {
 				return err
+			}
+			// /dev/ptmx is the link to pts/ptmx made below; a node of
+			// that path (some engines send c 5:2) is left out, as runc
+			// leaves it.
+			if ptmxLink && dev.path == "/dev/ptmx" {
+				continue
 			}
 			devs = append(devs, dev)
 		}
@@ -95,7 +103,7 @@ func (b *builder) devices() error {
 	for _, l := range devSymlinks {
 		b.add(nsenter.Op{Code: nsenter.OpSymlink, Strs: [4]string{l[0], l[1]}, Field: "/mounts"})
 	}
-	if m, ok := b.hasMount("/dev/pts"); !ok || m.Type == "devpts" {
+	if ptmxLink {
 		b.add(nsenter.Op{Code: nsenter.OpSymlink, Strs: [4]string{"pts/ptmx", "/dev/ptmx"}, Field: "/mounts"})
 	}
 	return nil

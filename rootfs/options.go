@@ -18,8 +18,8 @@ type mountOption struct {
 	clear bool
 	flag  uintptr
 	attr  uint64 // recursive attribute (the r* options)
-	// atime: attr is a value of the MOUNT_ATTR__ATIME field, not a bit:
-	// it replaces the value an earlier atime option chose.
+	// atime: attr is in the MOUNT_ATTR__ATIME field, which attr_clr must
+	// then hold (mount_setattr(2)).
 	atime bool
 	idmap idmapMode
 }
@@ -34,8 +34,10 @@ const (
 )
 
 // mountOptions is the one place that knows mount option names (runc's set).
-// The atime family of the recursive options follows mount(8): atime,
-// norelatime and nostrictatime leave the kernel's default, relatime.
+// The atime family of the recursive options sets or clears bits as runc
+// 1.5 does: rstrictatime,rrelatime stays strictatime (MOUNT_ATTR_RELATIME
+// is 0), rnoatime,rnorelatime stays noatime, and ratime, rnorelatime and
+// rnostrictatime alone mean the kernel's default, relatime.
 var mountOptions = map[string]mountOption{
 	"acl":           {flag: unix.MS_POSIXACL},
 	"async":         {clear: true, flag: unix.MS_SYNCHRONOUS},
@@ -86,11 +88,11 @@ var mountOptions = map[string]mountOption{
 	"rnodiratime":    {attr: unix.MOUNT_ATTR_NODIRATIME},
 	"rdiratime":      {clear: true, attr: unix.MOUNT_ATTR_NODIRATIME},
 	"rnoatime":       {atime: true, attr: unix.MOUNT_ATTR_NOATIME},
+	"ratime":         {atime: true, clear: true, attr: unix.MOUNT_ATTR_NOATIME},
 	"rstrictatime":   {atime: true, attr: unix.MOUNT_ATTR_STRICTATIME},
+	"rnostrictatime": {atime: true, clear: true, attr: unix.MOUNT_ATTR_STRICTATIME},
 	"rrelatime":      {atime: true, attr: unix.MOUNT_ATTR_RELATIME},
-	"ratime":         {atime: true, attr: unix.MOUNT_ATTR_RELATIME},
-	"rnorelatime":    {atime: true, attr: unix.MOUNT_ATTR_RELATIME},
-	"rnostrictatime": {atime: true, attr: unix.MOUNT_ATTR_RELATIME},
+	"rnorelatime":    {atime: true, clear: true, attr: unix.MOUNT_ATTR_RELATIME},
 
 	"idmap":  {idmap: idmapTop},
 	"ridmap": {idmap: idmapRecursive},
@@ -146,6 +148,9 @@ func parseOptions(options []string) (parsedOptions, error) {
 		data = append(data, o)
 	}
 	p.data = strings.Join(data, ",")
+	if p.attrSet&unix.MOUNT_ATTR_NOATIME != 0 && p.attrSet&unix.MOUNT_ATTR_STRICTATIME != 0 {
+		return p, fmt.Errorf("rnoatime and rstrictatime together: a mount has one atime setting")
+	}
 	return p, nil
 }
 
@@ -153,10 +158,11 @@ func (p *parsedOptions) apply(opt mountOption) {
 	switch {
 	case opt.idmap != noIDMap:
 		p.idmap = opt.idmap
+	case opt.atime && opt.clear:
+		p.attrSet &^= opt.attr
+		p.attrClr |= unix.MOUNT_ATTR__ATIME
 	case opt.atime:
-		// mount_setattr(2): an atime setting is a value, set under
-		// MOUNT_ATTR__ATIME cleared.
-		p.attrSet = p.attrSet&^unix.MOUNT_ATTR__ATIME | opt.attr
+		p.attrSet |= opt.attr
 		p.attrClr |= unix.MOUNT_ATTR__ATIME
 	case opt.attr != 0 && opt.clear:
 		p.attrSet &^= opt.attr
@@ -169,6 +175,17 @@ func (p *parsedOptions) apply(opt mountOption) {
 	default:
 		p.flags |= opt.flag
 	}
+}
+
+// hasModeOption says whether mount data holds mode=; a tmpfs without it
+// gets the mode of the directory it covers.
+func hasModeOption(data string) bool {
+	for _, o := range strings.Split(data, ",") {
+		if strings.HasPrefix(o, "mode=") {
+			return true
+		}
+	}
+	return false
 }
 
 // PropagationFlags maps linux.rootfsPropagation to mount flags.

@@ -132,9 +132,9 @@ func TestFieldError(t *testing.T) {
 
 // config.md "Linux mount options": the r* options are mount_setattr(2)
 // attributes, set or cleared; the last of a set/clear pair wins. The atime
-// family is a value of MOUNT_ATTR__ATIME, which attr_clr must hold
-// (mount_setattr(2)); atime, norelatime and nostrictatime mean the kernel's
-// default, relatime, as in runc and youki.
+// family sets bits in MOUNT_ATTR__ATIME, which attr_clr must then hold
+// (mount_setattr(2)), as runc 1.5 does: MOUNT_ATTR_RELATIME is 0, so
+// rrelatime and rnorelatime leave an earlier rstrictatime or rnoatime.
 func TestParseRecursiveOptions(t *testing.T) {
 	const atime = unix.MOUNT_ATTR__ATIME
 	for _, c := range []struct {
@@ -154,10 +154,12 @@ func TestParseRecursiveOptions(t *testing.T) {
 		{[]string{"rnoatime"}, unix.MOUNT_ATTR_NOATIME, atime, 0},
 		{[]string{"rstrictatime"}, unix.MOUNT_ATTR_STRICTATIME, atime, 0},
 		{[]string{"rrelatime"}, unix.MOUNT_ATTR_RELATIME, atime, 0},
-		{[]string{"rnoatime", "rstrictatime"}, unix.MOUNT_ATTR_STRICTATIME, atime, 0}, // one value, the last
 		{[]string{"rnoatime", "ratime"}, unix.MOUNT_ATTR_RELATIME, atime, 0},
-		{[]string{"rstrictatime", "rnorelatime"}, unix.MOUNT_ATTR_RELATIME, atime, 0},
+		{[]string{"rstrictatime", "rrelatime"}, unix.MOUNT_ATTR_STRICTATIME, atime, 0},
+		{[]string{"rstrictatime", "rnorelatime"}, unix.MOUNT_ATTR_STRICTATIME, atime, 0},
+		{[]string{"rnoatime", "rnorelatime"}, unix.MOUNT_ATTR_NOATIME, atime, 0},
 		{[]string{"rstrictatime", "rnostrictatime"}, unix.MOUNT_ATTR_RELATIME, atime, 0},
+		{[]string{"rnoatime", "rstrictatime", "rnostrictatime"}, unix.MOUNT_ATTR_NOATIME, atime, 0},
 		{[]string{"rnoatime", "rnodiratime"}, unix.MOUNT_ATTR_NOATIME | unix.MOUNT_ATTR_NODIRATIME, atime, 0},
 		// nosymfollow stays a mount(2) flag (Linux 5.10), rnosymfollow an attribute.
 		{[]string{"nosymfollow"}, 0, 0, unix.MS_NOSYMFOLLOW},
@@ -170,6 +172,15 @@ func TestParseRecursiveOptions(t *testing.T) {
 			t.Errorf("%v: set=%#x clr=%#x flags=%#x data=%q, want set=%#x clr=%#x flags=%#x", c.options,
 				p.attrSet, p.attrClr, p.flags, p.data, c.set, c.clr, c.flags)
 		}
+	}
+}
+
+// rnoatime and rstrictatime both set would be EINVAL from mount_setattr;
+// rt says which options clash before anything runs.
+func TestParseAtimeConflict(t *testing.T) {
+	_, err := parseOptions([]string{"rbind", "rnoatime", "rstrictatime"})
+	if err == nil || !strings.Contains(err.Error(), "rnoatime and rstrictatime") {
+		t.Fatalf("err = %v, want the clash named", err)
 	}
 }
 

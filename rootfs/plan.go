@@ -116,6 +116,7 @@ type builder struct {
 	trees  int     // tree slots used by OP_OPEN_TREE
 	early  []nsenter.Op
 	ops    []nsenter.Op
+	late   []nsenter.Op // read-only flags applied in finish (readonlyLater)
 }
 
 func (b *builder) add(ops ...nsenter.Op) { b.ops = append(b.ops, ops...) }
@@ -175,6 +176,9 @@ func (b *builder) mount(m specs.Mount, field string) error {
 	if m.Destination == "" {
 		return fieldErr(field+"/destination", "empty mount destination")
 	}
+	if strings.IndexByte(m.Destination, 0) >= 0 {
+		return fieldErr(field+"/destination", "contains a NUL byte")
+	}
 	dest := cleanDest(m.Destination)
 	opts, err := parseOptions(m.Options)
 	if err != nil {
@@ -194,15 +198,29 @@ func (b *builder) mount(m specs.Mount, field string) error {
 	case m.Type == "cgroup" || m.Type == "cgroup2":
 		err = b.cgroupMount(m, dest, opts, field)
 	default:
+		flags := b.readonlyLater(m, dest, opts.flags, field)
 		mount := nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{m.Source, dest, m.Type, opts.data},
-			Args: [3]int64{int64(opts.flags)}, Flags: nsenter.FlagInRoot, Field: field}
+			Args: [3]int64{int64(flags)}, Flags: nsenter.FlagInRoot, Field: field}
 		if opts.copyUp {
 			if m.Type != "tmpfs" {
 				return fieldErr(field+"/options", "tmpcopyup needs a tmpfs mount, not %q", m.Type)
 			}
 			mount.Flags |= nsenter.FlagCopyUp
 		}
-		b.add(nsenter.Op{Code: nsenter.OpMkdir, Strs: [4]string{dest}, Args: [3]int64{0755}, Flags: nsenter.FlagInRoot, Field: field + "/destination"}, mount)
+		if m.Type == "tmpfs" && !hasModeOption(opts.data) {
+			// The stage makes a missing directory itself: only one that
+			// was there gives the tmpfs its mode, as in runc.
+			mount.Flags |= nsenter.FlagTmpfsMode
+			b.add(mount)
+			break
+		}
+		mkdir := nsenter.Op{Code: nsenter.OpMkdir, Strs: [4]string{dest}, Args: [3]int64{0755}, Flags: nsenter.FlagInRoot, Field: field + "/destination"}
+		if m.Type == "proc" || m.Type == "sysfs" {
+			// as runc: never through a symlink
+			mount.Flags |= nsenter.FlagOrdinaryDir
+			mkdir.Flags |= nsenter.FlagOrdinaryDir
+		}
+		b.add(mkdir, mount)
 	}
 	if err != nil {
 		return err
@@ -210,6 +228,19 @@ func (b *builder) mount(m specs.Mount, field string) error {
 	b.recursiveAttrs(dest, opts, field)
 	b.propagation(dest, opts, field)
 	return nil
+}
+
+// readonlyLater returns the flags to mount with: a read-only tmpfs or /dev
+// is mounted writable, so that what goes in it (device nodes, /dev/pts,
+// tmpcopyup, the mode) can be made, and turns read-only once the root is
+// set up, as runc does. Only that mount turns read-only, not those on it.
+func (b *builder) readonlyLater(m specs.Mount, dest string, flags uintptr, field string) uintptr {
+	if flags&unix.MS_RDONLY == 0 || (m.Type != "tmpfs" && dest != "/dev") {
+		return flags
+	}
+	b.late = append(b.late, nsenter.Op{Code: nsenter.OpMountSetattr, Strs: [4]string{"", dest},
+		Args: [3]int64{unix.MOUNT_ATTR_RDONLY, 0, 0}, Flags: nsenter.FlagInRoot, Field: field + "/options"})
+	return flags &^ unix.MS_RDONLY
 }
 
 // recursiveAttrs applies the r* options to the mount just made and to
@@ -352,13 +383,14 @@ func underAny(p string, roots []string) bool {
 
 func depth(p string) int { return strings.Count(path.Clean(p), "/") }
 
-// finish runs inside the new root: masked and read-only paths, the
-// read-only root, and the root's propagation (only now does "/" mean the
+// finish runs inside the new root: read-only tmpfs mounts, masked and
+// read-only paths, the read-only root, and the root's propagation (only now does "/" mean the
 // container's root, so a shared or slave setting cannot reach the host's).
 // Masked and read-only paths are mounted by fd, not through a procfs the
 // container mounted (or failed to): only a path missing from the
 // container is skipped.
 func (b *builder) finish() error {
+	b.add(b.late...)
 	if l := b.spec.Linux; l != nil {
 		for i, p := range l.MaskedPaths {
 			b.add(nsenter.Op{Code: nsenter.OpMask, Strs: [4]string{cleanDest(p)}, Flags: nsenter.FlagSkipMissing,
@@ -397,5 +429,6 @@ func (b *builder) sharedMountNS() Result {
 	if l := b.spec.Linux; l != nil && len(l.MaskedPaths)+len(l.ReadonlyPaths)+len(l.Sysctl) > 0 {
 		warn("/linux: no mount namespace: maskedPaths, readonlyPaths and sysctl are not applied")
 	}
-	return Result{Ops: []nsenter.Op{{Code: nsenter.OpChroot, Strs: [4]string{b.o.Rootfs}, Field: "/root/path"}}}
+	ops := append(b.o.BeforeSwitch, nsenter.Op{Code: nsenter.OpChroot, Strs: [4]string{b.o.Rootfs}, Field: "/root/path"})
+	return Result{Ops: ops}
 }

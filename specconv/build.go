@@ -15,6 +15,10 @@ import (
 const (
 	SyncCgroup = 1 // the parent puts the stage in the container's cgroup
 	SyncHooks  = 2 // before pivot_root: prestart, createRuntime, createContainer hooks
+	// SyncTimeOffsets: the parent writes the op's Strs[0] into the
+	// stage's /proc/PID/timens_offsets (before the fork: the stage is the
+	// process rt started).
+	SyncTimeOffsets = 3
 )
 
 // Options are the facts of this run that the config does not hold.
@@ -47,6 +51,10 @@ type planBuilder struct {
 	initialAffinity, finalAffinity *nsenter.Op
 	plan                           nsenter.Plan
 	warn                           func(string)
+
+	// consoleEarly: the console op is already in the plan, before the
+	// chroot of a container without a mount namespace (hostConsole).
+	consoleEarly bool
 }
 
 func (b *planBuilder) add(ops ...nsenter.Op) { b.plan.Add(ops...) }
@@ -64,6 +72,7 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	if b.warn == nil {
 		b.warn = func(string) {}
 	}
+	warnIgnored(spec, b.warn)
 	if err := checkIDMappings(spec.Linux, ns); err != nil {
 		return nil, err
 	}
@@ -75,10 +84,15 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	if h := spec.Hooks; h != nil && len(h.Prestart)+len(h.CreateRuntime)+len(h.CreateContainer) > 0 { //nolint:staticcheck
 		hookSync = append(hookSync, nsenter.Op{Code: nsenter.OpSync, Args: [3]int64{SyncHooks}, Field: "/hooks"})
 	}
+	if !ns.has[specs.MountNamespace] {
+		if hookSync, err = b.hostConsole(hookSync); err != nil {
+			return nil, err
+		}
+	}
 	fs, err := rootfs.Plan(spec, rootfs.Options{
 		InNewRoot: sysctls, BeforeSwitch: hookSync, NoMountNS: !ns.has[specs.MountNamespace], Warn: b.warn,
 		Rootfs: RootfsPath(spec, o.Bundle), Bundle: o.Bundle, NoPivot: o.NoPivot,
-		NewUserNS: ns.isNew(specs.UserNamespace), CgroupPaths: o.CgroupPaths,
+		NewUserNS: ns.has[specs.UserNamespace], CgroupPaths: o.CgroupPaths,
 		NewCgroupNS: ns.isNew(specs.CgroupNamespace),
 		SysfsBind:   ns.isNew(specs.UserNamespace) && !ns.isNew(specs.NetworkNamespace),
 		IDMapFds:    o.IDMapFds, HostMounts: o.HostMounts,
@@ -105,6 +119,21 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	return b.finishProcess()
 }
 
+// hostConsole: without a mount namespace rt makes no mount (the rootfs's
+// /dev is what the image holds), so the pty comes from the host's devpts,
+// opened before the chroot, and nothing is bound over /dev/console. It runs
+// right before the chroot, after the hooks' sync point, as runc's console
+// comes after the createContainer hooks.
+func (b *planBuilder) hostConsole(beforeSwitch []nsenter.Op) ([]nsenter.Op, error) {
+	console, err := b.newConsoleOp()
+	if console == nil || err != nil {
+		return beforeSwitch, err
+	}
+	console.Flags &^= nsenter.FlagBindConsole
+	b.consoleEarly = true
+	return append(beforeSwitch, *console), nil
+}
+
 // finishProcess adds the process part every plan ends with (create and
 // exec alike) and checks the whole plan can be encoded.
 func (b *planBuilder) finishProcess() (*nsenter.Plan, error) {
@@ -122,6 +151,9 @@ func (b *planBuilder) finishProcess() (*nsenter.Plan, error) {
 
 // Validate checks what every command that reads a bundle needs.
 func Validate(spec *specs.Spec, bundle string) error {
+	if err := validateConfig(spec); err != nil {
+		return err
+	}
 	if spec.Process == nil {
 		return fieldErr("/process", "missing: the container needs a process")
 	}

@@ -38,7 +38,13 @@ func BuildExec(spec *specs.Spec, p *specs.Process, o ExecOptions) (*nsenter.Plan
 	if p == nil || len(p.Args) == 0 {
 		return nil, fieldErr("/args", "exec needs a command")
 	}
-	if o.NoSeccomp && spec.Linux != nil && spec.Linux.Seccomp != nil {
+	if spec == nil || spec.Linux == nil {
+		return nil, fieldErr("/linux", "missing from the container's config: exec joins the namespaces it lists")
+	}
+	if err := validateProcess(p, "/process"); err != nil {
+		return nil, err
+	}
+	if o.NoSeccomp && spec.Linux.Seccomp != nil {
 		linux := *spec.Linux
 		linux.Seccomp = nil
 		copied := *spec

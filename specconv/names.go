@@ -70,6 +70,17 @@ func SupportedCapabilityNames() []string {
 	return names
 }
 
+// CapabilityName names capability number bit ("CAP_KILL"), or gives its
+// number when rt knows no name for it.
+func CapabilityName(bit int) string {
+	for n, b := range capabilities {
+		if b == bit {
+			return n
+		}
+	}
+	return "capability " + strconv.Itoa(bit)
+}
+
 // LibseccompVersion is the version of the libseccomp rt is linked with.
 func LibseccompVersion() string { return libseccompVersion() }
 

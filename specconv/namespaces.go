@@ -22,8 +22,8 @@ var nsFlags = map[specs.LinuxNamespaceType]int{
 	specs.TimeNamespace:    unix.CLONE_NEWTIME,
 }
 
-// joinOrder is the order namespaces given by path are joined in: the user
-// namespace first (it owns the others), the mount namespace last.
+// joinOrder is the order namespaces given by path are joined in (user and
+// mount: see namespaceOps).
 var joinOrder = []specs.LinuxNamespaceType{
 	specs.UserNamespace, specs.IPCNamespace, specs.UTSNamespace, specs.NetworkNamespace,
 	specs.PIDNamespace, specs.CgroupNamespace, specs.TimeNamespace, specs.MountNamespace,
@@ -31,7 +31,7 @@ var joinOrder = []specs.LinuxNamespaceType{
 
 // nsFileType reports the CLONE_NEW* type of a namespace file.
 func nsFileType(path string) (int, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0) // a fifo must not block
 	if err != nil {
 		return 0, err
 	}
@@ -85,23 +85,34 @@ func checkNamespaces(l *specs.Linux) (*namespaceSet, error) {
 }
 
 // namespaceOps joins and creates namespaces, then forks the init. Paths are
-// joined before a new user namespace is made, so that a network namespace
-// made by `ip netns add` (owned by the host's user namespace) can be joined
-// together with a new user namespace.
+// joined before a user namespace is joined or made, as the host's root, so
+// that a network namespace made by `ip netns add` (owned by the host's user
+// namespace) can be joined together with a new user namespace, and the
+// namespaces of another container together with its user namespace, in
+// whatever order the config lists them. The early ops (host-side copies of
+// bind sources) run then too; the mount namespace is joined last, after the
+// user namespace that owns it, since other paths may not resolve in it.
 func namespaceOps(set *namespaceSet, early, timeOps []nsenter.Op) []nsenter.Op {
 	// Nothing happens before the parent has put the stage in the cgroup:
 	// every process forked later, and a new cgroup namespace, start there.
 	ops := []nsenter.Op{{Code: nsenter.OpSync, Args: [3]int64{SyncCgroup}, Field: "/linux/cgroupsPath"}}
-	for _, t := range joinOrder {
+	join := func(t specs.LinuxNamespaceType) {
 		if p := set.paths[t]; p != "" {
 			ops = append(ops, nsenter.Op{Code: nsenter.OpSetns, Strs: [4]string{p}, Args: [3]int64{int64(nsFlags[t])},
 				Field: fmt.Sprintf("/linux/namespaces/%d/path", set.index[t])})
 		}
 	}
+	for _, t := range joinOrder {
+		if t != specs.UserNamespace && t != specs.MountNamespace {
+			join(t)
+		}
+	}
 	ops = append(ops, early...)
 	if set.paths[specs.UserNamespace] != "" {
+		join(specs.UserNamespace)
 		ops = append(ops, nsenter.Op{Code: nsenter.OpSetidRoot, Field: "/linux/uidMappings"})
 	}
+	join(specs.MountNamespace)
 	if set.isNew(specs.UserNamespace) {
 		field := fmt.Sprintf("/linux/namespaces/%d", set.index[specs.UserNamespace])
 		ops = append(ops,

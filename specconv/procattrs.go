@@ -122,7 +122,10 @@ func (b *planBuilder) oomScoreAdjOp() []nsenter.Op {
 }
 
 // timeOffsetOps: a new time namespace takes its offsets before any
-// process runs in it, so before the fork.
+// process runs in it, so before the fork. The parent writes them, as runc's
+// does: the kernel wants CAP_SYS_TIME over the namespace's owner from the
+// writer of /proc/PID/timens_offsets, and the file of the non-dumpable stage
+// is the host root's, whom the stage is not once in a user namespace.
 func timeOffsetOps(l *specs.Linux, set *namespaceSet) ([]nsenter.Op, error) {
 	if len(l.TimeOffsets) == 0 {
 		return nil, nil
@@ -139,7 +142,7 @@ func timeOffsetOps(l *specs.Linux, set *namespaceSet) ([]nsenter.Op, error) {
 	if len(lines) != len(l.TimeOffsets) {
 		return nil, fieldErr("/linux/timeOffsets", "only monotonic and boottime clocks have offsets")
 	}
-	return []nsenter.Op{{Code: nsenter.OpWriteFile, Strs: [4]string{"/proc/self/timens_offsets", strings.Join(lines, "\n")},
+	return []nsenter.Op{{Code: nsenter.OpSync, Args: [3]int64{SyncTimeOffsets}, Strs: [4]string{strings.Join(lines, "\n")},
 		Field: "/linux/timeOffsets"}}, nil
 }
 

@@ -3,6 +3,7 @@ package specconv
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,6 +92,9 @@ func (b *planBuilder) processOps() error {
 		if err := b.personalityOp(); err != nil {
 			return err
 		}
+		if err := b.memoryPolicyOp(); err != nil {
+			return err
+		}
 	}
 	if !b.o.NoNewKeyring {
 		b.add(nsenter.Op{Code: nsenter.OpKeyring, Strs: [4]string{"_ses." + b.o.ID}, Field: "/process"})
@@ -114,12 +118,24 @@ func (b *planBuilder) processOps() error {
 }
 
 func (b *planBuilder) consoleOp() error {
-	p := b.proc
-	if !p.Terminal {
+	if b.consoleEarly {
 		return nil
 	}
+	console, err := b.newConsoleOp()
+	if console != nil {
+		b.add(*console)
+	}
+	return err
+}
+
+// newConsoleOp is the console op of a process with a terminal, or nil.
+func (b *planBuilder) newConsoleOp() (*nsenter.Op, error) {
+	p := b.proc
+	if !p.Terminal {
+		return nil, nil
+	}
 	if b.o.ConsoleFd < 0 {
-		return fieldErr("/process/terminal", "terminal is true but no --console-socket was given")
+		return nil, fieldErr("/process/terminal", "terminal is true but no --console-socket was given")
 	}
 	var rows, cols int64
 	if p.ConsoleSize != nil {
@@ -129,8 +145,7 @@ func (b *planBuilder) consoleOp() error {
 	if b.o.FifoFd >= 0 { // create, not exec: the container's /dev/console is this pty
 		console.Flags |= nsenter.FlagBindConsole
 	}
-	b.add(console)
-	return nil
+	return &console, nil
 }
 
 func (b *planBuilder) cwd() (string, error) {
@@ -257,11 +272,13 @@ func (b *planBuilder) ambientMask(caps *specs.LinuxCapabilities) int64 {
 	want := capMask(caps.Ambient, field, b.warn)
 	can := capMask(caps.Permitted, "", func(string) {}) & capMask(caps.Inheritable, "", func(string) {})
 	if skipped := want &^ can; skipped != 0 {
+		var names []string
 		for _, n := range caps.Ambient {
-			if bit, ok := capabilities[strings.ToUpper(n)]; ok && skipped&(1<<bit) != 0 {
-				b.warn(fmt.Sprintf("%s: %s is not both permitted and inheritable: not raised", field, n))
+			if bit, ok := capabilities[strings.ToUpper(n)]; ok && skipped&(1<<bit) != 0 && !slices.Contains(names, n) {
+				names = append(names, n)
 			}
 		}
+		b.warn(fmt.Sprintf("%s: can't raise ambient capability %s: an ambient capability must be both permitted and inheritable", field, strings.Join(names, ", ")))
 	}
 	return want & can
 }
@@ -279,7 +296,10 @@ func (b *planBuilder) startContainerHooks() {
 		if h.Timeout != nil {
 			timeout = int64(*h.Timeout)
 		}
-		b.add(nsenter.Op{Code: nsenter.OpHook, Strs: [4]string{h.Path}, Args: [3]int64{timeout}, Field: field})
+		// The words of a failure, which the init prints itself: after
+		// `start` nobody reads its reports.
+		what := fmt.Sprintf("%s: error running startContainer hook #%d: %s", field, i, h.Path)
+		b.add(nsenter.Op{Code: nsenter.OpHook, Strs: [4]string{h.Path, what}, Args: [3]int64{timeout}, Field: field})
 		args := h.Args
 		if len(args) == 0 {
 			args = []string{h.Path}

@@ -165,7 +165,7 @@ func TestNoMountNamespaceOnlyChroots(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(bundle, "rootfs"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	spec := &specs.Spec{Root: &specs.Root{Path: "rootfs", Readonly: true}, Process: &specs.Process{Args: []string{"sh"}, Cwd: "/"},
+	spec := &specs.Spec{Version: specs.Version, Root: &specs.Root{Path: "rootfs", Readonly: true}, Process: &specs.Process{Args: []string{"sh"}, Cwd: "/"},
 		Mounts: []specs.Mount{{Destination: "/proc", Type: "proc", Source: "proc"}},
 		Linux:  &specs.Linux{Namespaces: []specs.LinuxNamespace{{Type: specs.PIDNamespace}}}}
 	var warnings []string

@@ -98,8 +98,10 @@ func (b *planBuilder) seccompOps() error {
 
 // placeSeccomp moves the filter as late as it can go, so that the fewest of
 // rt's own syscalls run under it: just before the exec, after
-// no_new_privs, the ready report, the wait for `start` and the
-// startContainer hooks. Two things pull it earlier:
+// no_new_privs, the ready report and the wait for `start`, but before the
+// startContainer hooks, which run under the container's profile, as
+// runc's do (its init loads the filter before it waits for `start`, and
+// runs the hooks after). Two things pull it earlier:
 //   - without no_new_privs the kernel loads a filter only for a process with
 //     CAP_SYS_ADMIN: when the process will not keep it, the filter stays
 //     where seccompOps put it, before the credentials change (runc and crun
@@ -124,6 +126,11 @@ func (b *planBuilder) placeSeccomp() {
 	op := b.plan.Ops[at]
 	ops := append(b.plan.Ops[:at:at], b.plan.Ops[at+1:]...)
 	to := len(ops)
+	for i, o := range ops {
+		if o.Code == nsenter.OpWaitStart {
+			to = i + 1 // the startContainer hooks follow it
+		}
+	}
 	if op.Args[0]&unix.SECCOMP_FILTER_FLAG_NEW_LISTENER != 0 {
 		for i, o := range ops {
 			if o.Code == nsenter.OpReady {
@@ -342,6 +349,12 @@ func addSeccompRule(filter *libseccomp.ScmpFilter, sys specs.LinuxSyscall, field
 			// The stage hands the listener fd to rt with sendmsg, after
 			// the filter is loaded: nobody could answer that notification.
 			return nil, fieldErr(nameField, "SCMP_ACT_NOTIFY cannot be used for sendmsg: rt sends the listener fd with it")
+		}
+		if act == libseccomp.ActNotify && name == "write" {
+			// Refused as runc refuses it (its init writes the fd to its
+			// parent): after the filter, rt's stage writes too (a failure
+			// after `start` goes into the exec fifo).
+			return nil, fieldErr(nameField, "SCMP_ACT_NOTIFY cannot be used for the write syscall")
 		}
 		nr, err := libseccomp.GetSyscallFromName(name)
 		if err != nil {

@@ -171,12 +171,11 @@ func TestSeccompFlags(t *testing.T) {
 
 // DESIGN.md "rt create, step by step": seccomp last. The filter would
 // otherwise apply to rt's own work (no_new_privs, the ready report, the
-// wait for start, startContainer hooks).
+// wait for start). startContainer hooks run under it, as runc's do.
 func TestSeccompPlacement(t *testing.T) {
 	mkdirErrno := []specs.LinuxSyscall{{Names: []string{"mkdir"}, Action: specs.ActErrno}}
 	t.Run("no_new_privs: right before exec", func(t *testing.T) {
 		spec := seccompSpec(&specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: mkdirErrno})
-		spec.Hooks = &specs.Hooks{StartContainer: []specs.Hook{{Path: "/bin/true"}}}
 		plan, _, err := buildSeccomp(t, spec)
 		if err != nil {
 			t.Fatal(err)
@@ -185,10 +184,22 @@ func TestSeccompPlacement(t *testing.T) {
 		if at != len(plan.Ops)-2 || plan.Ops[at+1].Code != nsenter.OpExec {
 			t.Errorf("seccomp at %d of %d, want right before exec:\n%s", at, len(plan.Ops), renderOps(plan))
 		}
-		for _, c := range []nsenter.Code{nsenter.OpNoNewPrivs, nsenter.OpFindExec, nsenter.OpReady, nsenter.OpWaitStart, nsenter.OpHook} {
+		for _, c := range []nsenter.Code{nsenter.OpNoNewPrivs, nsenter.OpFindExec, nsenter.OpReady, nsenter.OpWaitStart} {
 			if i := index(plan.Ops, code(c)); i < 0 || i > at {
 				t.Errorf("%s at %d, want before seccomp at %d", c.Name(), i, at)
 			}
+		}
+	})
+	t.Run("no_new_privs with startContainer hooks: right after the wait for start, before the hooks (runc)", func(t *testing.T) {
+		spec := seccompSpec(&specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: mkdirErrno})
+		spec.Hooks = &specs.Hooks{StartContainer: []specs.Hook{{Path: "/bin/true"}}}
+		plan, _, err := buildSeccomp(t, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := index(plan.Ops, code(nsenter.OpSeccomp))
+		if at < 1 || plan.Ops[at-1].Code != nsenter.OpWaitStart || plan.Ops[at+1].Code != nsenter.OpHook {
+			t.Errorf("seccomp at %d, want between wait-start and the hook:\n%s", at, renderOps(plan))
 		}
 	})
 	t.Run("privileged without no_new_privs: last too", func(t *testing.T) {

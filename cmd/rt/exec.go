@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -45,7 +46,7 @@ func execCommand() *cobra.Command {
 	fl.StringArrayVarP(&f.env, "env", "e", nil, "set an environment variable (K=V)")
 	fl.StringVarP(&f.user, "user", "u", "", "UID[:GID] to run as")
 	fl.StringSliceVarP(&f.additionalGids, "additional-gids", "g", nil, "additional group ids")
-	fl.StringArrayVarP(&f.caps, "cap", "c", nil, "add a capability (effective, permitted, bounding)")
+	fl.StringArrayVarP(&f.caps, "cap", "c", nil, "add a capability (effective, permitted, bounding; ambient when the config has an inheritable set)")
 	fl.BoolVar(&f.noNewPrivs, "no-new-privs", false, "set no_new_privs")
 	fl.StringVar(&f.apparmor, "apparmor", "", "AppArmor profile")
 	fl.StringVar(&f.label, "process-label", "", "SELinux label")
@@ -113,6 +114,11 @@ func (f *execFlags) execProcess(spec *specs.Spec, args []string) (*specs.Process
 		c.Bounding = append(append([]string(nil), c.Bounding...), f.caps...)
 		c.Effective = append(append([]string(nil), c.Effective...), f.caps...)
 		c.Permitted = append(append([]string(nil), c.Permitted...), f.caps...)
+		// As runc: the ambient set too when the config has an inheritable
+		// set, which a capability must already be in to be raised there.
+		if c.Inheritable != nil {
+			c.Ambient = append(append([]string(nil), c.Ambient...), f.caps...)
+		}
 		p.Capabilities = &c
 	}
 	if f.noNewPrivs {
@@ -167,7 +173,7 @@ func runExec(f *execFlags, id string, args []string) error {
 			return fmt.Errorf("exec --detach with a terminal needs --console-socket")
 		}
 		_, err := c.Exec(o)
-		return err
+		return notStarted(err)
 	}
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return err
@@ -185,7 +191,7 @@ func runExec(f *execFlags, id string, args []string) error {
 	signals.waitAll()
 	pid, err := c.Exec(o)
 	if err != nil {
-		return err
+		return notStarted(err)
 	}
 	if tty != nil {
 		if err := tty.attach(); err != nil {
@@ -197,6 +203,18 @@ func runExec(f *execFlags, id string, args []string) error {
 		tty.drain()
 	}
 	return &exitError{code: status}
+}
+
+// notStarted: a process the stage could not start makes exec exit 255, as
+// runc's does (a process that started and then failed to exec exits 255
+// itself); other errors are rt's, status 1.
+func notStarted(err error) error {
+	var stage *libct.StageError
+	if !errors.As(err, &stage) {
+		return err
+	}
+	logError(err)
+	return &exitError{code: 255}
 }
 
 // mergeEnv adds extra to env; a name given again takes the new value, as

@@ -76,6 +76,7 @@ func rtFeatures() *features.Features {
 			Selinux:  &features.Selinux{Enabled: &yes},
 			IntelRdt: &features.IntelRdt{Enabled: &no},
 			// uidMappings/gidMappings of bind mounts (idmapped mounts).
+			MemoryPolicy:    specconv.MemoryPolicyFeatures(),
 			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &idmap}},
 			NetDevices:      &features.NetDevices{Enabled: &no},
 		},

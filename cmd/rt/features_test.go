@@ -72,7 +72,7 @@ func TestFeaturesStructure(t *testing.T) {
 	// features-linux.md: what rt implements, whatever the host runs. rt
 	// applies AppArmor and SELinux labels (specconv/lsm.go), idmapped
 	// binds, seccomp, cgroup v1, v2 and rdma; it refuses --systemd-cgroup,
-	// and does not implement Intel RDT, memory policies or net devices.
+	// and does not implement Intel RDT or net devices.
 	l := f.Linux
 	for name, got := range map[string]*bool{"apparmor": l.Apparmor.Enabled, "selinux": l.Selinux.Enabled,
 		"seccomp": l.Seccomp.Enabled, "idmap": l.MountExtensions.IDMap.Enabled, "cgroup.v1": l.Cgroup.V1,
@@ -87,8 +87,8 @@ func TestFeaturesStructure(t *testing.T) {
 			t.Errorf("%s = %s, want false", name, boolString(got))
 		}
 	}
-	if l.MemoryPolicy != nil {
-		t.Errorf("memoryPolicy %+v listed, rt implements none", l.MemoryPolicy)
+	if mp := l.MemoryPolicy; mp == nil || len(mp.Modes) != 7 || len(mp.Flags) != 3 {
+		t.Errorf("memoryPolicy %+v, want the spec's 7 modes and 3 flags", mp)
 	}
 	for _, k := range []string{annotationVersion, annotationCommit, annotationLibseccomp} {
 		if f.Annotations[k] == "" {

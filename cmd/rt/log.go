@@ -6,9 +6,27 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
-var logFile io.Writer
+// The logger. Warnings and debug lines are written in runc's (logrus')
+// format, on stderr and in the --log file:
+//
+//	text: time="2024-05-01T10:00:00.123Z" level=warning msg="..."
+//	json: {"level":"warning","msg":"...","time":"2024-05-01T10:00:00.123Z"}
+//
+// so that a client reading either can tell them from errors by the level
+// (go-runc and conmon parse the json lines of --log). The error that ends
+// a command is the one line "rt: ..." on stderr, and a level=error line in
+// the --log file.
+
+var (
+	logFile io.Writer
+	// logIsStderr: --log names stderr itself (/dev/stderr, /proc/self/fd/2):
+	// each line is written there once.
+	logIsStderr bool
+)
 
 func openLog() error {
 	if g.logFormat != "text" && g.logFormat != "json" {
@@ -22,53 +40,75 @@ func openLog() error {
 		return fmt.Errorf("open log: %w", err)
 	}
 	logFile = f
+	logIsStderr = sameFile(f, os.Stderr)
 	return nil
 }
 
-// logLine writes one line to the --log file in its format: json lines are
-// {"level","msg","time"}, which go-runc and conmon parse.
-func logLine(level, msg string) {
-	if logFile == nil {
-		return
+// sameFile reports whether a and b are the same open file (device and inode).
+func sameFile(a, b *os.File) bool {
+	var sa, sb unix.Stat_t
+	if unix.Fstat(int(a.Fd()), &sa) != nil || unix.Fstat(int(b.Fd()), &sb) != nil {
+		return false
 	}
-	writeLogLine(logFile, level, msg)
+	return sa.Dev == sb.Dev && sa.Ino == sb.Ino
 }
 
-// writeLogLine writes one line in the --log-format to w.
-func writeLogLine(w io.Writer, level, msg string) {
-	now := time.Now().UTC().Format(time.RFC3339Nano)
-	if g.logFormat == "json" {
+// formatLine renders one logger line, newline included, in --log-format.
+func formatLine(format, level, msg string, now time.Time) []byte {
+	ts := now.UTC().Format(time.RFC3339Nano)
+	if format == "json" {
 		line, _ := json.Marshal(struct {
 			Level string `json:"level"`
 			Msg   string `json:"msg"`
 			Time  string `json:"time"`
-		}{level, msg, now})
-		fmt.Fprintf(w, "%s\n", line)
+		}{level, msg, ts})
+		return append(line, '\n')
+	}
+	return fmt.Appendf(nil, "time=%q level=%s msg=%q\n", ts, level, msg)
+}
+
+// logLine writes one line to the --log file.
+func logLine(level, msg string) {
+	if logFile == nil {
 		return
 	}
-	fmt.Fprintf(w, "time=%q level=%s msg=%q\n", now, level, msg)
+	logFile.Write(formatLine(g.logFormat, level, msg, time.Now()))
+}
+
+// logStderrAndFile writes one logger line to stderr and to the --log file.
+func logStderrAndFile(level, msg string) {
+	line := formatLine(g.logFormat, level, msg, time.Now())
+	if !logIsStderr {
+		os.Stderr.Write(line)
+	}
+	if logFile != nil {
+		logFile.Write(line)
+	}
 }
 
 // logError reports the error that ends the command: one line on stderr,
 // and the log.
 func logError(err error) {
-	fmt.Fprintf(os.Stderr, "rt: %v\n", err)
+	if !logIsStderr {
+		fmt.Fprintf(os.Stderr, "rt: %v\n", err)
+	}
 	logLine("error", err.Error())
 }
 
+// logWarn is where every warning of rt goes (libct and specconv take it as
+// their Warn function).
 func logWarn(msg string) {
-	fmt.Fprintf(os.Stderr, "rt: warning: %s\n", msg)
-	logLine("warning", msg)
+	logStderrAndFile("warning", msg)
 }
 
 // logDebug writes a level=debug line with --debug: to the --log file, or
-// without one to stderr, in the --log-format (as runc's --debug).
+// without one to stderr (as runc's --debug; warnings go to both).
 func logDebug(msg string) {
 	if !g.debug {
 		return
 	}
 	if logFile == nil {
-		writeLogLine(os.Stderr, "debug", msg)
+		os.Stderr.Write(formatLine(g.logFormat, "debug", msg, time.Now()))
 		return
 	}
 	logLine("debug", msg)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"os/signal"
 
@@ -86,7 +87,10 @@ func runForeground(f *containerFlags, id string, keep bool) error {
 		}
 	}
 	signals.waitAll()
-	if err := c.Start(); err != nil {
+	// When the init could not start the process, it has said why on its
+	// stderr (ours, or the pty's) and exits 255: that is run's status, as
+	// with runc, and nothing more is said.
+	if err := c.Start(); err != nil && !errors.Is(err, libct.ErrNotStarted) {
 		c.Delete(true)
 		return err
 	}

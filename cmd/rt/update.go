@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rt-runtime/rt/libct"
+	"github.com/rt-runtime/rt/specconv"
 )
 
 // updateFlag is one of runc's update flags: its name, help, and how its
@@ -41,7 +42,7 @@ var updateFlags = []updateFlag{
 	{name: "cpu-idle", usage: "1 to make the cgroup SCHED_IDLE, 0 for normal", set: intFlag(func(c *specs.LinuxCPU) **int64 { return &c.Idle })},
 	{name: "cpuset-cpus", usage: "CPUs to use (0-3,6)", set: func(r *specs.LinuxResources, v string) error { r.CPU.Cpus = v; return nil }},
 	{name: "cpuset-mems", usage: "memory nodes to use", set: func(r *specs.LinuxResources, v string) error { r.CPU.Mems = v; return nil }},
-	{name: "pids-limit", usage: "maximum number of processes (0 or -1 for none)", set: pidsFlag},
+	{name: "pids-limit", usage: "maximum number of processes (-1 for no limit; 0 is a limit, written as 1, as runc)", set: pidsFlag},
 	{name: "blkio-weight", usage: "block I/O weight, 10 to 1000", set: blkioWeightFlag},
 	{name: "l3-cache-schema", usage: "Intel RDT L3 cache schema (not supported)", set: rdtFlag, hidden: true},
 	{name: "mem-bw-schema", usage: "Intel RDT memory bandwidth schema (not supported)", set: rdtFlag, hidden: true},
@@ -60,6 +61,9 @@ file, or from standard input for "-", and the other flags are ignored.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, err := updateResources(file, values)
 			if err != nil {
+				return err
+			}
+			if err := specconv.ValidateResources(res); err != nil {
 				return err
 			}
 			if res.Memory != nil && res.Memory.Kernel != nil {

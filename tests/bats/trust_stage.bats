@@ -82,7 +82,7 @@ hook_saw_annotations() {
 	run rt start "$ID"
 	[ "$status" -eq 1 ]
 	assert_contains "$output" "stopped before its process started"
-	grep -q "startContainer hook /bin/sh timed out" "$BATS_TEST_TMPDIR/$ID.err"
+	grep -q "/hooks/startContainer/0: error running startContainer hook #0: /bin/sh: timed out" "$BATS_TEST_TMPDIR/$ID.err"
 }
 
 # ---------------------------------------------------------------------------
