@@ -24,6 +24,7 @@ type CreateOptions struct {
 	PidFile       string
 	ConsoleSocket string   // path of a unix socket that receives the pty master
 	ConsoleConn   *os.File // or an already connected socket (rt run's own pty)
+	PidfdSocket   string   // path of a unix socket that receives a pidfd of the init
 	NoPivot       bool
 	NoNewKeyring  bool
 	PreserveFds   int
@@ -51,6 +52,8 @@ func Create(o CreateOptions) (c *Container, err error) {
 		return nil, err
 	}
 	testStep("bundle loaded")
+	debugf("create %s: bundle %s, state in %s", o.ID, bundle, o.Root)
+	debugf("cgroup: %s host, cgroup path %s", host.Mode, cgPath)
 	c, err = newContainer(o.Root, o.ID, spec, bundle, host.Paths(cgPath))
 	if err != nil {
 		return nil, err
@@ -72,6 +75,7 @@ func Create(o CreateOptions) (c *Container, err error) {
 		return c, err
 	}
 	testStep("cgroup made")
+	debugf("cgroup: made %s", debugPaths(cg.Paths))
 	warmMigration(cg)
 	if h := spec.Hooks; h != nil && len(h.CreateContainer) > 0 {
 		// Hook processes are orphaned by their stage: rt must reap them.
@@ -84,6 +88,7 @@ func Create(o CreateOptions) (c *Container, err error) {
 		return c, err
 	}
 	testStep("stage done")
+	debugf("create %s: init %d is waiting for start", o.ID, initPid)
 	if err := c.recordInit(initPid); err != nil {
 		return c, err
 	}
@@ -186,6 +191,7 @@ func (c *Container) recordInit(pid int) error {
 // undoCreate removes what a failed create made: the init, the cgroup, the
 // state dir. Mounts vanish with the init's mount namespace.
 func (c *Container) undoCreate(cg *cgroupsfs.Cgroup, initPid int) {
+	debugf("create %s failed: removing the init (pid %d), the cgroup and the state", c.State.ID, initPid)
 	if cg != nil {
 		cg.Kill(unix.SIGKILL)
 	}

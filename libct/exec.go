@@ -5,6 +5,7 @@ import (
 	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/nsenter"
 	"github.com/rt-runtime/rt/specconv"
@@ -15,6 +16,7 @@ type ExecOptions struct {
 	Process       *specs.Process
 	ConsoleSocket string
 	ConsoleConn   *os.File
+	PidfdSocket   string // path of a unix socket that receives a pidfd of the process
 	PidFile       string
 	PreserveFds   int
 	IgnorePaused  bool
@@ -62,8 +64,18 @@ func (c *Container) Exec(o ExecOptions) (int, error) {
 			return 0, err
 		}
 	}
+	debugf("exec in %s: cgroup %s", c.State.ID, debugPaths(cg.Paths))
 	warmMigration(cg)
-	io := stageIO{root: c.Root, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn}
+	io := stageIO{root: c.Root, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
+		pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindExec}
+	if o.PidfdSocket != "" {
+		// The process is orphaned by its stage and may exit at once: as
+		// the subreaper we keep it a zombie, so its pid stays its own
+		// until the pidfd is open.
+		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+			return 0, err
+		}
+	}
 	io.listenerState = func(int) specs.State { return c.ociState(c.Status(), c.State.Pid) }
 	pid, err := runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
 		return specconv.BuildExec(spec, o.Process, specconv.ExecOptions{

@@ -38,6 +38,7 @@ func hookContext(h specs.Hook) (context.Context, context.CancelFunc) {
 // killed and counts as failed.
 func runHooks(kind string, hooks []specs.Hook, state []byte) error {
 	for i, h := range hooks {
+		debugf("hooks: running %s hook #%d: %s", kind, i, h.Path)
 		if err := runHook(h, state); err != nil {
 			return hookError(kind, i, h.Path, err)
 		}
@@ -80,6 +81,7 @@ func runHook(h specs.Hook, state []byte) error {
 // the host's root, so the path resolves in the runtime namespace.
 func runCreateContainerHooks(root string, spec *specs.Spec, cg *cgroupsfs.Cgroup, initPid int, state []byte) error {
 	for i, h := range spec.Hooks.CreateContainer {
+		debugf("hooks: running createContainer hook #%d in the container's namespaces: %s", i, h.Path)
 		if err := runHookInContainer(root, spec, cg, initPid, h, state); err != nil {
 			return hookError("createContainer", i, h.Path, err)
 		}
@@ -207,6 +209,7 @@ func (c *Container) runPoststop() {
 
 func (c *Container) runHooksWarning(kind string, hooks []specs.Hook, state []byte) {
 	for i, h := range hooks {
+		debugf("hooks: running %s hook #%d: %s", kind, i, h.Path)
 		if err := runHook(h, state); err != nil {
 			c.warn(hookError(kind, i, h.Path, err).Error())
 		}

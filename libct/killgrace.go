@@ -21,7 +21,7 @@ const (
 )
 
 func awaitHandler(pid int, start uint64, sig unix.Signal) {
-	if sig == unix.SIGKILL || sig == unix.SIGSTOP || !isYoung(start) {
+	if sig == 0 || sig == unix.SIGKILL || sig == unix.SIGSTOP || !isYoung(start) {
 		return
 	}
 	deadline := time.Now().Add(handlerPatience)

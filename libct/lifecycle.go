@@ -36,6 +36,7 @@ func (c *Container) Start() error {
 	if err != nil {
 		return fmt.Errorf("cannot start container %q: %w", c.State.ID, err)
 	}
+	debugf("start %s: sending the state to init %d through the exec fifo", c.State.ID, c.State.Pid)
 	err = c.sendStartState(fd, c.hookState(Created, c.State.Pid))
 	unix.Close(fd)
 	if errors.Is(err, errInitGone) {
@@ -55,6 +56,7 @@ func (c *Container) Start() error {
 	if unread, err := unix.IoctlGetInt(int(watch.Fd()), unix.TIOCINQ); err == nil && unread > 0 {
 		return fmt.Errorf("cannot start container %q: %w", c.State.ID, ErrNotStarted)
 	}
+	debugf("start %s: the process runs", c.State.ID)
 	c.runPoststart()
 	return nil
 }
@@ -142,6 +144,7 @@ func (c *Container) Kill(sig unix.Signal, all bool) error {
 	if st == Creating {
 		return fmt.Errorf("cannot kill container %q: it is still being created", c.State.ID)
 	}
+	debugf("kill %s: signal %d to the init %d (all processes: %v)", c.State.ID, sig, c.State.Pid, all)
 	if all {
 		cg, err := c.cgroup()
 		if err != nil {
@@ -183,6 +186,7 @@ func (c *Container) Delete(force bool) error {
 	if c.State.Pid > 0 && !waitGone(c.State.Pid, 5*time.Second) && processAlive(c.State.Pid, c.State.PidStart) {
 		return fmt.Errorf("delete container %q: init %d did not die", c.State.ID, c.State.Pid)
 	}
+	debugf("cgroup: removing %s", debugPaths(cg.Paths))
 	if err := cg.Destroy(); err != nil {
 		return fmt.Errorf("delete container %q: %w", c.State.ID, err)
 	}

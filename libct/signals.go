@@ -9,10 +9,11 @@ import (
 )
 
 // ParseSignal accepts a signal name with or without SIG, in any case, or a
-// number, as runc does.
+// number, as runc does. 0 is accepted: sent, it only checks that the
+// process is alive (kill(2)), which is what `runc kill ID 0` is used for.
 func ParseSignal(s string) (unix.Signal, error) {
 	if n, err := strconv.Atoi(s); err == nil {
-		if n <= 0 || n > 64 {
+		if n < 0 || n > 64 {
 			return 0, fmt.Errorf("invalid signal number %d", n)
 		}
 		return unix.Signal(n), nil

@@ -15,7 +15,7 @@ func TestParseSignal(t *testing.T) {
 		{"9", unix.SIGKILL}, {"TERM", unix.SIGTERM}, {"SigTerm", unix.SIGTERM}, {"15", unix.SIGTERM},
 		{"HUP", unix.SIGHUP}, {"1", unix.SIGHUP}, {"USR1", unix.SIGUSR1}, {"SIGWINCH", unix.SIGWINCH},
 		{"SIGCHLD", unix.SIGCHLD}, {"STOP", unix.SIGSTOP}, {"CONT", unix.SIGCONT}, {"SYS", unix.SIGSYS},
-		{"64", 64},
+		{"64", 64}, {"0", 0},
 		// glibc's SIGRTMIN is 34 (two are kept for NPTL), SIGRTMAX 64.
 		{"SIGRTMIN", 34}, {"RTMIN", 34}, {"SIGRTMIN+1", 35}, {"rtmin+1", 35}, {"RTMIN+30", 64},
 		{"SIGRTMAX", 64}, {"RTMAX-2", 62}, {"sigrtmax-2", 62}, {"RTMAX-30", 34},
@@ -29,7 +29,7 @@ func TestParseSignal(t *testing.T) {
 
 func TestParseSignalRejects(t *testing.T) {
 	for _, in := range []string{
-		"", "0", "65", "-1", "-9", "1000", "SIG", "SIGFOO", "FOO", "KIL", "SIGKILLX", " KILL",
+		"", "65", "-1", "-9", "1000", "SIG", "SIGFOO", "FOO", "KIL", "SIGKILLX", " KILL",
 		"RTMIN+31", "RTMIN-1", "RTMAX+1", "RTMAX-31", "RTMIN+x", "RTMAX-", "RTMIN+", "SIGRTMAXX",
 	} {
 		if got, err := ParseSignal(in); err == nil {

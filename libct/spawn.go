@@ -28,7 +28,8 @@ type stageFiles struct {
 	planFd  int
 	fifoFd  int
 	console int
-	idmaps  []int // user namespaces of idmapped mounts
+	idmaps  []int    // user namespaces of idmapped mounts
+	pidfd   *os.File // the connected --pidfd-socket, or nil
 }
 
 func (s *stageFiles) add(f *os.File, child bool) int {
@@ -70,8 +71,10 @@ type stageIO struct {
 	idmaps        []rootfs.IDMap // a user namespace fd is passed for each
 	// onInitPid runs when the stage reports the pid of the process it
 	// forked, before it is answered anything else; nil: nothing to do.
-	onInitPid func(pid int) error
-	warn      func(string) // the stage's warnings; nil: dropped
+	onInitPid   func(pid int) error
+	warn        func(string) // the stage's warnings; nil: dropped
+	pidfdSocket string       // --pidfd-socket: receives a pidfd of the process
+	pidfdKind   string       // the message sent with it (pidfdKindInit, pidfdKindExec)
 }
 
 // stageFds are the fd numbers the plan refers to.
@@ -114,6 +117,11 @@ func openStageFiles(io stageIO) (*stageFiles, error) {
 	if console != nil {
 		s.console = s.add(console, false)
 	}
+	if io.pidfdSocket != "" {
+		if s.pidfd, err = dialPidfdSocket(io.pidfdSocket); err != nil {
+			return s, err
+		}
+	}
 	userns, err := idmapUserns(io.idmaps)
 	if err != nil {
 		return s, err
@@ -134,6 +142,9 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 		if files.parent != nil {
 			defer files.parent.Close()
 		}
+		if files.pidfd != nil {
+			defer files.pidfd.Close()
+		}
 	}
 	if err != nil {
 		return 0, err
@@ -142,6 +153,7 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 	if err != nil {
 		return 0, err
 	}
+	debugf("plan: %d ops: %s", len(plan.Ops), planPhases(plan))
 	planFile, err := planMemfd(plan)
 	if err != nil {
 		return 0, err
@@ -173,9 +185,17 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 	files.closeChildCopies()
 	testStagePid(cmd.Process.Pid)
 	testStep("stage started")
+	debugf("stage: started, pid %d", cmd.Process.Pid)
 	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync,
-		listenerState: io.listenerState, joined: joined, onPid: io.onInitPid, warn: io.warn}
+		listenerState: io.listenerState, joined: joined, onPid: io.onInitPid, warn: io.warn,
+		pidfd: -1, wantPidfd: files.pidfd != nil}
 	pid, err = s.run(cg)
+	if s.pidfd >= 0 {
+		if err == nil {
+			err = sendPidfd(files.pidfd, io.pidfdKind, s.pidfd)
+		}
+		unix.Close(s.pidfd)
+	}
 	if err != nil {
 		// The stage may be waiting for an answer (a refused cgroup move is
 		// refused while it waits): the closed socket is one, and it exits.
@@ -233,7 +253,7 @@ func startStage(newCmd func() *exec.Cmd, cg *cgroupsfs.Cgroup) (*exec.Cmd, <-cha
 func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgroup, pids *specs.LinuxResources) (int, error) {
 	listen := listenFds()
 	io := stageIO{root: c.Root, preserve: listen + o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
-		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio, warn: o.Warn,
+		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio, warn: o.Warn, pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindInit,
 		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }, idmaps: rootfs.IDMaps(spec)}
 	if pids != nil {
 		io.onInitPid = func(int) error { return cg.Update(pids) }
@@ -283,6 +303,8 @@ type session struct {
 	cmd           *exec.Cmd
 	initPid       int
 	warn          func(string)
+	wantPidfd     bool // open a pidfd of the process when its pid comes
+	pidfd         int  // that pidfd, or -1
 }
 
 // recv reads one message and the fd it carries, if any (MSG_SECCOMP_FD).
@@ -324,6 +346,7 @@ func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
 			testStagePid(int(m.Value))
 		}
 		testStep(fmt.Sprintf("stage message %d (value %d)", m.Type, m.Value))
+		debugMsg(m)
 		switch m.Type {
 		case nsenter.MsgUsermapReq:
 			if err := writeIDMaps(int(m.Value), s.spec.Linux); err != nil {
@@ -331,6 +354,11 @@ func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
 			}
 		case nsenter.MsgPid:
 			s.initPid = int(m.Value)
+			if s.wantPidfd {
+				if s.pidfd, err = openPidfd(s.initPid); err != nil {
+					return s.initPid, err
+				}
+			}
 			if s.onPid != nil {
 				if err := s.onPid(s.initPid); err != nil {
 					return s.initPid, err

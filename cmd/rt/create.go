@@ -13,6 +13,7 @@ type containerFlags struct {
 	bundle        string
 	pidFile       string
 	consoleSocket string
+	pidfdSocket   string
 	noPivot       bool
 	noNewKeyring  bool
 	preserveFds   int
@@ -23,6 +24,7 @@ func (f *containerFlags) register(cmd *cobra.Command) {
 	fl.StringVarP(&f.bundle, "bundle", "b", ".", "bundle directory (holds config.json)")
 	fl.StringVar(&f.pidFile, "pid-file", "", "write the init's pid to this file")
 	fl.StringVar(&f.consoleSocket, "console-socket", "", "unix socket that receives the pty master")
+	fl.StringVar(&f.pidfdSocket, "pidfd-socket", "", "unix socket that receives a pidfd of the container's init")
 	fl.BoolVar(&f.noPivot, "no-pivot", false, "use a move mount and chroot instead of pivot_root")
 	fl.BoolVar(&f.noNewKeyring, "no-new-keyring", false, "keep the caller's session keyring")
 	fl.IntVar(&f.preserveFds, "preserve-fds", 0, "pass this many fds after stdio to the container")
@@ -31,7 +33,7 @@ func (f *containerFlags) register(cmd *cobra.Command) {
 func (f *containerFlags) options(id string) libct.CreateOptions {
 	return libct.CreateOptions{
 		Root: g.root, ID: id, Bundle: f.bundle, PidFile: f.pidFile, ConsoleSocket: f.consoleSocket,
-		NoPivot: f.noPivot, NoNewKeyring: f.noNewKeyring, PreserveFds: f.preserveFds,
+		PidfdSocket: f.pidfdSocket, NoPivot: f.noPivot, NoNewKeyring: f.noNewKeyring, PreserveFds: f.preserveFds,
 		Stdio: [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, Warn: logWarn,
 	}
 }

@@ -21,6 +21,7 @@ type execFlags struct {
 	tty, detach, noNewPrivs, ignorePaused, noSubreaper          bool
 	env, caps, additionalGids, cgroups                          []string
 	preserveFds                                                 int
+	pidfdSocket                                                 string
 }
 
 func execCommand() *cobra.Command {
@@ -38,6 +39,7 @@ func execCommand() *cobra.Command {
 	fl.StringVarP(&f.process, "process", "p", "", "JSON file with the process (runtime-spec process object)")
 	fl.BoolVarP(&f.tty, "tty", "t", false, "allocate a pseudo-TTY")
 	fl.StringVar(&f.consoleSocket, "console-socket", "", "unix socket that receives the pty master")
+	fl.StringVar(&f.pidfdSocket, "pidfd-socket", "", "unix socket that receives a pidfd of the process")
 	fl.BoolVarP(&f.detach, "detach", "d", false, "do not wait for the process")
 	fl.StringVar(&f.pidFile, "pid-file", "", "write the process's pid to this file")
 	fl.StringVar(&f.cwd, "cwd", "", "working directory inside the container")
@@ -163,7 +165,7 @@ func runExec(f *execFlags, id string, args []string) error {
 	if err != nil {
 		return err
 	}
-	o := libct.ExecOptions{Process: p, ConsoleSocket: f.consoleSocket, PidFile: f.pidFile,
+	o := libct.ExecOptions{Process: p, ConsoleSocket: f.consoleSocket, PidfdSocket: f.pidfdSocket, PidFile: f.pidFile,
 		PreserveFds: f.preserveFds, IgnorePaused: f.ignorePaused, SubCgroups: subCgroups, Spec: spec,
 		Stdio: [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, Warn: logWarn}
 	if f.detach {

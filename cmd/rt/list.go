@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -22,6 +23,13 @@ func listCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "table" && format != "json" {
 				return fmt.Errorf("invalid --format %q: want table or json", format)
+			}
+			// As runc: a missing default root is no containers yet; a
+			// --root given explicitly must exist.
+			if cmd.Flags().Changed("root") {
+				if err := libct.CheckRoot(g.root); errors.Is(err, os.ErrNotExist) {
+					return err
+				}
 			}
 			cs, err := libct.List(g.root)
 			if err != nil {

@@ -101,8 +101,15 @@ func logWarn(msg string) {
 	logStderrAndFile("warning", msg)
 }
 
+// logDebug writes a level=debug line with --debug: to the --log file, or
+// without one to stderr (as runc's --debug; warnings go to both).
 func logDebug(msg string) {
-	if g.debug {
-		logStderrAndFile("debug", msg)
+	if !g.debug {
+		return
 	}
+	if logFile == nil {
+		os.Stderr.Write(formatLine(g.logFormat, "debug", msg, time.Now()))
+		return
+	}
+	logLine("debug", msg)
 }

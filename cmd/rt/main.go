@@ -14,6 +14,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
 
+	"github.com/rt-runtime/rt/libct"
 	_ "github.com/rt-runtime/rt/nsenter" // the C stage's constructor
 )
 
@@ -74,6 +75,9 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: true,
 		Version:       version,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if g.debug {
+				libct.Debug = logDebug
+			}
 			return openLog()
 		},
 	}

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
+
+	"github.com/rt-runtime/rt/cgroupsfs"
 )
 
 var defaultCaps = []string{"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"}
@@ -47,38 +50,48 @@ func defaultSpec() *specs.Spec {
 			Resources:     &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}}},
 			Namespaces: []specs.LinuxNamespace{
 				{Type: specs.PIDNamespace}, {Type: specs.NetworkNamespace}, {Type: specs.IPCNamespace},
-				{Type: specs.UTSNamespace}, {Type: specs.MountNamespace}, {Type: specs.CgroupNamespace},
+				{Type: specs.UTSNamespace}, {Type: specs.MountNamespace},
 			},
 		},
 	}
 }
 
-// toRootless adapts the default spec as runc's --rootless does: a user
-// namespace mapping the caller to root, no cgroup limits, /sys bound.
+// addCgroupNamespace: as runc's spec, a cgroup namespace only on a host
+// with the unified hierarchy alone (cgroup v2); a v1 or hybrid host gets
+// none.
+func addCgroupNamespace(s *specs.Spec) {
+	if host, err := cgroupsfs.Detect(); err == nil && host.Mode == cgroupsfs.ModeV2 {
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.CgroupNamespace})
+	}
+}
+
+// toRootless adapts the default spec as runc's --rootless does: no network
+// namespace, a user namespace (last) mapping the caller to root, /sys
+// bound instead of mounted, no uid=/gid= mount options, no cgroup limits.
+// The read-only /sys/fs/cgroup mount stays.
 func toRootless(s *specs.Spec) {
-	s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
-	s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: uint32(os.Geteuid()), Size: 1}}
-	s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: uint32(os.Getegid()), Size: 1}}
 	var ns []specs.LinuxNamespace
 	for _, n := range s.Linux.Namespaces {
-		if n.Type != specs.NetworkNamespace {
+		if n.Type != specs.NetworkNamespace && n.Type != specs.UserNamespace {
 			ns = append(ns, n)
 		}
 	}
-	s.Linux.Namespaces = ns
-	var mounts []specs.Mount
-	for _, m := range s.Mounts {
-		switch m.Destination {
-		case "/sys":
-			m = specs.Mount{Destination: "/sys", Type: "none", Source: "/sys", Options: []string{"rbind", "nosuid", "noexec", "nodev", "ro"}}
-		case "/dev/pts":
-			m.Options = []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}
-		case "/sys/fs/cgroup":
+	s.Linux.Namespaces = append(ns, specs.LinuxNamespace{Type: specs.UserNamespace})
+	s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: uint32(os.Geteuid()), Size: 1}}
+	s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: uint32(os.Getegid()), Size: 1}}
+	for i, m := range s.Mounts {
+		if filepath.Clean(m.Destination) == "/sys" {
+			s.Mounts[i] = specs.Mount{Destination: "/sys", Type: "none", Source: "/sys", Options: []string{"rbind", "nosuid", "noexec", "nodev", "ro"}}
 			continue
 		}
-		mounts = append(mounts, m)
+		var opts []string
+		for _, o := range m.Options {
+			if !strings.HasPrefix(o, "uid=") && !strings.HasPrefix(o, "gid=") {
+				opts = append(opts, o)
+			}
+		}
+		s.Mounts[i].Options = opts
 	}
-	s.Mounts = mounts
 	s.Linux.Resources = nil
 }
 
@@ -91,6 +104,7 @@ func specCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s := defaultSpec()
+			addCgroupNamespace(s)
 			if rootless {
 				toRootless(s)
 			}

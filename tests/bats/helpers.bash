@@ -425,6 +425,9 @@ setup_bundle() {
 	export RT_ROOTFS_CACHE=$BATS_RUN_TMPDIR/rootfs-cache
 	BUNDLE=$BATS_TEST_TMPDIR/bundle
 	ROOT=$BATS_TEST_TMPDIR/state
+	# It exists, as runc's tests have it: `list --root` of a missing
+	# directory is an error (runc), and the `rt` wrapper always passes --root.
+	mkdir -m 0700 "$ROOT"
 	MARKER=rtbats-$BATS_SUITE_TEST_NUMBER-$$-$RANDOM
 	: >"$BATS_TEST_TMPDIR/.ids"
 	ID=$(new_id)

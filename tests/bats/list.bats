@@ -92,6 +92,7 @@ make_three() {
 	set_cmd sleep 1000
 	create_container
 	other=$BATS_TEST_TMPDIR/other-root
+	mkdir -m 0700 "$other" # a missing --root is an error (parity_cli.bats)
 	run "$RT" --root "$other" list -q
 	[ "$status" -eq 0 ]
 	assert_eq "$output" "" "list of another root"

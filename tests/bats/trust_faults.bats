@@ -88,7 +88,7 @@ no_residue() {
 
 # bats test_tags=rt-only
 @test "faults: delete removes a state dir without state.json (a create killed before its first save), with or without -f" {
-	mkdir -m 0700 "$ROOT" "$ROOT/$ID"
+	mkdir -p -m 0700 "$ROOT/$ID"
 	run --separate-stderr rt delete --force "$ID"
 	[ "$status" -eq 0 ]
 	[ ! -e "$ROOT/$ID" ]
@@ -104,7 +104,7 @@ no_residue() {
 # bats test_tags=rt-only
 @test "faults: create takes over a stale state dir of its id, but not one whose creator still holds the lock" {
 	command -v flock >/dev/null || skip "needs flock(1)"
-	mkdir -m 0700 "$ROOT" "$ROOT/$ID"
+	mkdir -p -m 0700 "$ROOT/$ID"
 	touch "$ROOT/$ID/lock"
 	create_container
 	[ "$(container_status "$ID")" = created ]

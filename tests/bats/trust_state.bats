@@ -108,7 +108,7 @@ marker_hook() {
 
 # bats test_tags=rt-only
 @test "trust: a --root writable by group or others is refused, naming the path and why" {
-	mkdir -m 0700 "$ROOT"
+	mkdir -p -m 0700 "$ROOT"
 	defer chmod 0700 "$ROOT"
 	chmod 0777 "$ROOT"
 	run --separate-stderr rt list
@@ -129,7 +129,7 @@ marker_hook() {
 
 # bats test_tags=rt-only
 @test "trust: a --root owned by another user is refused, naming the path and why" {
-	mkdir -m 0700 "$ROOT"
+	mkdir -p -m 0700 "$ROOT"
 	defer chown 0:0 "$ROOT"
 	chown 65534:65534 "$ROOT"
 	run --separate-stderr rt list
@@ -148,7 +148,7 @@ marker_hook() {
 # bats test_tags=rt-only
 @test "trust: a state.json planted in a root others can write runs no hook" {
 	local id=planted-$RANDOM dir
-	mkdir -m 0700 "$ROOT"
+	mkdir -p -m 0700 "$ROOT"
 	dir=$ROOT/$id
 	mkdir "$dir"
 	defer rm -rf "$dir"
@@ -177,7 +177,7 @@ marker_hook() {
 
 # bats test_tags=rt-only
 @test "trust: rt makes a missing --root with mode 0700" {
-	[ ! -e "$ROOT" ]
+	rmdir "$ROOT" # setup made it
 	create_container
 	[ "$(stat -c '%a %u' "$ROOT")" = "700 0" ]
 }
