@@ -69,6 +69,7 @@ const (
 	OpChroot        Code = C.OP_CHROOT
 	OpReadonly      Code = C.OP_READONLY
 	OpHideMount     Code = C.OP_HIDE_MOUNT
+	OpPasswdHome    Code = C.OP_PASSWD_HOME
 )
 
 // Op flags.
@@ -82,6 +83,7 @@ const (
 	FlagSrcTree     uint32 = C.RT_F_SRC_TREE
 	FlagCopyUp      uint32 = C.RT_F_COPYUP
 	FlagCloseFd     uint32 = C.RT_F_CLOSE_FD
+	FlagClearONLCR  uint32 = C.RT_F_CLEAR_ONLCR
 	FlagProcfs      uint32 = C.RT_F_PROCFS
 	FlagDeferDenied uint32 = C.RT_F_DEFER_DENIED
 	FlagRedo        uint32 = C.RT_F_REDO
