@@ -261,7 +261,7 @@ func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgrou
 	return runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
 		opts := specconv.Options{
 			ID: c.State.ID, Bundle: c.State.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring,
-			ConsoleFd: fds.Console, FifoFd: fds.Fifo, CloseFrom: fds.CloseFrom,
+			ConsoleFd: fds.Console, ConsoleRelay: o.ConsoleConn != nil, FifoFd: fds.Fifo, CloseFrom: fds.CloseFrom,
 			CgroupPaths: cg.Paths, Warn: o.Warn, IDMapFds: fds.IDMaps,
 		}
 		if listen > 0 {

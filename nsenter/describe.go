@@ -19,7 +19,7 @@ var opNames = map[Code]string{
 	OpCloseFrom: "close-from", OpReady: "ready", OpWaitStart: "wait-start",
 	OpFindExec: "find-exec", OpExec: "exec", OpMask: "mask", OpKeyring: "session-keyring", OpOpenTree: "open_tree", OpHook: "hook", OpHookArg: "hook-arg", OpHookEnv: "hook-env", OpSeccomp: "seccomp", OpSched: "sched_setattr", OpIoprio: "ioprio_set", OpPersonality: "personality", OpAffinity: "sched_setaffinity", OpChroot: "chroot",
 	OpMountSetattr: "mount_setattr", OpIdmapTree: "idmap",
-	OpReadonly: "readonly", OpHideMount: "hide-mount",
+	OpReadonly: "readonly", OpHideMount: "hide-mount", OpPasswdHome: "home-from-passwd",
 	OpMempolicy: "set_mempolicy",
 }
 
@@ -214,7 +214,20 @@ func (o Op) describe() string {
 	case OpSeccomp: // the program is binary: its size, not its bytes
 		return fmt.Sprintf("%s %d instructions flags=%s", n, a[1]/8, flagNames(a[0], seccompFlagNames))
 	case OpConsole:
-		return fmt.Sprintf("%s socket-fd=%d rows=%d cols=%d", n, a[0], a[1], a[2])
+		line := fmt.Sprintf("%s socket-fd=%d rows=%d cols=%d", n, a[0], a[1]>>16, a[1]&0xffff)
+		if a[2] >= 0 {
+			line += fmt.Sprintf(" owner=%d", a[2])
+		}
+		if o.Flags&FlagClearONLCR != 0 {
+			line += " -onlcr"
+		}
+		return line
+	case OpAffinity:
+		if s[0] == "" {
+			return n + " every cpu"
+		}
+	case OpPasswdHome:
+		return fmt.Sprintf("%s %s uid=%d", n, s[0], a[0])
 	}
 	var parts []string
 	for _, str := range s {

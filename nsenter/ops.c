@@ -162,6 +162,7 @@ int run_op(const struct rt_op *op)
 	case OP_IOPRIO: return op_ioprio(op);
 	case OP_PERSONALITY: return personality((unsigned long)op->arg[0]) < 0 ? -1 : 0;
 	case OP_AFFINITY: return op_affinity(op);
+	case OP_PASSWD_HOME: return op_passwd_home(op);
 	case OP_CHROOT:
 		if (chdir(op_str(op, 0)) < 0 || chroot(".") < 0)
 			return -1;

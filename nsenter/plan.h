@@ -45,7 +45,8 @@ enum rt_op_code {
 	OP_SETHOSTNAME,      /* str0 */
 	OP_SETDOMAINNAME,    /* str0 */
 	OP_WRITE_FILE,       /* str0 path, str1 content (e.g. /proc/sys/...) */
-	OP_CONSOLE,          /* arg0 console socket fd, arg1 rows, arg2 cols */
+	OP_CONSOLE,          /* arg0 console socket fd, arg1 rows << 16 | cols, arg2 uid that
+	                      * owns the pty (-1: rt's); RT_F_CLEAR_ONLCR: output as written */
 	OP_RLIMIT,           /* arg0 resource, arg1 soft, arg2 hard */
 	OP_GROUP,            /* arg0 gid: collected for OP_USER */
 	OP_USER,             /* arg0 uid, arg1 gid: setgroups(collected), setresgid, setresuid */
@@ -80,7 +81,8 @@ enum rt_op_code {
 	                      * runtime, str0 "DEADLINE PERIOD": sched_setattr */
 	OP_IOPRIO,           /* arg0 ioprio value (class << 13 | level) */
 	OP_PERSONALITY,      /* arg0 persona */
-	OP_AFFINITY,         /* str0 comma-separated cpu numbers */
+	OP_AFFINITY,         /* str0 comma-separated cpu numbers; "": every cpu (the kernel
+	                      * keeps those of the cpuset) */
 	OP_CHROOT,           /* str0 rootfs: chdir and chroot, for a container without a mount namespace */
 	OP_MASK,             /* str0 path: a directory gets a read-only tmpfs, anything else
 	                      * a bind of the rootfs's /dev/null (checked to be 1:3); attached
@@ -97,6 +99,8 @@ enum rt_op_code {
 	OP_MEMPOLICY,        /* arg0 mode | MPOL_F_* flags, str0 comma-separated node numbers
 	                      * (none: no mask); str1 the policy, for the error message only:
 	                      * set_mempolicy */
+	OP_PASSWD_HOME,      /* str0 passwd file in the root, arg0 uid: HOME=<the user's home
+	                      * there, or / if not listed or unreadable> joins the OP_ENVs */
 	OP_CODE_MAX
 };
 
@@ -115,6 +119,7 @@ enum rt_op_code {
                                    * a missing target is made (0755) and keeps the default */
 #define RT_F_ORDINARY_DIR 0x400u /* OP_MOUNT: str1 must be a directory, not a symlink to one
                                   * (ENOTDIR); OP_MKDIR: marks the one made for such a mount */
+#define RT_F_CLEAR_ONLCR  0x800u /* OP_CONSOLE: no \r added before \n (rt relays the pty) */
 #define RT_F_DEFER_DENIED 0x10000u /* OP_CHDIR, OP_FIND_EXEC as rt (before seccomp and the user
                                     * switch): a denial is left to the RT_F_REDO op of that code */
 #define RT_F_REDO         0x20000u /* OP_CHDIR, OP_FIND_EXEC as the process user: only if the

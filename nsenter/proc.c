@@ -69,12 +69,31 @@ static int bind_console(int peer)
 	return rc;
 }
 
+/* set_up_pty gives the pty to the process user (arg2, -1: none), as runc's
+ * init does for its stdio; an owner outside rt's reach (EPERM) or a
+ * read-only /dev/pts (EROFS) leaves it as it is, as in runc. With
+ * RT_F_CLEAR_ONLCR the output is left as the process wrote it. */
+static int set_up_pty(const struct rt_op *op, int peer)
+{
+	struct termios t;
+
+	if (op->arg[2] >= 0 && fchown(peer, (uid_t)op->arg[2], (gid_t)-1) < 0 &&
+	    errno != EPERM && errno != EROFS)
+		return -1;
+	if (!(op->flags & RT_F_CLEAR_ONLCR))
+		return 0;
+	if (tcgetattr(peer, &t) < 0)
+		return -1;
+	t.c_oflag &= ~(tcflag_t)ONLCR;
+	return tcsetattr(peer, TCSANOW, &t);
+}
+
 /* op_console opens a pty in the container's devpts, sends the master to
  * the console socket and makes the peer the controlling terminal and stdio.
  * The peer comes from TIOCGPTPEER, never from a path an image could swap. */
 int op_console(const struct rt_op *op)
 {
-	struct winsize ws = { .ws_row = (unsigned short)op->arg[1], .ws_col = (unsigned short)op->arg[2] };
+	struct winsize ws = { .ws_row = (unsigned short)(op->arg[1] >> 16), .ws_col = (unsigned short)op->arg[1] };
 	int unlock = 0, master, peer, i;
 	struct stat st;
 
@@ -91,7 +110,7 @@ int op_console(const struct rt_op *op)
 	if ((ws.ws_row || ws.ws_col) && ioctl(master, TIOCSWINSZ, &ws) < 0)
 		return -1;
 	peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
-	if (peer < 0)
+	if (peer < 0 || set_up_pty(op, peer) < 0)
 		return -1;
 	if ((op->flags & RT_F_BIND_CONSOLE) && bind_console(peer) < 0)
 		return -1;
@@ -244,7 +263,7 @@ static int prepare_exec(void)
 
 	for (i = 0; i < stage.nops; i++) {
 		nargs += stage.ops[i].code == OP_ARG;
-		nenv += stage.ops[i].code == OP_ENV;
+		nenv += stage.ops[i].code == OP_ENV || stage.ops[i].code == OP_PASSWD_HOME;
 	}
 	v = mmap(NULL, (nargs + nenv + 2) * sizeof(char *), PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -257,6 +276,8 @@ static int prepare_exec(void)
 			exec_argv[a++] = (char *)op_str(&stage.ops[i], 0);
 		else if (stage.ops[i].code == OP_ENV)
 			exec_envp[e++] = (char *)op_str(&stage.ops[i], 0);
+		else if (stage.ops[i].code == OP_PASSWD_HOME)
+			exec_envp[e++] = (char *)passwd_home_env();
 	}
 	exec_argv[a] = NULL;
 	exec_envp[e] = NULL;

@@ -43,7 +43,8 @@ int op_ioprio(const struct rt_op *op)
 	return (int)syscall(SYS_ioprio_set, who_process, 0, (int)op->arg[0]);
 }
 
-/* op_affinity: str0 lists the cpus, "0,1,5". */
+/* op_affinity: str0 lists the cpus, "0,1,5"; "" is every cpu (the kernel
+ * clamps the mask to its cpus and the task's cpuset). */
 int op_affinity(const struct rt_op *op)
 {
 	const char *p = op_str(op, 0);
@@ -51,7 +52,7 @@ int op_affinity(const struct rt_op *op)
 	cpu_set_t set[8192 / (8 * sizeof(cpu_set_t)) + 1];
 	char *end;
 
-	memset(set, 0, sizeof(set));
+	memset(set, *p ? 0 : 0xff, sizeof(set));
 	while (*p) {
 		unsigned long cpu = strtoul(p, &end, 10);
 

@@ -76,6 +76,10 @@ int op_chdir(const struct rt_op *op);
 int op_find_exec(const struct rt_op *op);
 int op_exec(void);
 
+/* home.c */
+int op_passwd_home(const struct rt_op *op);
+const char *passwd_home_env(void); /* "HOME=...", once OP_PASSWD_HOME ran */
+
 /* hook.c */
 int op_hook(const struct rt_op *op);
 

@@ -70,6 +70,7 @@ const (
 	OpReadonly      Code = C.OP_READONLY
 	OpHideMount     Code = C.OP_HIDE_MOUNT
 	OpMempolicy     Code = C.OP_MEMPOLICY
+	OpPasswdHome    Code = C.OP_PASSWD_HOME
 )
 
 // Op flags.
@@ -85,6 +86,7 @@ const (
 	FlagTmpfsMode   uint32 = C.RT_F_TMPFS_MODE
 	FlagCloseFd     uint32 = C.RT_F_CLOSE_FD
 	FlagOrdinaryDir uint32 = C.RT_F_ORDINARY_DIR
+	FlagClearONLCR  uint32 = C.RT_F_CLEAR_ONLCR
 	FlagProcfs      uint32 = C.RT_F_PROCFS
 	FlagDeferDenied uint32 = C.RT_F_DEFER_DENIED
 	FlagRedo        uint32 = C.RT_F_REDO

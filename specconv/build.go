@@ -28,6 +28,7 @@ type Options struct {
 	NoNewKeyring    bool              // --no-new-keyring
 	NoPivot         bool              // --no-pivot
 	ConsoleFd       int               // fd of the console socket in the stage, or -1
+	ConsoleRelay    bool              // rt itself relays the pty (no --console-socket)
 	FifoFd          int               // fd of the exec fifo in the stage, or -1 (exec: no wait)
 	CloseFrom       int               // first fd that must not reach the process
 	ExtraEnv        []string          // appended to process.env (LISTEN_FDS)

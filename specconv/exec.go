@@ -12,6 +12,7 @@ import (
 type ExecOptions struct {
 	InitPid         int // the container's init: its namespaces are joined
 	ConsoleFd       int
+	ConsoleRelay    bool // rt itself relays the pty (no --console-socket)
 	CloseFrom       int
 	SetgroupsDenied bool
 	NoSeccomp       bool // a createContainer hook: not the container's process, no linux.seccomp
@@ -52,7 +53,7 @@ func BuildExec(spec *specs.Spec, p *specs.Process, o ExecOptions) (*nsenter.Plan
 		spec = &copied
 	}
 	b := &planBuilder{spec: spec, proc: p, warn: o.Warn,
-		o: Options{ConsoleFd: o.ConsoleFd, FifoFd: -1, CloseFrom: o.CloseFrom, NoNewKeyring: true, SetgroupsDenied: o.SetgroupsDenied}}
+		o: Options{ConsoleFd: o.ConsoleFd, ConsoleRelay: o.ConsoleRelay, FifoFd: -1, CloseFrom: o.CloseFrom, NoNewKeyring: true, SetgroupsDenied: o.SetgroupsDenied}}
 	if b.warn == nil {
 		b.warn = func(string) {}
 	}

@@ -146,9 +146,15 @@ func timeOffsetOps(l *specs.Linux, set *namespaceSet) ([]nsenter.Op, error) {
 		Field: "/linux/timeOffsets"}}, nil
 }
 
+// checkAffinity plans execCPUAffinity; without one (neither initial nor
+// final), the affinity is reset where final would be set (in the cgroup,
+// before the exec) to every cpu the cpuset allows, as runc does, so that
+// the container does not inherit that of the shell that made it (taskset).
+// A failure there is no error (runc warns).
 func (b *planBuilder) checkAffinity() error {
 	a := b.proc.ExecCPUAffinity
-	if a == nil {
+	if a == nil || a.Initial == "" && a.Final == "" {
+		b.finalAffinity = &nsenter.Op{Code: nsenter.OpAffinity, Flags: nsenter.FlagOptional, Field: "/process/execCPUAffinity"}
 		return nil
 	}
 	var err error

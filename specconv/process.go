@@ -137,13 +137,24 @@ func (b *planBuilder) newConsoleOp() (*nsenter.Op, error) {
 	if b.o.ConsoleFd < 0 {
 		return nil, fieldErr("/process/terminal", "terminal is true but no --console-socket was given")
 	}
-	var rows, cols int64
+	var size int64
 	if p.ConsoleSize != nil {
-		rows, cols = int64(p.ConsoleSize.Height), int64(p.ConsoleSize.Width)
+		size = int64(p.ConsoleSize.Height&0xffff)<<16 | int64(p.ConsoleSize.Width&0xffff)
 	}
-	console := nsenter.Op{Code: nsenter.OpConsole, Args: [3]int64{int64(b.o.ConsoleFd), rows, cols}, Field: "/process/terminal"}
+	// The process user owns the pty, so that it can use its console, as
+	// runc's init gives it its stdio (root's is left as it is).
+	owner := int64(-1)
+	if p.User.UID != 0 {
+		owner = int64(p.User.UID)
+	}
+	console := nsenter.Op{Code: nsenter.OpConsole, Args: [3]int64{int64(b.o.ConsoleFd), size, owner}, Field: "/process/terminal"}
 	if b.o.FifoFd >= 0 { // create, not exec: the container's /dev/console is this pty
 		console.Flags |= nsenter.FlagBindConsole
+	}
+	// rt's own relay passes the output on as written, as runc's does; a
+	// --console-socket receiver gets the pty as the kernel makes it.
+	if b.o.ConsoleRelay {
+		console.Flags |= nsenter.FlagClearONLCR
 	}
 	return &console, nil
 }
@@ -227,11 +238,17 @@ func (b *planBuilder) execOps() error {
 	}
 	path := defaultPath
 	env := append(append([]string(nil), p.Env...), b.o.ExtraEnv...)
+	keep, passwdHome := homeEnv(env, p.Env == nil && len(b.o.ExtraEnv) == 0)
 	for i, e := range env {
 		if v, ok := strings.CutPrefix(e, "PATH="); ok {
 			path = v
 		}
-		b.add(nsenter.Op{Code: nsenter.OpEnv, Strs: [4]string{e}, Field: fmt.Sprintf("/process/env/%d", i)})
+		if keep[i] {
+			b.add(nsenter.Op{Code: nsenter.OpEnv, Strs: [4]string{e}, Field: fmt.Sprintf("/process/env/%d", i)})
+		}
+	}
+	if passwdHome {
+		b.add(nsenter.Op{Code: nsenter.OpPasswdHome, Strs: [4]string{passwdFile}, Args: [3]int64{int64(p.User.UID)}, Field: "/process/env"})
 	}
 	if b.finalAffinity != nil {
 		b.add(*b.finalAffinity)
