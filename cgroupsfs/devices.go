@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/rt-runtime/rt/specerr"
 )
 
 const ptrDevices = "/linux/resources/devices"
@@ -44,7 +46,7 @@ func deviceRules(r *specs.LinuxResources) ([]deviceRule, error) {
 	for i, d := range r.Devices {
 		ptr := fmt.Sprintf("%s/%d", ptrDevices, i)
 		if err := checkDeviceRule(d); err != nil {
-			return nil, fmt.Errorf("%s: %w", ptr, err)
+			return nil, specerr.Errorf(ptr, "%w", err)
 		}
 		out = append(out, deviceRule{ptr, d})
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/rt-runtime/rt/specerr"
 )
 
 // DefaultParent is the cgroup under which rt places containers whose
@@ -22,23 +24,23 @@ func ResolvePath(cgroupsPath, id string) (string, error) {
 	p := cgroupsPath
 	if p == "" {
 		if id == "" || strings.Contains(id, "/") || id == "." || id == ".." {
-			return "", fmt.Errorf("%s: container id %q cannot name a cgroup", field, id)
+			return "", specerr.Errorf(field, "container id %q cannot name a cgroup", id)
 		}
 		p = id
 	}
 	if err := checkNoEscape(p); err != nil {
-		return "", fmt.Errorf("%s: %q: %w", field, cgroupsPath, err)
+		return "", specerr.Errorf(field, "%q: %w", cgroupsPath, err)
 	}
 	if !path.IsAbs(p) {
 		p = path.Join(DefaultParent, p)
 		if p == DefaultParent {
-			return "", fmt.Errorf("%s: %q names rt's parent cgroup %s", field, cgroupsPath, DefaultParent)
+			return "", specerr.Errorf(field, "%q names rt's parent cgroup %s", cgroupsPath, DefaultParent)
 		}
 		return p, nil
 	}
 	p = path.Clean(p)
 	if p == "/" {
-		return "", fmt.Errorf("%s: %q is the root cgroup", field, cgroupsPath)
+		return "", specerr.Errorf(field, "%q is the root cgroup", cgroupsPath)
 	}
 	return p, nil
 }

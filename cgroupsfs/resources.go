@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/rt-runtime/rt/specerr"
 )
 
 // write is one value for one interface file, and the spec field it comes
@@ -150,7 +152,7 @@ func absentController(row resource, res *specs.LinuxResources, v2 bool) error {
 	}
 	for _, w := range ws {
 		if w.pointer != "" {
-			return fmt.Errorf("%s: the %s cgroup controller is not available on this host", w.pointer, v2Name(row.controller))
+			return specerr.Errorf(w.pointer, "the %s cgroup controller is not available on this host", v2Name(row.controller))
 		}
 	}
 	return nil
@@ -166,15 +168,19 @@ func reader(dir string) current {
 }
 
 func (w write) apply(h *Host, dir string) error {
-	pointer := w.pointer
-	if pointer == "" {
-		pointer = "/linux/resources/devices (rt's default device rules)"
-	}
-	if w.do != nil {
-		if err := w.do(h, dir); err != nil {
-			return fmt.Errorf("%s: %w", pointer, err)
+	if err := w.write(h, dir); err != nil {
+		if w.pointer == "" {
+			return fmt.Errorf("/linux/resources/devices (rt's default device rules): %w", err)
 		}
-		return nil
+		return &specerr.FieldError{Field: w.pointer, Err: err}
+	}
+	return nil
+}
+
+// write does w; its error is about w's field.
+func (w write) write(h *Host, dir string) error {
+	if w.do != nil {
+		return w.do(h, dir)
 	}
 	err := writeFile(filepath.Join(dir, w.file), w.value)
 	switch {
@@ -183,9 +189,9 @@ func (w write) apply(h *Host, dir string) error {
 	case errors.Is(err, fs.ErrNotExist) && w.optional:
 		return nil
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%s: %w (this kernel does not offer %s)", pointer, err, w.file)
+		return fmt.Errorf("%w (this kernel does not offer %s)", err, w.file)
 	}
-	return fmt.Errorf("%s: writing %q: %w", pointer, w.value, err)
+	return fmt.Errorf("writing %q: %w", w.value, err)
 }
 
 // unifiedNeeds returns the cgroup2 controllers that res needs from the

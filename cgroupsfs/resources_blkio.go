@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/rt-runtime/rt/specerr"
 )
 
 const ptrBlockIO = "/linux/resources/blockIO"
@@ -56,7 +58,7 @@ func ioWeightV2(r *specs.LinuxResources, cur current) ([]write, error) {
 		return nil, nil
 	}
 	if b.LeafWeight != nil && *b.LeafWeight != 0 {
-		return nil, fmt.Errorf("%s/leafWeight: cgroup v2 has no leaf weight: remove the field", ptrBlockIO)
+		return nil, specerr.Errorf(ptrBlockIO+"/leafWeight", "cgroup v2 has no leaf weight: remove the field")
 	}
 	_, bfq := cur("io.bfq.weight")
 	file, conv := "io.weight", blkioToIOWeight
@@ -70,7 +72,7 @@ func ioWeightV2(r *specs.LinuxResources, cur current) ([]write, error) {
 	for i, d := range b.WeightDevice {
 		ptr := fmt.Sprintf("%s/weightDevice/%d", ptrBlockIO, i)
 		if d.LeafWeight != nil && *d.LeafWeight != 0 {
-			return nil, fmt.Errorf("%s/leafWeight: cgroup v2 has no leaf weight: remove the field", ptr)
+			return nil, specerr.Errorf(ptr+"/leafWeight", "cgroup v2 has no leaf weight: remove the field")
 		}
 		if d.Weight != nil && *d.Weight != 0 {
 			ws = append(ws, write{pointer: ptr + "/weight", file: file, value: fmt.Sprintf("%d:%d %d", d.Major, d.Minor, conv(*d.Weight))})

@@ -1,12 +1,13 @@
 package cgroupsfs
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/rt-runtime/rt/specerr"
 )
 
 const (
@@ -154,7 +155,7 @@ func cpuRealtimeV1(r *specs.LinuxResources, _ current) ([]write, error) {
 func cpuRealtimeV2(r *specs.LinuxResources, cur current) ([]write, error) {
 	ws, _ := cpuRealtimeV1(r, cur)
 	if len(ws) > 0 {
-		return nil, fmt.Errorf("%s: cgroup v2 has no realtime CPU budget (cpu.rt_*): remove the field", ws[0].pointer)
+		return nil, specerr.Errorf(ws[0].pointer, "cgroup v2 has no realtime CPU budget (cpu.rt_*): remove the field")
 	}
 	return nil, nil
 }

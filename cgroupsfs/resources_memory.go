@@ -1,10 +1,11 @@
 package cgroupsfs
 
 import (
-	"fmt"
 	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/rt-runtime/rt/specerr"
 )
 
 const (
@@ -62,7 +63,7 @@ func memoryCheck(usageFile string) rowFunc {
 		}
 		s, _ := cur(usageFile)
 		if usage, ok := parseLimit(s); ok && usage > limit {
-			return nil, fmt.Errorf("%s: memory limit %d is below the current usage %d (%s)", ptrMemoryCheck, limit, usage, usageFile)
+			return nil, specerr.Errorf(ptrMemoryCheck, "memory limit %d is below the current usage %d (%s)", limit, usage, usageFile)
 		}
 		return nil, nil
 	}
@@ -128,7 +129,7 @@ func memoryAndSwapV2(r *specs.LinuxResources, cur current) ([]write, error) {
 			s, _ := cur("memory.max")
 			v, ok := parseLimit(s)
 			if !ok {
-				return nil, fmt.Errorf("%s: cannot set swap without a memory limit", ptrMemorySwap)
+				return nil, specerr.Errorf(ptrMemorySwap, "cannot set swap without a memory limit")
 			}
 			base = v
 		}
@@ -153,7 +154,7 @@ func swapToV2(swap int64, hasSwap bool, limit int64) (int64, error) {
 		}
 		return swap, nil
 	case swap < limit:
-		return 0, fmt.Errorf("%s: memory+swap %d must not be below the memory limit %d", ptrMemorySwap, swap, limit)
+		return 0, specerr.Errorf(ptrMemorySwap, "memory+swap %d must not be below the memory limit %d", swap, limit)
 	}
 	return swap - limit, nil
 }
@@ -196,7 +197,7 @@ func swappinessV1(r *specs.LinuxResources, _ current) ([]write, error) {
 	const ptr = "/linux/resources/memory/swappiness"
 	v := *r.Memory.Swappiness
 	if v > 100 {
-		return nil, fmt.Errorf("%s: %d is out of range [0, 100]", ptr, v)
+		return nil, specerr.Errorf(ptr, "%d is out of range [0, 100]", v)
 	}
 	return []write{{pointer: ptr, file: "memory.swappiness", value: strconv.FormatUint(v, 10)}}, nil
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/rt-runtime/rt/specerr"
 )
 
 // pageSizePattern is a huge page size as the hugetlb files name it ("2MB",
@@ -20,7 +22,7 @@ func hugetlb(r *specs.LinuxResources, files func(size string) []string) ([]write
 	for i, l := range r.HugepageLimits {
 		ptr := fmt.Sprintf("/linux/resources/hugepageLimits/%d", i)
 		if !pageSizePattern.MatchString(l.Pagesize) {
-			return nil, fmt.Errorf("%s/pageSize: %q is not a page size such as 2MB or 1GB", ptr, l.Pagesize)
+			return nil, specerr.Errorf(ptr+"/pageSize", "%q is not a page size such as 2MB or 1GB", l.Pagesize)
 		}
 		for j, f := range files(l.Pagesize) {
 			ws = append(ws, write{pointer: ptr + "/limit", file: f, value: strconv.FormatUint(l.Limit, 10), optional: j > 0})
@@ -61,7 +63,7 @@ func netPriorities(r *specs.LinuxResources, _ current) ([]write, error) {
 	for i, p := range r.Network.Priorities {
 		ptr := fmt.Sprintf("/linux/resources/network/priorities/%d", i)
 		if p.Name == "" || strings.ContainsAny(p.Name, " \n/") {
-			return nil, fmt.Errorf("%s/name: %q is not an interface name", ptr, p.Name)
+			return nil, specerr.Errorf(ptr+"/name", "%q is not an interface name", p.Name)
 		}
 		ws = append(ws, write{pointer: ptr, file: "net_prio.ifpriomap", value: fmt.Sprintf("%s %d", p.Name, p.Priority)})
 	}
@@ -76,7 +78,7 @@ func networkV2(r *specs.LinuxResources, cur current) ([]write, error) {
 			if err != nil {
 				return nil, err
 			}
-			return nil, fmt.Errorf("%s: cgroup v2 has no network controller (net_cls, net_prio): remove the field", ws[0].pointer)
+			return nil, specerr.Errorf(ws[0].pointer, "cgroup v2 has no network controller (net_cls, net_prio): remove the field")
 		}
 	}
 	return nil, nil
@@ -88,9 +90,9 @@ func networkV2(r *specs.LinuxResources, cur current) ([]write, error) {
 func rdmaMax(r *specs.LinuxResources, _ current) ([]write, error) {
 	var ws []write
 	for _, dev := range slices.Sorted(maps.Keys(r.Rdma)) {
-		ptr := "/linux/resources/rdma/" + pointerEscape(dev)
+		ptr := "/linux/resources/rdma/" + specerr.Escape(dev)
 		if dev == "" || strings.ContainsAny(dev, " \n") {
-			return nil, fmt.Errorf("%s: %q is not an RDMA device name", ptr, dev)
+			return nil, specerr.Errorf(ptr, "%q is not an RDMA device name", dev)
 		}
 		l := r.Rdma[dev]
 		v := dev
@@ -111,7 +113,7 @@ func rdmaMax(r *specs.LinuxResources, _ current) ([]write, error) {
 // mount there is nowhere to write them.
 func unifiedV1(r *specs.LinuxResources, _ current) ([]write, error) {
 	if len(r.Unified) > 0 {
-		return nil, fmt.Errorf("/linux/resources/unified: invalid configuration: cannot use unified on cgroup v1: cgroup v2 is not mounted on this host")
+		return nil, specerr.Errorf("/linux/resources/unified", "invalid configuration: cannot use unified on cgroup v1: cgroup v2 is not mounted on this host")
 	}
 	return nil, nil
 }
@@ -124,13 +126,13 @@ func unifiedV1(r *specs.LinuxResources, _ current) ([]write, error) {
 func unifiedV2(r *specs.LinuxResources, cur current) ([]write, error) {
 	var ws []write
 	for _, key := range slices.Sorted(maps.Keys(r.Unified)) {
-		ptr := "/linux/resources/unified/" + pointerEscape(key)
+		ptr := "/linux/resources/unified/" + specerr.Escape(key)
 		ctl, ok := unifiedController(key)
 		if !ok {
-			return nil, fmt.Errorf("%s: %q is not a cgroup file name of the form CONTROLLER.PARAMETER", ptr, key)
+			return nil, specerr.Errorf(ptr, "%q is not a cgroup file name of the form CONTROLLER.PARAMETER", key)
 		}
 		if _, ok := cur(key); !ok {
-			return nil, fmt.Errorf("%s: invalid configuration: the container's cgroup v2 directory has no %s: the %s controller is not available in cgroup v2 here", ptr, key, ctl)
+			return nil, specerr.Errorf(ptr, "invalid configuration: the container's cgroup v2 directory has no %s: the %s controller is not available in cgroup v2 here", key, ctl)
 		}
 		for _, line := range strings.Split(r.Unified[key], "\n") {
 			if line != "" {
@@ -150,9 +152,4 @@ func unifiedController(key string) (string, bool) {
 		return "", false
 	}
 	return ctl, true
-}
-
-// pointerEscape escapes a JSON pointer token (RFC 6901).
-func pointerEscape(s string) string {
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/rt-runtime/rt/cgroupsfs"
 	"github.com/rt-runtime/rt/nsenter"
 	"github.com/rt-runtime/rt/specconv"
+	"github.com/rt-runtime/rt/specerr"
 )
 
 // hookState is the runtime-spec state a hook reads on stdin.
@@ -49,7 +50,7 @@ func runHooks(kind string, hooks []specs.Hook, state []byte) error {
 // hookError words a failed hook as runc does, which scripts match
 // ("error running prestart hook #1: ..."), after its JSON pointer.
 func hookError(kind string, i int, path string, err error) error {
-	return fmt.Errorf("/hooks/%s/%d: error running %s hook #%d: %s: %w", kind, i, kind, i, path, err)
+	return specerr.Errorf(fmt.Sprintf("/hooks/%s/%d", kind, i), "error running %s hook #%d: %s: %w", kind, i, path, err)
 }
 
 func runHook(h specs.Hook, state []byte) error {

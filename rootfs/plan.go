@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/nsenter"
+	"github.com/rt-runtime/rt/specerr"
 )
 
 // Options are the facts about this container that the spec does not hold.
@@ -47,17 +48,11 @@ type Options struct {
 	HostMounts []*mountinfo.Info
 }
 
-// FieldError is a problem with one field of the config.
-type FieldError struct {
-	Field string // JSON pointer
-	Err   error
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
-func (e *FieldError) Unwrap() error { return e.Err }
+// FieldError is a problem with one field of the config (specerr's).
+type FieldError = specerr.FieldError
 
 func fieldErr(field string, format string, args ...any) error {
-	return &FieldError{Field: field, Err: fmt.Errorf(format, args...)}
+	return specerr.Errorf(field, format, args...)
 }
 
 // Result is the filesystem part of a plan.

@@ -16,14 +16,14 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/rt-runtime/rt/rootfs"
+	"github.com/rt-runtime/rt/specerr"
 )
 
 // FieldError is a problem with one config field.
-type FieldError = rootfs.FieldError
+type FieldError = specerr.FieldError
 
 func fieldErr(field, format string, args ...any) error {
-	return &FieldError{Field: field, Err: fmt.Errorf(format, args...)}
+	return specerr.Errorf(field, format, args...)
 }
 
 // Load reads and parses BUNDLE/config.json.

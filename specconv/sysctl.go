@@ -8,6 +8,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/rt-runtime/rt/nsenter"
+	"github.com/rt-runtime/rt/specerr"
 )
 
 // ipcSysctls are the kernel.* keys an IPC namespace owns (fs.mqueue.* too).
@@ -58,7 +59,7 @@ func (b *planBuilder) sysctlOps() ([]nsenter.Op, error) {
 	sort.Strings(keys)
 	var ops []nsenter.Op
 	for _, k := range keys {
-		field := "/linux/sysctl/" + jsonPointerEscape(k)
+		field := "/linux/sysctl/" + specerr.Escape(k)
 		t := sysctlNamespace(k)
 		if t == "" {
 			return nil, fieldErr(field, "sysctl %q is not namespaced: setting it would change the host", k)
@@ -70,10 +71,6 @@ func (b *planBuilder) sysctlOps() ([]nsenter.Op, error) {
 			Strs: [4]string{"/proc/sys/" + strings.ReplaceAll(k, ".", "/"), b.spec.Linux.Sysctl[k]}, Field: field})
 	}
 	return ops, nil
-}
-
-func jsonPointerEscape(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }
 
 // checkNoNUL: a NUL byte would cut a string short in the C stage.

@@ -8,6 +8,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/specerr"
 )
 
 // checkLinux validates the linux section's fields that the plan builders
@@ -30,7 +32,7 @@ func checkLinux(spec *specs.Spec) error {
 	}
 	for clock, off := range l.TimeOffsets {
 		if off.Nanosecs >= 1e9 {
-			return fieldErr("/linux/timeOffsets/"+jsonPointerEscape(clock)+"/nanosecs", "%d is not below one second (1000000000)", off.Nanosecs)
+			return fieldErr("/linux/timeOffsets/"+specerr.Escape(clock)+"/nanosecs", "%d is not below one second (1000000000)", off.Nanosecs)
 		}
 	}
 	return nil

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/rt-runtime/rt/specerr"
 )
 
 // unifiedCgroupFiles are the cgroup core files (cgroup.*) that
@@ -32,7 +34,7 @@ func ValidateResources(r *specs.LinuxResources) error {
 	}
 	for _, key := range slices.Sorted(maps.Keys(r.Unified)) {
 		if strings.HasPrefix(key, "cgroup.") && !unifiedCgroupFiles[key] {
-			return fieldErr("/linux/resources/unified/"+jsonPointerEscape(key),
+			return fieldErr("/linux/resources/unified/"+specerr.Escape(key),
 				"%s is not a resource: the cgroup's core files are rt's (of cgroup.*, only cgroup.max.depth and cgroup.max.descendants may be set)", key)
 		}
 	}
