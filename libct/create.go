@@ -1,6 +1,7 @@
 package libct
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -31,11 +32,51 @@ type CreateOptions struct {
 	Stdio         [3]*os.File
 	Spec          *specs.Spec // the bundle's config.json when the caller read it already
 	Warn          func(string)
+	// ListenFds passes fds 3..3+ListenFds-1 on as socket activation fds
+	// (LISTEN_FDS=n, LISTEN_PID=1 in the process's environment), ahead of
+	// the preserved ones: ListenFdsFromEnv reads the caller's.
+	ListenFds int
+	// NotifySocket is the host path of an sd_notify socket to bind into
+	// the container at the same path (NOTIFY_SOCKET in its environment):
+	// NotifySocketFromEnv reads the caller's. "": none.
+	NotifySocket string
+	Effects
+}
+
+// Effects are the changes to the calling process that libct makes only
+// when asked: cmd/rt asks for all of them; a Go program using libct gets
+// none by default.
+type Effects struct {
+	// Subreaper makes the calling process a child subreaper
+	// (PR_SET_CHILD_SUBREAPER) where rt reaps what its stage orphans:
+	// createContainer hook processes, an exec's process whose pidfd is
+	// sent. Without it they are reaped by the host's init. Run and
+	// ExecAndWait always need it (they wait for a process the stage
+	// forked) and set it whatever this says.
+	Subreaper bool
+	// WarmCgroup writes the calling process into its own cgroup, in the
+	// background, so that the kernel's wait for the stage's move into the
+	// container's cgroup overlaps the stage's start (cgroupsfs'
+	// WarmMigration). Saves milliseconds per create and exec on hosts with
+	// cgroup v1.
+	WarmCgroup bool
+}
+
+// setSubreaper makes the calling process a child subreaper, if asked.
+func (e Effects) setSubreaper() error {
+	if !e.Subreaper {
+		return nil
+	}
+	return unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 }
 
 // Create makes the container and leaves its init waiting for `start`.
-// On any error everything it did is undone.
-func Create(o CreateOptions) (c *Container, err error) {
+// On any error everything it did is undone. ctx is checked before the
+// container's process is made; a ctx done later does not undo the create.
+func Create(ctx context.Context, o CreateOptions) (c *Container, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if err := ValidateID(o.ID); err != nil {
 		return nil, err
 	}
@@ -76,12 +117,17 @@ func Create(o CreateOptions) (c *Container, err error) {
 	}
 	testStep("cgroup made")
 	debugf("cgroup: made %s", debugPaths(cg.Paths))
-	warmMigration(cg)
+	if o.WarmCgroup {
+		warmMigration(cg)
+	}
 	if h := spec.Hooks; h != nil && len(h.CreateContainer) > 0 {
-		// Hook processes are orphaned by their stage: rt must reap them.
-		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		// Hook processes are orphaned by their stage: rt reaps them.
+		if err := o.setSubreaper(); err != nil {
 			return c, err
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return c, err
 	}
 	initPid, err = c.spawn(spec, o, cg, pids)
 	if err != nil {

@@ -1,12 +1,13 @@
 package libct
 
 import (
+	"context"
 	"fmt"
 	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 
+	"github.com/rt-runtime/rt/cgroupsfs"
 	"github.com/rt-runtime/rt/nsenter"
 	"github.com/rt-runtime/rt/specconv"
 )
@@ -21,26 +22,37 @@ type ExecOptions struct {
 	PreserveFds   int
 	IgnorePaused  bool
 	// SubCgroups puts the process in sub-cgroups of the container's
-	// (cgroupsfs.ParseSubCgroups).
+	// (ParseSubCgroups).
 	SubCgroups map[string]string
 	// Spec is the container's config (Container.Spec: the snapshot taken
 	// at create) when the caller read it already.
 	Spec  *specs.Spec
 	Stdio [3]*os.File
 	Warn  func(string)
+	Effects
+}
+
+// ParseSubCgroups reads `exec --cgroup` values for ExecOptions.SubCgroups,
+// in runc's form [CONTROLLER[,CONTROLLER...]:]PATH.
+func ParseSubCgroups(values []string) (map[string]string, error) {
+	return cgroupsfs.ParseSubCgroups(values)
 }
 
 // Exec starts a process inside the running container and returns its
-// host pid once it has been set up (it may already have exited).
-func (c *Container) Exec(o ExecOptions) (int, error) {
+// host pid once it has been set up (it may already have exited). ctx is
+// checked before the process is made.
+func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 	switch st := c.Status(); st {
 	case Running, Created:
 	case Paused:
 		if !o.IgnorePaused {
-			return 0, fmt.Errorf("cannot exec in container %q: it is paused (use --ignore-paused)", c.State.ID)
+			return 0, stateErr(ErrPaused, c.State.ID, st, "cannot exec in container %q: it is paused (use --ignore-paused)", c.State.ID)
 		}
 	default:
-		return 0, fmt.Errorf("cannot exec in container %q: container not running", c.State.ID)
+		return 0, stateErr(ErrNotRunning, c.State.ID, st, "cannot exec in container %q: container not running", c.State.ID)
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
 	}
 	spec := o.Spec
 	if spec == nil {
@@ -65,14 +77,16 @@ func (c *Container) Exec(o ExecOptions) (int, error) {
 		}
 	}
 	debugf("exec in %s: cgroup %s", c.State.ID, debugPaths(cg.Paths))
-	warmMigration(cg)
+	if o.WarmCgroup {
+		warmMigration(cg)
+	}
 	io := stageIO{root: c.Root, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
 		pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindExec}
 	if o.PidfdSocket != "" {
 		// The process is orphaned by its stage and may exit at once: as
 		// the subreaper we keep it a zombie, so its pid stays its own
 		// until the pidfd is open.
-		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		if err := o.setSubreaper(); err != nil {
 			return 0, err
 		}
 	}

@@ -1,6 +1,7 @@
 package libct
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -13,16 +14,20 @@ import (
 	"github.com/rt-runtime/rt/cgroupsfs"
 )
 
-// Start lets a created container's init exec the process.
-func (c *Container) Start() error {
+// Start lets a created container's init exec the process. ctx is checked
+// before the init is woken; from then on start runs to its end.
+func (c *Container) Start(ctx context.Context) error {
 	switch st := c.Status(); st {
 	case Created:
 	case Stopped:
-		return fmt.Errorf("cannot start container %q: it has stopped (container not running)", c.State.ID)
+		return stateErr(ErrNotRunning, c.State.ID, st, "cannot start container %q: it has stopped (container not running)", c.State.ID)
 	case Running:
-		return fmt.Errorf("cannot start an already running container: %q", c.State.ID)
+		return stateErr(ErrRunning, c.State.ID, st, "cannot start an already running container: %q", c.State.ID)
 	default:
-		return fmt.Errorf("cannot start container %q: it is %s, not created", c.State.ID, st)
+		return stateErr(kindOf(st), c.State.ID, st, "cannot start container %q: it is %s, not created", c.State.ID, st)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	fifo := filepath.Join(c.dir(), fifoFile)
 	// Our own reader, opened before the writer, hangs up once the last
@@ -40,7 +45,7 @@ func (c *Container) Start() error {
 	err = c.sendStartState(fd, c.hookState(Created, c.State.Pid))
 	unix.Close(fd)
 	if errors.Is(err, errInitGone) {
-		return fmt.Errorf("cannot start container %q: it stopped before its process started (container not running)", c.State.ID)
+		return stateErr(ErrNotRunning, c.State.ID, Stopped, "cannot start container %q: it stopped before its process started (container not running)", c.State.ID)
 	}
 	if err != nil {
 		return fmt.Errorf("cannot start container %q: %w", c.State.ID, err)
@@ -114,7 +119,7 @@ func (c *Container) cgroup() (*cgroupsfs.Cgroup, error) {
 // Pause freezes every process of a running container.
 func (c *Container) Pause() error {
 	if st := c.Status(); st != Running {
-		return fmt.Errorf("container not running: cannot pause container %q: it is %s", c.State.ID, st)
+		return stateErr(kindOf(st), c.State.ID, st, "container not running: cannot pause container %q: it is %s", c.State.ID, st)
 	}
 	cg, err := c.cgroup()
 	if err != nil {
@@ -126,7 +131,7 @@ func (c *Container) Pause() error {
 // Resume thaws a paused container.
 func (c *Container) Resume() error {
 	if st := c.Status(); st != Paused {
-		return fmt.Errorf("container not paused: cannot resume container %q: it is %s", c.State.ID, st)
+		return stateErr(ErrNotPaused, c.State.ID, st, "container not paused: cannot resume container %q: it is %s", c.State.ID, st)
 	}
 	cg, err := c.cgroup()
 	if err != nil {
@@ -136,13 +141,16 @@ func (c *Container) Resume() error {
 }
 
 // Kill sends sig to the init, or with all to every process of the cgroup.
-func (c *Container) Kill(sig unix.Signal, all bool) error {
+func (c *Container) Kill(ctx context.Context, sig unix.Signal, all bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	st := c.Status()
 	if st == Stopped && !all {
-		return fmt.Errorf("cannot kill container %q: container not running", c.State.ID)
+		return stateErr(ErrNotRunning, c.State.ID, st, "cannot kill container %q: container not running", c.State.ID)
 	}
 	if st == Creating {
-		return fmt.Errorf("cannot kill container %q: it is still being created", c.State.ID)
+		return stateErr(ErrCreating, c.State.ID, st, "cannot kill container %q: it is still being created", c.State.ID)
 	}
 	debugf("kill %s: signal %d to the init %d (all processes: %v)", c.State.ID, sig, c.State.Pid, all)
 	if all {
@@ -155,7 +163,7 @@ func (c *Container) Kill(sig unix.Signal, all bool) error {
 	awaitHandler(c.State.Pid, c.State.PidStart, sig)
 	if err := signalInit(c.State.Pid, c.State.PidStart, sig); err != nil {
 		if errors.Is(err, unix.ESRCH) {
-			return fmt.Errorf("cannot kill container %q: container not running", c.State.ID)
+			return stateErr(ErrNotRunning, c.State.ID, Stopped, "cannot kill container %q: container not running", c.State.ID)
 		}
 		return fmt.Errorf("kill container %q: %w", c.State.ID, err)
 	}
@@ -165,10 +173,14 @@ func (c *Container) Kill(sig unix.Signal, all bool) error {
 // Delete removes a stopped container (or, with force, any container,
 // killing it first). runtime.md: deleting a container that is not stopped
 // is an error — a created one included, which runc deletes anyway.
-func (c *Container) Delete(force bool) error {
+// ctx is checked before anything is killed or removed.
+func (c *Container) Delete(ctx context.Context, force bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	st := c.Status()
 	if st != Stopped && !force {
-		return fmt.Errorf("cannot delete container %q: it is %s; stop it first or use --force", c.State.ID, st)
+		return stateErr(ErrNotStopped, c.State.ID, st, "cannot delete container %q: it is %s; stop it first or use --force", c.State.ID, st)
 	}
 	cg, err := c.cgroup()
 	if err != nil {
@@ -214,4 +226,18 @@ func waitHangup(f *os.File) {
 		// rather than spin on the pending data.
 		time.Sleep(50 * time.Microsecond)
 	}
+}
+
+// kindOf is the error kind of an operation that needs a running (or
+// created) container and found it in status st.
+func kindOf(st string) error {
+	switch st {
+	case Paused:
+		return ErrPaused
+	case Creating:
+		return ErrCreating
+	case Running:
+		return ErrRunning
+	}
+	return ErrNotRunning
 }

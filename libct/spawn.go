@@ -47,16 +47,6 @@ func (s *stageFiles) closeChildCopies() {
 	s.closeIn = nil
 }
 
-// listenFds: socket activation fds (LISTEN_FDS) pass to the container as
-// runc passes them, ahead of --preserve-fds.
-func listenFds() int {
-	n, err := strconv.Atoi(os.Getenv("LISTEN_FDS"))
-	if err != nil || n <= 0 || os.Getenv("LISTEN_PID") != strconv.Itoa(os.Getpid()) {
-		return 0
-	}
-	return n
-}
-
 // stageIO is what a stage run needs from its caller besides the plan.
 type stageIO struct {
 	root          string   // --root: holds the empty dir the sealed binary needs
@@ -251,7 +241,7 @@ func startStage(newCmd func() *exec.Cmd, cg *cgroupsfs.Cgroup) (*exec.Cmd, <-cha
 // spawn runs the C stage for `create`.
 // pids (the pids limit) is applied once the init is forked.
 func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgroup, pids *specs.LinuxResources) (int, error) {
-	listen := listenFds()
+	listen := o.ListenFds
 	io := stageIO{root: c.Root, preserve: listen + o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
 		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio, warn: o.Warn, pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindInit,
 		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }, idmaps: rootfs.IDMaps(spec)}
@@ -267,7 +257,7 @@ func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgrou
 		if listen > 0 {
 			opts.ExtraEnv = []string{"LISTEN_FDS=" + strconv.Itoa(listen), "LISTEN_PID=1"}
 		}
-		addNotifySocket(spec, &opts)
+		addNotifySocket(spec, o.NotifySocket, &opts)
 		return specconv.Build(spec, opts)
 	}, func(id int32, pid int) error {
 		if id != specconv.SyncHooks {
@@ -544,10 +534,10 @@ func writeIDMaps(pid int, l *specs.Linux) error {
 	return write("gid_map", l.GIDMappings)
 }
 
-// addNotifySocket passes the caller's NOTIFY_SOCKET into the container: the
-// socket is bound at the same path, so sd_notify inside reaches the caller.
-func addNotifySocket(spec *specs.Spec, o *specconv.Options) {
-	path := os.Getenv("NOTIFY_SOCKET")
+// addNotifySocket passes the caller's NOTIFY_SOCKET (path) into the
+// container: the socket is bound at the same path, so sd_notify inside
+// reaches the caller.
+func addNotifySocket(spec *specs.Spec, path string, o *specconv.Options) {
 	if path == "" || !filepath.IsAbs(path) {
 		return
 	}

@@ -71,9 +71,6 @@ func ValidateID(id string) error {
 	return nil
 }
 
-// ErrNotExist is returned (wrapped) for an unknown container id.
-var ErrNotExist = errors.New("does not exist")
-
 func (c *Container) dir() string { return filepath.Join(c.Root, c.State.ID) }
 
 // Load reads the state of container id, taking its lock when lock is set

@@ -27,7 +27,7 @@ func (c *Container) makeStateDir() error {
 		}
 	}
 	if errors.Is(err, os.ErrExist) {
-		return fmt.Errorf("container with given ID already exists: %q", c.State.ID)
+		return stateErr(ErrExist, c.State.ID, "", "container with given ID already exists: %q", c.State.ID)
 	}
 	if err != nil {
 		return fmt.Errorf("state dir: %w", err)
@@ -43,7 +43,7 @@ func (c *Container) lockNewStateDir() error {
 	name := filepath.Join(c.dir(), lockFile)
 	f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_RDWR|unix.O_CLOEXEC, 0o600)
 	if errors.Is(err, os.ErrExist) || errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("container with given ID already exists: %q (its state dir was taken over while being made)", c.State.ID)
+		return stateErr(ErrExist, c.State.ID, "", "container with given ID already exists: %q (its state dir was taken over while being made)", c.State.ID)
 	}
 	if err != nil {
 		os.Remove(c.dir()) // still empty: ours
@@ -56,7 +56,7 @@ func (c *Container) lockNewStateDir() error {
 	var held, now unix.Stat_t
 	if unix.Fstat(int(f.Fd()), &held) != nil || unix.Stat(name, &now) != nil || held.Ino != now.Ino || held.Dev != now.Dev {
 		f.Close()
-		return fmt.Errorf("container with given ID already exists: %q (its state dir was taken over while being made)", c.State.ID)
+		return stateErr(ErrExist, c.State.ID, "", "container with given ID already exists: %q (its state dir was taken over while being made)", c.State.ID)
 	}
 	c.lock = f
 	return nil

@@ -8,6 +8,10 @@ import (
 	"github.com/rt-runtime/rt/libct"
 )
 
+// cliEffects: rt asks libct for every change to its own process that
+// makes it behave as runc (libct.Effects).
+var cliEffects = libct.Effects{Subreaper: true, WarmCgroup: true}
+
 // containerFlags are the flags create and run share.
 type containerFlags struct {
 	bundle        string
@@ -35,6 +39,7 @@ func (f *containerFlags) options(id string) libct.CreateOptions {
 		Root: g.root, ID: id, Bundle: f.bundle, PidFile: f.pidFile, ConsoleSocket: f.consoleSocket,
 		PidfdSocket: f.pidfdSocket, NoPivot: f.noPivot, NoNewKeyring: f.noNewKeyring, PreserveFds: f.preserveFds,
 		Stdio: [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, Warn: logWarn,
+		ListenFds: libct.ListenFdsFromEnv(), NotifySocket: libct.NotifySocketFromEnv(), Effects: cliEffects,
 	}
 }
 
@@ -48,7 +53,7 @@ func createCommand() *cobra.Command {
 			if err := checkSystemdCgroup(); err != nil {
 				return err
 			}
-			c, err := libct.Create(f.options(args[0]))
+			c, err := libct.Create(cmd.Context(), f.options(args[0]))
 			if err != nil {
 				return err
 			}

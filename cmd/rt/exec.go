@@ -10,9 +10,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/cgroupsfs"
 	"github.com/rt-runtime/rt/libct"
 )
 
@@ -31,7 +29,7 @@ func execCommand() *cobra.Command {
 		Short: "run a process in a running container",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runExec(&f, args[0], args[1:])
+			return runExec(cmd, &f, args[0], args[1:])
 		},
 	}
 	cmd.Flags().SetInterspersed(false)
@@ -148,8 +146,8 @@ func parseUser(s string) (uint32, uint32, error) {
 	return uint32(uid), uint32(gid), nil
 }
 
-func runExec(f *execFlags, id string, args []string) error {
-	subCgroups, err := cgroupsfs.ParseSubCgroups(f.cgroups)
+func runExec(cmd *cobra.Command, f *execFlags, id string, args []string) error {
+	subCgroups, err := libct.ParseSubCgroups(f.cgroups)
 	if err != nil {
 		return err
 	}
@@ -167,40 +165,17 @@ func runExec(f *execFlags, id string, args []string) error {
 	}
 	o := libct.ExecOptions{Process: p, ConsoleSocket: f.consoleSocket, PidfdSocket: f.pidfdSocket, PidFile: f.pidFile,
 		PreserveFds: f.preserveFds, IgnorePaused: f.ignorePaused, SubCgroups: subCgroups, Spec: spec,
-		Stdio: [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, Warn: logWarn}
+		Stdio: [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, Warn: logWarn, Effects: cliEffects}
 	if f.detach {
 		if p.Terminal && f.consoleSocket == "" {
 			return fmt.Errorf("exec --detach with a terminal needs --console-socket")
 		}
-		_, err := c.Exec(o)
+		_, err := c.Exec(cmd.Context(), o)
 		return notStarted(err)
 	}
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		return err
-	}
-	signals := catchSignals()
-	defer signals.stop()
-	var tty *consoleRelay
-	if p.Terminal && f.consoleSocket == "" {
-		if tty, err = newConsoleRelay(); err != nil {
-			return err
-		}
-		defer tty.Close()
-		o.ConsoleConn = tty.childEnd
-	}
-	signals.waitAll()
-	pid, err := c.Exec(o)
+	status, err := c.ExecAndWait(cmd.Context(), o, libct.Foreground{ForwardSignals: true, ReapOrphans: true})
 	if err != nil {
 		return notStarted(err)
-	}
-	if tty != nil {
-		if err := tty.attach(); err != nil {
-			return err
-		}
-	}
-	status := waitForwarding(pid, signals.C, tty)
-	if tty != nil {
-		tty.drain()
 	}
 	return &exitError{code: status}
 }

@@ -14,8 +14,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
 
-	"github.com/rt-runtime/rt/libct"
-	_ "github.com/rt-runtime/rt/nsenter" // the C stage's constructor
+	"github.com/rt-runtime/rt/libct" // links the C stage's constructor (nsenter)
 )
 
 var (

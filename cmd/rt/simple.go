@@ -35,7 +35,7 @@ func startCommand() *cobra.Command {
 		Short: "start the process of a created container",
 		Args:  exactlyOneID,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withLocked(args[0], (*libct.Container).Start)
+			return withLocked(args[0], func(c *libct.Container) error { return c.Start(cmd.Context()) })
 		},
 	}
 }
@@ -104,7 +104,7 @@ func killCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return c.Kill(sig, all)
+			return c.Kill(cmd.Context(), sig, all)
 		},
 	}
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "signal every process of the container")
@@ -118,7 +118,7 @@ func deleteCommand() *cobra.Command {
 		Short: "delete a stopped container (with --force, any container)",
 		Args:  exactlyOneID,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			err := withLocked(args[0], func(c *libct.Container) error { return c.Delete(force) })
+			err := withLocked(args[0], func(c *libct.Container) error { return c.Delete(cmd.Context(), force) })
 			if !errors.Is(err, libct.ErrNotExist) {
 				return err
 			}

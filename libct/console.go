@@ -1,4 +1,4 @@
-package main
+package libct
 
 import (
 	"fmt"
@@ -10,27 +10,30 @@ import (
 	"golang.org/x/term"
 )
 
-// consoleRelay is `rt run`'s own terminal when the config asks for one
-// and no --console-socket is given: the pty master comes back over a
-// socketpair and rt copies between it and its own stdio, as runc does.
+// consoleRelay is the terminal of a foreground run or exec whose process
+// asks for one when no console socket is given: the pty master comes back
+// over a socketpair, and the relay copies between it and the caller's
+// stdin and stdout, as runc does.
 type consoleRelay struct {
-	childEnd *os.File
+	childEnd *os.File // given to the stage as the console socket
 	ourEnd   *os.File
+	in, out  *os.File // the caller's side
 	master   *os.File
 	restore  *term.State
 	copied   sync.WaitGroup
 }
 
-func newConsoleRelay() (*consoleRelay, error) {
+func newConsoleRelay(in, out *os.File) (*consoleRelay, error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("console socketpair: %w", err)
 	}
 	return &consoleRelay{childEnd: os.NewFile(uintptr(fds[1]), "console-child"),
-		ourEnd: os.NewFile(uintptr(fds[0]), "console")}, nil
+		ourEnd: os.NewFile(uintptr(fds[0]), "console"), in: in, out: out}, nil
 }
 
-// attach receives the master and starts copying.
+// attach receives the master and starts copying. A terminal on the
+// caller's stdin is put in raw mode until Close.
 func (r *consoleRelay) attach() error {
 	r.childEnd.Close()
 	buf := make([]byte, 1)
@@ -48,37 +51,45 @@ func (r *consoleRelay) attach() error {
 		return fmt.Errorf("receive console: no fd in the message")
 	}
 	r.master = os.NewFile(uintptr(fds[0]), "pty-master")
-	if term.IsTerminal(int(os.Stdin.Fd())) {
-		if st, err := term.MakeRaw(int(os.Stdin.Fd())); err == nil {
+	if r.in != nil && term.IsTerminal(int(r.in.Fd())) {
+		if st, err := term.MakeRaw(int(r.in.Fd())); err == nil {
 			r.restore = st
 		}
 		r.resize()
 	}
-	go io.Copy(r.master, os.Stdin)
+	if r.in != nil {
+		go io.Copy(r.master, r.in)
+	}
 	r.copied.Add(1)
 	go func() {
 		defer r.copied.Done()
-		io.Copy(os.Stdout, r.master)
+		if r.out != nil {
+			io.Copy(r.out, r.master)
+		} else {
+			io.Copy(io.Discard, r.master)
+		}
 	}()
 	return nil
 }
 
+// resize gives the pty the caller's terminal size (at attach, on SIGWINCH).
 func (r *consoleRelay) resize() {
-	if r.master == nil {
+	if r.master == nil || r.in == nil {
 		return
 	}
-	if ws, err := unix.IoctlGetWinsize(int(os.Stdin.Fd()), unix.TIOCGWINSZ); err == nil {
+	if ws, err := unix.IoctlGetWinsize(int(r.in.Fd()), unix.TIOCGWINSZ); err == nil {
 		unix.IoctlSetWinsize(int(r.master.Fd()), unix.TIOCSWINSZ, ws)
 	}
 }
 
-// drain waits for the container's last output to reach stdout.
+// drain waits for the container's last output to reach the caller.
 func (r *consoleRelay) drain() { r.copied.Wait() }
 
 func (r *consoleRelay) Close() {
 	if r.restore != nil {
-		term.Restore(int(os.Stdin.Fd()), r.restore)
+		term.Restore(int(r.in.Fd()), r.restore)
 	}
+	r.childEnd.Close()
 	r.ourEnd.Close()
 	if r.master != nil {
 		r.master.Close()
