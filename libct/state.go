@@ -2,6 +2,16 @@
 // start, kill, delete, run), spawning the C stage and the sync protocol
 // with it. It owns the state directories under --root. It never parses
 // mount options or cgroup files itself: specconv, rootfs and cgroupsfs do.
+//
+// It is a library: a Go program creates, starts, runs (Run), execs
+// (Exec, ExecAndWait), kills and deletes containers without cmd/rt, which
+// is only flags → libct → output (see Example). Every operation takes a
+// context; errors are typed (errors.go: ErrNotExist, ErrNotRunning, ...,
+// *StateError, and *FieldError with the config field's JSON pointer). It
+// changes the calling process only where asked: Effects (subreaper, cgroup
+// warm-up), Foreground (signal forwarding, reaping), and the caller's
+// environment is read only through ListenFdsFromEnv and
+// NotifySocketFromEnv.
 package libct
 
 import (
