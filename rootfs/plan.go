@@ -1,6 +1,7 @@
 package rootfs
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -41,6 +42,10 @@ type Options struct {
 	// IDMapFds are the stage's fds of user namespaces holding the id
 	// mappings IDMaps(spec) lists, in that order (idmapped mounts).
 	IDMapFds []int
+	// NotifySocket is a unix socket of the host bound at the same path in
+	// the container, after the spec's mounts (see notifySocketMount); "":
+	// none.
+	NotifySocket string
 	// HostMounts are the mounts of rt's mount namespace, which the
 	// container's starts as a copy of (--no-pivot hides some); nil: read
 	// from /proc/self/mountinfo.
@@ -88,6 +93,9 @@ func Plan(spec *specs.Spec, o Options) (Result, error) {
 		if err := b.mount(m, fmt.Sprintf("/mounts/%d", i)); err != nil {
 			return Result{}, err
 		}
+	}
+	if err := b.notifySocketMount(); err != nil {
+		return Result{}, err
 	}
 	if err := b.devices(); err != nil {
 		return Result{}, err
@@ -227,6 +235,36 @@ func (b *builder) mount(m specs.Mount, field string) error {
 	}
 	b.recursiveAttrs(dest, opts, field)
 	b.propagation(dest, opts, field)
+	return nil
+}
+
+// NotifySocketField is what the ops of the NOTIFY_SOCKET bind name instead
+// of a config field: the variable of rt's environment it comes from.
+const NotifySocketField = "$NOTIFY_SOCKET"
+
+// notifySocketMount binds the caller's NOTIFY_SOCKET at the same path, so
+// that sd_notify inside the container reaches it. Its ops name the
+// variable, not a /mounts entry: config.json does not have it.
+func (b *builder) notifySocketMount() error {
+	if b.o.NotifySocket == "" {
+		return nil
+	}
+	ops, early := len(b.ops), len(b.early)
+	m := specs.Mount{Destination: b.o.NotifySocket, Source: b.o.NotifySocket, Type: "bind",
+		Options: []string{"bind", "nosuid", "nodev", "noexec"}}
+	if err := b.mount(m, NotifySocketField); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			fe.Field = NotifySocketField
+		}
+		return err
+	}
+	for i := ops; i < len(b.ops); i++ {
+		b.ops[i].Field = NotifySocketField
+	}
+	for i := early; i < len(b.early); i++ {
+		b.early[i].Field = NotifySocketField
+	}
 	return nil
 }
 

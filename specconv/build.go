@@ -27,17 +27,19 @@ type Options struct {
 	Bundle          string            // absolute bundle path
 	NoNewKeyring    bool              // --no-new-keyring
 	NoPivot         bool              // --no-pivot
-	ConsoleFd       int               // fd of the console socket in the stage, or -1
 	ConsoleRelay    bool              // rt itself relays the pty (no --console-socket)
-	FifoFd          int               // fd of the exec fifo in the stage, or -1 (exec: no wait)
-	CloseFrom       int               // first fd that must not reach the process
-	ExtraEnv        []string          // appended to process.env (LISTEN_FDS)
 	CgroupPaths     map[string]string // hierarchy -> host directory of the container's cgroup
 	SetgroupsDenied bool
 	Warn            func(string) // receives warnings (unknown capabilities…)
-	// IDMapFds: fds in the stage of user namespaces holding the id
-	// mappings rootfs.IDMaps(spec) lists, in its order (idmapped mounts).
-	IDMapFds []int
+	// Fds is the stage's fd table: the console socket, the exec fifo
+	// (none: exec, no wait for `start`), the user namespaces of the id
+	// mappings rootfs.IDMaps(spec) lists, the first fd the process must
+	// not get; Fds.Listen fds are passed as LISTEN_FDS.
+	Fds nsenter.StageFds
+	// NotifySocket is rt's $NOTIFY_SOCKET, a unix socket, or "": it is
+	// bound at the same path in the container and passed in its
+	// environment, so that sd_notify inside reaches rt's caller.
+	NotifySocket string
 	// HostMounts: the mounts --no-pivot looks at (nil: rt's own, read from
 	// /proc/self/mountinfo); tests fix them.
 	HostMounts []*mountinfo.Info
@@ -96,7 +98,7 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 		NewUserNS: ns.has[specs.UserNamespace], CgroupPaths: o.CgroupPaths,
 		NewCgroupNS: ns.isNew(specs.CgroupNamespace),
 		SysfsBind:   ns.isNew(specs.UserNamespace) && !ns.isNew(specs.NetworkNamespace),
-		IDMapFds:    o.IDMapFds, HostMounts: o.HostMounts,
+		IDMapFds:    o.Fds.IDMaps, HostMounts: o.HostMounts, NotifySocket: o.NotifySocket,
 	})
 	if err != nil {
 		return nil, err

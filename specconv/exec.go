@@ -10,10 +10,9 @@ import (
 
 // ExecOptions are the facts of one `rt exec`.
 type ExecOptions struct {
-	InitPid         int // the container's init: its namespaces are joined
-	ConsoleFd       int
-	ConsoleRelay    bool // rt itself relays the pty (no --console-socket)
-	CloseFrom       int
+	InitPid         int              // the container's init: its namespaces are joined
+	Fds             nsenter.StageFds // the console socket, the first fd the process must not get
+	ConsoleRelay    bool             // rt itself relays the pty (no --console-socket)
 	SetgroupsDenied bool
 	NoSeccomp       bool // a createContainer hook: not the container's process, no linux.seccomp
 	Warn            func(string)
@@ -53,7 +52,7 @@ func BuildExec(spec *specs.Spec, p *specs.Process, o ExecOptions) (*nsenter.Plan
 		spec = &copied
 	}
 	b := &planBuilder{spec: spec, proc: p, warn: o.Warn,
-		o: Options{ConsoleFd: o.ConsoleFd, ConsoleRelay: o.ConsoleRelay, FifoFd: -1, CloseFrom: o.CloseFrom, NoNewKeyring: true, SetgroupsDenied: o.SetgroupsDenied}}
+		o: Options{Fds: execFds(o.Fds), ConsoleRelay: o.ConsoleRelay, NoNewKeyring: true, SetgroupsDenied: o.SetgroupsDenied}}
 	if b.warn == nil {
 		b.warn = func(string) {}
 	}
@@ -82,4 +81,10 @@ func BuildExec(spec *specs.Spec, p *specs.Process, o ExecOptions) (*nsenter.Plan
 		b.add(nsenter.Op{Code: nsenter.OpSetsid, Field: "/process/terminal"})
 	}
 	return b.finishProcess()
+}
+
+// execFds: an exec'd process waits for no `start` and makes no mounts.
+func execFds(f nsenter.StageFds) nsenter.StageFds {
+	f.Fifo, f.IDMaps = 0, nil
+	return f
 }

@@ -100,7 +100,7 @@ func (b *planBuilder) processOps() error {
 		b.add(nsenter.Op{Code: nsenter.OpKeyring, Strs: [4]string{"_ses." + b.o.ID}, Field: "/process"})
 	}
 	// Before seccomp, which may come early and not know close_range.
-	b.add(nsenter.Op{Code: nsenter.OpCloseFrom, Args: [3]int64{int64(b.o.CloseFrom)}, Field: "/process"})
+	b.add(nsenter.Op{Code: nsenter.OpCloseFrom, Args: [3]int64{int64(b.o.Fds.CloseFrom())}, Field: "/process"})
 	if err := b.lsmOps(); err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (b *planBuilder) newConsoleOp() (*nsenter.Op, error) {
 	if !p.Terminal {
 		return nil, nil
 	}
-	if b.o.ConsoleFd < 0 {
+	if b.o.Fds.Console == 0 {
 		return nil, fieldErr("/process/terminal", "terminal is true but no --console-socket was given")
 	}
 	var size int64
@@ -147,8 +147,8 @@ func (b *planBuilder) newConsoleOp() (*nsenter.Op, error) {
 	if p.User.UID != 0 {
 		owner = int64(p.User.UID)
 	}
-	console := nsenter.Op{Code: nsenter.OpConsole, Args: [3]int64{int64(b.o.ConsoleFd), size, owner}, Field: "/process/terminal"}
-	if b.o.FifoFd >= 0 { // create, not exec: the container's /dev/console is this pty
+	console := nsenter.Op{Code: nsenter.OpConsole, Args: [3]int64{int64(b.o.Fds.Console), size, owner}, Field: "/process/terminal"}
+	if b.o.Fds.Fifo != 0 { // create, not exec: the container's /dev/console is this pty
 		console.Flags |= nsenter.FlagBindConsole
 	}
 	// rt's own relay passes the output on as written, as runc's does; a
@@ -237,14 +237,22 @@ func (b *planBuilder) execOps() error {
 		b.add(nsenter.Op{Code: nsenter.OpArg, Strs: [4]string{a}, Field: fmt.Sprintf("/process/args/%d", i)})
 	}
 	path := defaultPath
-	env := append(append([]string(nil), p.Env...), b.o.ExtraEnv...)
-	keep, passwdHome := homeEnv(env, p.Env == nil && len(b.o.ExtraEnv) == 0)
+	extra := b.hostEnv()
+	env := append([]string(nil), p.Env...)
+	for _, e := range extra {
+		env = append(env, e.entry)
+	}
+	keep, passwdHome := homeEnv(env, p.Env == nil && len(extra) == 0)
 	for i, e := range env {
 		if v, ok := strings.CutPrefix(e, "PATH="); ok {
 			path = v
 		}
+		field := fmt.Sprintf("/process/env/%d", i)
+		if i >= len(p.Env) {
+			field = extra[i-len(p.Env)].field
+		}
 		if keep[i] {
-			b.add(nsenter.Op{Code: nsenter.OpEnv, Strs: [4]string{e}, Field: fmt.Sprintf("/process/env/%d", i)})
+			b.add(nsenter.Op{Code: nsenter.OpEnv, Strs: [4]string{e}, Field: field})
 		}
 	}
 	if passwdHome {
@@ -272,13 +280,31 @@ func (b *planBuilder) execOps() error {
 		findExec,
 		nsenter.Op{Code: nsenter.OpReady, Field: "/process"},
 	)
-	if b.o.FifoFd >= 0 {
-		b.add(nsenter.Op{Code: nsenter.OpWaitStart, Args: [3]int64{int64(b.o.FifoFd)}, Field: "/process"})
+	if b.o.Fds.Fifo != 0 {
+		b.add(nsenter.Op{Code: nsenter.OpWaitStart, Args: [3]int64{int64(b.o.Fds.Fifo)}, Field: "/process"})
 		b.startContainerHooks()
 	}
 	b.placeSeccomp() // last before the exec, unless it must come earlier
 	b.add(nsenter.Op{Code: nsenter.OpExec, Field: "/process/args/0"})
 	return nil
+}
+
+// envEntry is a variable rt adds to the process's environment, and what
+// its op names instead of a config field: the variable of rt's own
+// environment it comes from.
+type envEntry struct{ entry, field string }
+
+// hostEnv is what rt's caller passes into the container through rt's
+// environment (socket activation, sd_notify), as runc does; not for exec.
+func (b *planBuilder) hostEnv() []envEntry {
+	var out []envEntry
+	if n := b.o.Fds.Listen; n > 0 {
+		out = append(out, envEntry{"LISTEN_FDS=" + strconv.Itoa(n), "$LISTEN_FDS"}, envEntry{"LISTEN_PID=1", "$LISTEN_FDS"})
+	}
+	if b.o.NotifySocket != "" {
+		out = append(out, envEntry{"NOTIFY_SOCKET=" + b.o.NotifySocket, "$NOTIFY_SOCKET"})
+	}
+	return out
 }
 
 // ambientMask keeps the ambient capabilities the kernel can raise: only
