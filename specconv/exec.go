@@ -64,21 +64,21 @@ func BuildExec(spec *specs.Spec, p *specs.Process, o ExecOptions) (*nsenter.Plan
 		return nil, err
 	}
 	if b.initialAffinity != nil {
-		b.add(*b.initialAffinity)
+		b.addTo(phaseAffinity, *b.initialAffinity)
 	}
-	b.add(nsenter.Op{Code: nsenter.OpSync, Args: [3]int64{SyncCgroup}, Field: "/linux/cgroupsPath"})
+	b.addTo(phaseCgroup, nsenter.Op{Code: nsenter.OpSync, Args: [3]int64{SyncCgroup}, Field: "/linux/cgroupsPath"})
 	for _, j := range execJoinOrder {
 		if listed[j.t] {
-			b.add(nsenter.Op{Code: nsenter.OpSetns, Strs: [4]string{fmt.Sprintf("/proc/%d/ns/%s", o.InitPid, j.proc)},
+			b.addTo(phaseJoin, nsenter.Op{Code: nsenter.OpSetns, Strs: [4]string{fmt.Sprintf("/proc/%d/ns/%s", o.InitPid, j.proc)},
 				Args: [3]int64{int64(nsFlags[j.t])}, Field: "/linux/namespaces"})
 		}
 	}
 	if listed[specs.UserNamespace] {
-		b.add(nsenter.Op{Code: nsenter.OpSetidRoot, Field: "/linux/uidMappings"})
+		b.addTo(phaseJoin, nsenter.Op{Code: nsenter.OpSetidRoot, Field: "/linux/uidMappings"})
 	}
-	b.add(nsenter.Op{Code: nsenter.OpFork, Field: "/linux/namespaces"})
+	b.addTo(phaseFork, nsenter.Op{Code: nsenter.OpFork, Field: "/linux/namespaces"})
 	if p.Terminal {
-		b.add(nsenter.Op{Code: nsenter.OpSetsid, Field: "/process/terminal"})
+		b.addTo(phaseFork, nsenter.Op{Code: nsenter.OpSetsid, Field: "/process/terminal"})
 	}
 	return b.finishProcess()
 }

@@ -61,13 +61,13 @@ func (b *planBuilder) utsOps() error {
 		if !b.ns.ownsNamespace(specs.UTSNamespace, "uts") {
 			return fieldErr("/hostname", "setting the hostname needs a uts namespace of the container's own")
 		}
-		b.add(nsenter.Op{Code: nsenter.OpSethostname, Strs: [4]string{b.spec.Hostname}, Field: "/hostname"})
+		b.addTo(phaseUTS, nsenter.Op{Code: nsenter.OpSethostname, Strs: [4]string{b.spec.Hostname}, Field: "/hostname"})
 	}
 	if b.spec.Domainname != "" {
 		if !b.ns.ownsNamespace(specs.UTSNamespace, "uts") {
 			return fieldErr("/domainname", "setting the domainname needs a uts namespace of the container's own")
 		}
-		b.add(nsenter.Op{Code: nsenter.OpSetdomainname, Strs: [4]string{b.spec.Domainname}, Field: "/domainname"})
+		b.addTo(phaseUTS, nsenter.Op{Code: nsenter.OpSetdomainname, Strs: [4]string{b.spec.Domainname}, Field: "/domainname"})
 	}
 	return nil
 }
@@ -193,38 +193,38 @@ func (b *planBuilder) credentialOps() {
 	p := b.proc
 	caps := p.Capabilities
 	if caps != nil {
-		b.add(nsenter.Op{Code: nsenter.OpCapsBounding,
+		b.addTo(phaseCredentials, nsenter.Op{Code: nsenter.OpCapsBounding,
 			Args: [3]int64{capMask(caps.Bounding, "/process/capabilities/bounding", b.warn)}, Field: "/process/capabilities/bounding"})
 	}
 	for i, g := range p.User.AdditionalGids {
-		b.add(nsenter.Op{Code: nsenter.OpGroup, Args: [3]int64{int64(g)}, Field: fmt.Sprintf("/process/user/additionalGids/%d", i)})
+		b.addTo(phaseCredentials, nsenter.Op{Code: nsenter.OpGroup, Args: [3]int64{int64(g)}, Field: fmt.Sprintf("/process/user/additionalGids/%d", i)})
 	}
 	user := nsenter.Op{Code: nsenter.OpUser, Args: [3]int64{int64(p.User.UID), int64(p.User.GID)}, Field: "/process/user"}
 	if b.o.SetgroupsDenied {
 		user.Flags |= nsenter.FlagNoSetgroups
 	}
-	b.add(user)
+	b.addTo(phaseCredentials, user)
 	if caps != nil {
-		b.add(nsenter.Op{Code: nsenter.OpCaps, Args: [3]int64{
+		b.addTo(phaseCredentials, nsenter.Op{Code: nsenter.OpCaps, Args: [3]int64{
 			capMask(caps.Effective, "/process/capabilities/effective", b.warn),
 			capMask(caps.Permitted, "/process/capabilities/permitted", b.warn),
 			capMask(caps.Inheritable, "/process/capabilities/inheritable", b.warn)}, Field: "/process/capabilities"})
 		if ambient := b.ambientMask(caps); ambient != 0 {
-			b.add(nsenter.Op{Code: nsenter.OpCapsAmbient, Args: [3]int64{ambient}, Field: "/process/capabilities/ambient"})
+			b.addTo(phaseCredentials, nsenter.Op{Code: nsenter.OpCapsAmbient, Args: [3]int64{ambient}, Field: "/process/capabilities/ambient"})
 		}
 	}
 	if p.NoNewPrivileges {
-		b.add(nsenter.Op{Code: nsenter.OpNoNewPrivs, Field: "/process/noNewPrivileges"})
+		b.addTo(phaseCredentials, nsenter.Op{Code: nsenter.OpNoNewPrivs, Field: "/process/noNewPrivileges"})
 	}
 }
 
 // execOps: arguments, environment, the executable resolved, then the
-// rlimits, seccomp (where seccompOps puts it: before the credentials), the
-// credentials, the ready report, the wait for `start`, and the exec.
+// rlimits, seccomp (in the phase seccompPhase picks), the credentials, the
+// ready report, the wait for `start`, and the exec.
 //
 // The working directory and the executable are first resolved by rt,
 // before the rlimits and before a filter loaded ahead of the credentials
-// change (see placeSeccomp), which must meet none of the stage's own
+// change (see seccompPhase), which must meet none of the stage's own
 // syscalls (openat2, say) that the profile may refuse. What rt is denied is
 // redone as the user after the user switch, with the calls runc's init
 // makes there (chdir and getcwd; stat and faccessat), as runc and crun do
@@ -275,17 +275,16 @@ func (b *planBuilder) execOps() error {
 	if b.seccompBeforeCredentials() {
 		findExec.Flags = nsenter.FlagRedo
 	}
-	b.add(
+	b.addTo(phaseCredentials,
 		nsenter.Op{Code: nsenter.OpChdir, Flags: nsenter.FlagRedo, Strs: [4]string{cwd}, Field: "/process/cwd"},
 		findExec,
-		nsenter.Op{Code: nsenter.OpReady, Field: "/process"},
 	)
+	b.addTo(phaseReady, nsenter.Op{Code: nsenter.OpReady, Field: "/process"})
 	if b.o.Fds.Fifo != 0 {
-		b.add(nsenter.Op{Code: nsenter.OpWaitStart, Args: [3]int64{int64(b.o.Fds.Fifo)}, Field: "/process"})
+		b.addTo(phaseWait, nsenter.Op{Code: nsenter.OpWaitStart, Args: [3]int64{int64(b.o.Fds.Fifo)}, Field: "/process"})
 		b.startContainerHooks()
 	}
-	b.placeSeccomp() // last before the exec, unless it must come earlier
-	b.add(nsenter.Op{Code: nsenter.OpExec, Field: "/process/args/0"})
+	b.addTo(phaseExec, nsenter.Op{Code: nsenter.OpExec, Field: "/process/args/0"})
 	return nil
 }
 
@@ -342,16 +341,16 @@ func (b *planBuilder) startContainerHooks() {
 		// The words of a failure, which the init prints itself: after
 		// `start` nobody reads its reports.
 		what := fmt.Sprintf("%s: error running startContainer hook #%d: %s", field, i, h.Path)
-		b.add(nsenter.Op{Code: nsenter.OpHook, Strs: [4]string{h.Path, what}, Args: [3]int64{timeout}, Field: field})
+		b.addTo(phaseStartHooks, nsenter.Op{Code: nsenter.OpHook, Strs: [4]string{h.Path, what}, Args: [3]int64{timeout}, Field: field})
 		args := h.Args
 		if len(args) == 0 {
 			args = []string{h.Path}
 		}
 		for _, a := range args {
-			b.add(nsenter.Op{Code: nsenter.OpHookArg, Strs: [4]string{a}, Field: field + "/args"})
+			b.addTo(phaseStartHooks, nsenter.Op{Code: nsenter.OpHookArg, Strs: [4]string{a}, Field: field + "/args"})
 		}
 		for _, e := range h.Env {
-			b.add(nsenter.Op{Code: nsenter.OpHookEnv, Strs: [4]string{e}, Field: field + "/env"})
+			b.addTo(phaseStartHooks, nsenter.Op{Code: nsenter.OpHookEnv, Strs: [4]string{e}, Field: field + "/env"})
 		}
 	}
 }
