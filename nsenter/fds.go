@@ -1,6 +1,9 @@
 package nsenter
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // StageFds is the one table of the fds the C stage starts with. The stage
 // is given them as exec.Cmd.ExtraFiles, numbered from 3 in this order:
@@ -16,8 +19,7 @@ import "fmt"
 //
 // LayoutFds is the only place that numbers them; the plan refers to a
 // slot by its name here (specconv reads StageFds, never a number), and
-// OpFds lists, for each op, the fds it uses, which a test checks against
-// the table. A slot that is not there is 0 (fd 0 is stdin, never a slot).
+// CheckFds checks that each op's fd is its slot's. A slot that is not there is 0 (fd 0 is stdin, never a slot).
 type StageFds struct {
 	Listen   int // how many LISTEN_FDS fds, from 3
 	Preserve int // how many --preserve-fds after them
@@ -85,39 +87,41 @@ func (f StageFds) Slots() []Slot {
 	return out
 }
 
-// Has reports whether fd is one of the table's slots.
-func (f StageFds) Has(fd int) bool {
-	for _, s := range f.Slots() {
-		if s.Fd == fd {
-			return true
-		}
-	}
-	return false
-}
-
-// OpFds lists the stage fds an op uses (OP_CLOSE_FROM's bound is not an
-// fd it uses, but it must be the table's CloseFrom: see CheckFds).
-func OpFds(op Op) []int {
+// opSlot is the slot an op's fd must be: which argument holds it, and
+// the slot's fds in the table ("" when the op uses none).
+func (f StageFds) opSlot(op Op) (arg int, name string, fds []int) {
 	switch op.Code {
-	case OpConsole, OpWaitStart:
-		return []int{int(op.Args[0])}
+	case OpConsole:
+		return 0, "console", nonzero(f.Console)
+	case OpWaitStart:
+		return 0, "fifo", nonzero(f.Fifo)
 	case OpIdmapTree:
-		return []int{int(op.Args[1])}
+		return 1, "idmap", f.IDMaps
+	case OpCloseFrom:
+		return 0, "close-from", []int{f.CloseFrom()}
 	}
-	return nil
+	return 0, "", nil
 }
 
-// CheckFds reports an op of plan that refers to an fd not in the table,
-// or a close-from bound that is not the table's.
+func nonzero(fd int) []int {
+	if fd == 0 {
+		return nil
+	}
+	return []int{fd}
+}
+
+// CheckFds reports an op of plan whose fd is not the one of its slot in
+// the table (the console op on the fifo's fd, an fd the table has not,
+// a close-from bound that would close what the process keeps or keep
+// what is rt's).
 func (f StageFds) CheckFds(plan *Plan) error {
 	for i, op := range plan.Ops {
-		for _, fd := range OpFds(op) {
-			if !f.Has(fd) || fd < f.CloseFrom() {
-				return fmt.Errorf("op %d (%s) uses fd %d, which is not one of the stage's slots", i, op, fd)
-			}
+		arg, name, fds := f.opSlot(op)
+		if name == "" {
+			continue
 		}
-		if op.Code == OpCloseFrom && int(op.Args[0]) != f.CloseFrom() {
-			return fmt.Errorf("op %d (%s) closes from %d, want %d", i, op, op.Args[0], f.CloseFrom())
+		if !slices.Contains(fds, int(op.Args[arg])) {
+			return fmt.Errorf("op %d (%s) uses fd %d, but the %s slot of the stage's fd table is %v", i, op, op.Args[arg], name, fds)
 		}
 	}
 	return nil
