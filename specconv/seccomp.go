@@ -80,8 +80,8 @@ var seccompFlags = map[specs.LinuxSeccompFlag]int64{
 // bpfMaxInstructions is the kernel's BPF_MAXINSNS.
 const bpfMaxInstructions = 4096
 
-// seccompOps compiles linux.seccomp and adds its OpSeccomp where the filter
-// can still be loaded: before the credentials change (see seccompPhase).
+// seccompOps compiles linux.seccomp and adds its OpSeccomp to the phase
+// seccompPhase picks.
 func (b *planBuilder) seccompOps() error {
 	if b.spec.Linux == nil || b.spec.Linux.Seccomp == nil {
 		return nil
