@@ -16,9 +16,8 @@ import (
 func TestPlanFds(t *testing.T) {
 	for _, c := range goldenCases {
 		t.Run(c.name, func(t *testing.T) {
-			o := defaultOptions()
+			o := defaultOptions() // the case's fd table, as buildCase gives it
 			if c.opts != nil {
-				o.Bundle = "/nonexistent"
 				c.opts(&o)
 			}
 			_, plan, _ := buildCase(t, c)
