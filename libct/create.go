@@ -36,7 +36,7 @@ type CreateOptions struct {
 	// (LISTEN_FDS=n, LISTEN_PID=1 in the process's environment), ahead of
 	// the preserved ones: ListenFdsFromEnv reads the caller's.
 	ListenFds int
-	// NotifySocket is the host path of an sd_notify socket to bind into
+	// NotifySocket is the host path (absolute) of an sd_notify unix socket to bind into
 	// the container at the same path (NOTIFY_SOCKET in its environment):
 	// NotifySocketFromEnv reads the caller's. "": none.
 	NotifySocket string

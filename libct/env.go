@@ -1,9 +1,6 @@
 package libct
 
 import (
-	"os"
-	"strconv"
-
 	"github.com/rt-runtime/rt/cgroupsfs"
 )
 
@@ -11,16 +8,17 @@ import (
 // process was given (LISTEN_FDS, when LISTEN_PID is its pid), for
 // CreateOptions.ListenFds, as runc passes them on.
 func ListenFdsFromEnv() int {
-	n, err := strconv.Atoi(os.Getenv("LISTEN_FDS"))
-	if err != nil || n <= 0 || os.Getenv("LISTEN_PID") != strconv.Itoa(os.Getpid()) {
-		return 0
-	}
-	return n
+	_, listen := callerEnv()
+	return listen
 }
 
-// NotifySocketFromEnv is the calling process's NOTIFY_SOCKET, for
+// NotifySocketFromEnv is the calling process's NOTIFY_SOCKET when it is
+// the absolute path of a unix socket (else ""), for
 // CreateOptions.NotifySocket.
-func NotifySocketFromEnv() string { return os.Getenv("NOTIFY_SOCKET") }
+func NotifySocketFromEnv() string {
+	path, _ := callerEnv()
+	return path
+}
 
 // UnifiedCgroupHost reports whether the host has the cgroup v2 hierarchy
 // alone (no v1 hierarchy), as `rt spec` asks to add a cgroup namespace.
