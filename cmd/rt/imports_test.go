@@ -5,10 +5,11 @@ import (
 	"go/token"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
-// cmd/rt is flags → libct → output: it never reaches the C stage or the
+// cmd/rt (its code, not its tests) is flags → libct → output: it never reaches the C stage or the
 // cgroup filesystem itself (DESIGN.md: "cmd/rt never talks to the kernel").
 func TestImportsNoStageNorCgroups(t *testing.T) {
 	files, err := filepath.Glob("*.go")
@@ -20,6 +21,9 @@ func TestImportsNoStageNorCgroups(t *testing.T) {
 		"github.com/rt-runtime/rt/cgroupsfs": true,
 	}
 	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue // tests may look at the plan's tables
+		}
 		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ImportsOnly)
 		if err != nil {
 			t.Fatal(err)
