@@ -5,7 +5,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/rt-runtime/rt/cgroupsfs"
+	"github.com/rt-runtime/rt/cgroups"
 )
 
 // Update applies new resource limits to a container that has not stopped
@@ -26,7 +26,7 @@ func (c *Container) Update(res *specs.LinuxResources) error {
 }
 
 // Stats samples the container's cgroup counters.
-func (c *Container) Stats() (*cgroupsfs.Stats, error) {
+func (c *Container) Stats() (*cgroups.Stats, error) {
 	cg, err := c.cgroup()
 	if err != nil {
 		return nil, err

@@ -1,7 +1,9 @@
 package libct
 
 import (
-	"github.com/rt-runtime/rt/cgroupsfs"
+	"errors"
+
+	"github.com/rt-runtime/rt/cgroups"
 	"github.com/rt-runtime/rt/nsenter"
 	"github.com/rt-runtime/rt/specconv"
 )
@@ -14,12 +16,12 @@ func PlanFor(bundle, id string, noPivot, terminal bool) (*nsenter.Plan, error) {
 		return nil, err
 	}
 	paths := map[string]string{}
-	if host, err := cgroupsfs.Detect(); err == nil {
-		path, err := cgroupsfs.ResolvePath(spec.Linux.CgroupsPath, id)
-		if err != nil {
-			return nil, &specconv.FieldError{Field: "/linux/cgroupsPath", Err: err}
-		}
-		paths = host.Paths(path)
+	mgr, err := newCgroup(spec, id)
+	switch {
+	case err == nil:
+		paths = mgr.Paths()
+	case errors.Is(err, cgroups.ErrCgroupsPath):
+		return nil, err
 	}
 	console, next := -1, 5
 	if terminal || spec.Process.Terminal {

@@ -13,7 +13,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/cgroupsfs"
+	"github.com/rt-runtime/rt/cgroups"
 	"github.com/rt-runtime/rt/nsenter"
 	"github.com/rt-runtime/rt/rootfs"
 	"github.com/rt-runtime/rt/specconv"
@@ -135,7 +135,7 @@ func openStageFiles(io stageIO) (*stageFiles, error) {
 // runStage starts the C stage with the plan that build returns for the fd
 // layout, serves its requests, and returns the pid it reports (the
 // container's init, or the exec'd process) once it is ready.
-func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(stageFds) (*nsenter.Plan, error), onSync func(id int32, pid int) error) (pid int, err error) {
+func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(stageFds) (*nsenter.Plan, error), onSync func(id int32, pid int) error) (pid int, err error) {
 	files, err := openStageFiles(io)
 	if files != nil {
 		defer files.closeChildCopies()
@@ -212,9 +212,9 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 // into cg will have (Cgroup.WarmMigration), when it will be moved. Not
 // before cg exists: while the warm-up waits the kernel holds the lock that
 // creating a cgroup, and starting a process in one, take.
-func warmMigration(cg *cgroupsfs.Cgroup) {
-	if _, bornThere := cg.UnifiedOnly(); !bornThere {
-		go cg.WarmMigration()
+func warmMigration(cg cgroups.Manager) {
+	if _, bornThere := cg.BornInto(); !bornThere {
+		go cg.WarmJoin()
 	}
 }
 
@@ -223,9 +223,9 @@ func warmMigration(cg *cgroupsfs.Cgroup) {
 // can wait for an RCU grace period (milliseconds), so it starts at once,
 // beside the stage's loading, and the stage waits at its first sync until
 // joined says it is done.
-func startStage(newCmd func() *exec.Cmd, cg *cgroupsfs.Cgroup) (*exec.Cmd, <-chan error, error) {
+func startStage(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, <-chan error, error) {
 	joined := make(chan error, 1)
-	if dir, ok := cg.UnifiedOnly(); ok {
+	if dir, ok := cg.BornInto(); ok {
 		// O_PATH will not do: the kernel wants an open cgroup directory.
 		if fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
 			cmd := newCmd()
@@ -250,7 +250,7 @@ func startStage(newCmd func() *exec.Cmd, cg *cgroupsfs.Cgroup) (*exec.Cmd, <-cha
 
 // spawn runs the C stage for `create`.
 // pids (the pids limit) is applied once the init is forked.
-func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgroup, pids *specs.LinuxResources) (int, error) {
+func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg cgroups.Manager, pids *specs.LinuxResources) (int, error) {
 	listen := listenFds()
 	io := stageIO{root: c.Root, preserve: listen + o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
 		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio, warn: o.Warn, pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindInit,
@@ -262,7 +262,7 @@ func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgrou
 		opts := specconv.Options{
 			ID: c.State.ID, Bundle: c.State.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring,
 			ConsoleFd: fds.Console, ConsoleRelay: o.ConsoleConn != nil, FifoFd: fds.Fifo, CloseFrom: fds.CloseFrom,
-			CgroupPaths: cg.Paths, Warn: o.Warn, IDMapFds: fds.IDMaps,
+			CgroupPaths: cg.Paths(), Warn: o.Warn, IDMapFds: fds.IDMaps,
 		}
 		if listen > 0 {
 			opts.ExtraEnv = []string{"LISTEN_FDS=" + strconv.Itoa(listen), "LISTEN_PID=1"}
@@ -333,7 +333,7 @@ func (s *session) send(t uint32) error {
 }
 
 // run puts the stage in the cgroup and serves it until it is ready.
-func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
+func (s *session) run(cg cgroups.Manager) (int, error) {
 	for {
 		m, fd, err := s.recv()
 		if fd != nil && (err != nil || m.Type != nsenter.MsgSeccompFd) {

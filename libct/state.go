@@ -1,7 +1,7 @@
 // Package libct is the container: its state store and lifecycle (create,
 // start, kill, delete, run), spawning the C stage and the sync protocol
 // with it. It owns the state directories under --root. It never parses
-// mount options or cgroup files itself: specconv, rootfs and cgroupsfs do.
+// mount options or cgroup files itself: specconv, rootfs and cgroups do.
 package libct
 
 import (
@@ -18,6 +18,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/cgroups"
 )
 
 // Status values, as runtime.md names them.
@@ -59,6 +61,7 @@ type Container struct {
 	State State
 	Warn  func(string) // receives warnings (failed poststart/poststop hooks)
 	lock  *os.File
+	cg    cgroups.Manager // the cgroup's manager, once asked for (cgroup())
 }
 
 var idPattern = regexp.MustCompile(`^[a-zA-Z0-9_+-][a-zA-Z0-9_+.-]*$`)
