@@ -92,10 +92,19 @@ func hasMountNamespace(spec *specs.Spec) bool {
 	return false
 }
 
-// isBind: a mount is a bind mount if its type says so or its options hold
-// bind or rbind.
-func isBind(m specs.Mount, opts parsedOptions) bool {
-	return m.Type == "bind" || opts.flags&unix.MS_BIND != 0
+// isBind is the one definition of a bind mount: its type says so, or one
+// of its options is a row of the option table that sets MS_BIND (bind,
+// rbind).
+func isBind(m specs.Mount) bool {
+	if m.Type == "bind" {
+		return true
+	}
+	for _, o := range m.Options {
+		if opt, ok := mountOptions[o]; ok && !opt.clear && opt.flag&unix.MS_BIND != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // mountIDMap checks the id mapping of mount m (at field) and returns it
@@ -116,7 +125,7 @@ func mountIDMap(spec *specs.Spec, m specs.Mount, opts parsedOptions, field strin
 	case mode == noIDMap:
 		mode, what, where = idmapTop, "uidMappings", field+"/uidMappings"
 	}
-	if !isBind(m, opts) {
+	if !isBind(m) {
 		return IDMap{}, mode, fieldErr(where, "%s needs a bind mount (bind or rbind), not type %q", what, m.Type)
 	}
 	newUserNS, joinedUserNS := userNamespace(spec)

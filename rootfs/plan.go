@@ -189,7 +189,7 @@ func (b *builder) mount(m specs.Mount, field string) error {
 		return err
 	}
 	switch {
-	case isBind(m, opts):
+	case isBind(m):
 		err = b.bindMount(m, dest, opts, field, idmap, mode)
 	case m.Type == "sysfs" && b.o.SysfsBind:
 		m = specs.Mount{Destination: m.Destination, Type: "bind", Source: "/sys"}
