@@ -71,11 +71,11 @@ func sysIDMaps(maps []specs.LinuxIDMapping) []syscall.SysProcIDMap {
 	return out
 }
 
-// planIDMapFds numbers the user namespace fds as a create would, the next
+// planIDMapFds numbers n user namespace fds as a create would, the next
 // fds after first, for a plan printed without running it.
-func planIDMapFds(spec *specs.Spec, first int) []int {
+func planIDMapFds(n, first int) []int {
 	var fds []int
-	for i := range rootfs.IDMaps(spec) {
+	for i := range n {
 		fds = append(fds, first+i)
 	}
 	return fds

@@ -5,6 +5,7 @@ import (
 
 	"github.com/rt-runtime/rt/cgroups"
 	"github.com/rt-runtime/rt/nsenter"
+	"github.com/rt-runtime/rt/rootfs"
 	"github.com/rt-runtime/rt/specconv"
 )
 
@@ -27,6 +28,7 @@ func PlanFor(bundle, id string, noPivot, terminal bool) (*nsenter.Plan, error) {
 	if terminal || spec.Process.Terminal {
 		console, next = 5, 6
 	}
+	idmaps := rootfs.IDMaps(spec)
 	return specconv.Build(spec, specconv.Options{ID: id, Bundle: bundle, NoPivot: noPivot, ConsoleFd: console,
-		FifoFd: 4, CloseFrom: 3, CgroupPaths: paths, IDMapFds: planIDMapFds(spec, next)})
+		FifoFd: 4, CloseFrom: 3, CgroupPaths: paths, IDMaps: idmaps, IDMapFds: planIDMapFds(len(idmaps), next)})
 }

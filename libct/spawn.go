@@ -251,10 +251,10 @@ func startStage(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, <-chan 
 // spawn runs the C stage for `create`.
 // pids (the pids limit) is applied once the init is forked.
 func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg cgroups.Manager, pids *specs.LinuxResources) (int, error) {
-	listen := listenFds()
+	listen, idmaps := listenFds(), rootfs.IDMaps(spec)
 	io := stageIO{root: c.Root, preserve: listen + o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
 		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio, warn: o.Warn, pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindInit,
-		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }, idmaps: rootfs.IDMaps(spec)}
+		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }, idmaps: idmaps}
 	if pids != nil {
 		io.onInitPid = func(int) error { return cg.Update(pids) }
 	}
@@ -262,7 +262,7 @@ func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg cgroups.Manager,
 		opts := specconv.Options{
 			ID: c.State.ID, Bundle: c.State.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring,
 			ConsoleFd: fds.Console, ConsoleRelay: o.ConsoleConn != nil, FifoFd: fds.Fifo, CloseFrom: fds.CloseFrom,
-			CgroupPaths: cg.Paths(), Warn: o.Warn, IDMapFds: fds.IDMaps,
+			CgroupPaths: cg.Paths(), Warn: o.Warn, IDMaps: idmaps, IDMapFds: fds.IDMaps,
 		}
 		if listen > 0 {
 			opts.ExtraEnv = []string{"LISTEN_FDS=" + strconv.Itoa(listen), "LISTEN_PID=1"}

@@ -42,9 +42,10 @@ func (m IDMap) key() string {
 
 // IDMaps lists the distinct id mappings of the spec's idmapped mounts, in
 // the order of the first mount using each. The caller makes a user
-// namespace holding each one and hands their fds to the C stage; Options.
-// IDMapFds gives the stage's fd numbers in this order. A mount whose
-// mapping is invalid is left out: Plan reports it.
+// namespace holding each one, hands their fds to the C stage, and passes
+// this list and the fds (Options.IDMaps, Options.IDMapFds) to Plan, which
+// finds each mount's fd by its mapping. A mount whose mapping is invalid
+// is left out: Plan reports it.
 func IDMaps(spec *specs.Spec) []IDMap {
 	if !hasMountNamespace(spec) {
 		return nil // rt makes no mounts then (Options.NoMountNS)
@@ -162,7 +163,7 @@ func mountIDMap(spec *specs.Spec, m specs.Mount, opts parsedOptions, field strin
 // gave none, e.g. for golden tests: the stage would fail with EBADF).
 func (b *builder) idmapOp(idmap IDMap, mode idmapMode, slot int, src, field string) nsenter.Op {
 	fd := -1
-	for i, x := range b.idmaps {
+	for i, x := range b.o.IDMaps {
 		if x.key() == idmap.key() && i < len(b.o.IDMapFds) {
 			fd = b.o.IDMapFds[i]
 		}

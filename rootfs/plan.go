@@ -38,8 +38,11 @@ type Options struct {
 	// BeforeSwitch run after every mount, right before pivot_root (the
 	// hooks' sync point).
 	BeforeSwitch []nsenter.Op
-	// IDMapFds are the stage's fds of user namespaces holding the id
-	// mappings IDMaps(spec) lists, in that order (idmapped mounts).
+	// IDMaps are the id mappings of idmapped mounts that the caller made
+	// user namespaces for: IDMaps(spec), computed once, by the caller.
+	// IDMapFds are those namespaces' fds in the stage: IDMapFds[i] holds
+	// IDMaps[i]. Plan never computes the list again.
+	IDMaps   []IDMap
 	IDMapFds []int
 	// HostMounts are the mounts of rt's mount namespace, which the
 	// container's starts as a copy of (--no-pivot hides some); nil: read
@@ -72,7 +75,7 @@ type Result struct {
 
 // Plan returns the ops that build the container's filesystem.
 func Plan(spec *specs.Spec, o Options) (Result, error) {
-	b := &builder{spec: spec, o: o, idmaps: IDMaps(spec)}
+	b := &builder{spec: spec, o: o}
 	if o.NoMountNS {
 		return b.sharedMountNS(), nil
 	}
@@ -112,7 +115,6 @@ func Plan(spec *specs.Spec, o Options) (Result, error) {
 type builder struct {
 	spec   *specs.Spec
 	o      Options
-	idmaps []IDMap // the mappings of idmapped mounts, as IDMaps lists them
 	trees  int     // tree slots used by OP_OPEN_TREE
 	early  []nsenter.Op
 	ops    []nsenter.Op

@@ -35,8 +35,10 @@ type Options struct {
 	CgroupPaths     map[string]string // hierarchy -> host directory of the container's cgroup
 	SetgroupsDenied bool
 	Warn            func(string) // receives warnings (unknown capabilities…)
-	// IDMapFds: fds in the stage of user namespaces holding the id
-	// mappings rootfs.IDMaps(spec) lists, in its order (idmapped mounts).
+	// IDMaps are the id mappings of idmapped mounts (rootfs.IDMaps(spec),
+	// computed once by the caller, who made a user namespace for each);
+	// IDMapFds[i] is the stage's fd of the one holding IDMaps[i].
+	IDMaps   []rootfs.IDMap
 	IDMapFds []int
 	// HostMounts: the mounts --no-pivot looks at (nil: rt's own, read from
 	// /proc/self/mountinfo); tests fix them.
@@ -96,7 +98,7 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 		NewUserNS: ns.has[specs.UserNamespace], CgroupPaths: o.CgroupPaths,
 		NewCgroupNS: ns.isNew(specs.CgroupNamespace),
 		SysfsBind:   ns.isNew(specs.UserNamespace) && !ns.isNew(specs.NetworkNamespace),
-		IDMapFds:    o.IDMapFds, HostMounts: o.HostMounts,
+		IDMaps:      o.IDMaps, IDMapFds: o.IDMapFds, HostMounts: o.HostMounts,
 	})
 	if err != nil {
 		return nil, err
