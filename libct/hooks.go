@@ -19,10 +19,10 @@ import (
 	"github.com/rt-runtime/rt/specconv"
 )
 
-// hookState is the runtime-spec state a hook reads on stdin.
+// hookState is the runtime-spec state a hook reads on stdin: ociState,
+// encoded.
 func (c *Container) hookState(status string, pid int) []byte {
-	data, _ := json.Marshal(specs.State{Version: specs.Version, ID: c.State.ID, Status: specs.ContainerState(status),
-		Pid: pid, Bundle: c.State.Bundle, Annotations: c.State.Annotations})
+	data, _ := json.Marshal(c.ociState(status, pid))
 	return data
 }
 
