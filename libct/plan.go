@@ -29,6 +29,6 @@ func PlanFor(bundle, id string, noPivot, terminal bool) (*nsenter.Plan, error) {
 		console, next = 5, 6
 	}
 	idmaps := rootfs.IDMaps(spec)
-	return specconv.Build(spec, specconv.Options{ID: id, Bundle: bundle, NoPivot: noPivot, ConsoleFd: console,
+	return specconv.BuildValidated(spec, specconv.Options{ID: id, Bundle: bundle, NoPivot: noPivot, ConsoleFd: console,
 		FifoFd: 4, CloseFrom: 3, CgroupPaths: paths, IDMaps: idmaps, IDMapFds: planIDMapFds(len(idmaps), next)})
 }

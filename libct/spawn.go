@@ -268,7 +268,7 @@ func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg cgroups.Manager,
 			opts.ExtraEnv = []string{"LISTEN_FDS=" + strconv.Itoa(listen), "LISTEN_PID=1"}
 		}
 		addNotifySocket(spec, &opts)
-		return specconv.Build(spec, opts)
+		return specconv.BuildValidated(spec, opts) // loadBundle validated it
 	}, func(id int32, pid int) error {
 		if id != specconv.SyncHooks {
 			return nil

@@ -67,6 +67,13 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	if err := Validate(spec, o.Bundle); err != nil {
 		return nil, err
 	}
+	return BuildValidated(spec, o)
+}
+
+// BuildValidated is Build for a spec that has passed Validate already
+// (libct validates a bundle once, when it loads it, before it makes
+// anything): the validation pass is not run again.
+func BuildValidated(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	ns, err := checkNamespaces(spec.Linux)
 	if err != nil {
 		return nil, err
