@@ -9,7 +9,8 @@
 // meant to sit beside it behind the same interface, chosen by
 // [Config.Systemd] and, later, by the unit name the state keeps.
 //
-// What it must not import: libct, specconv, rootfs, nsenter or cmd/rt. It
-// imports the drivers (cgroupsfs) and nothing else of rt's. It never decides
-// policy (callers pass the spec's resources) and never prints anything.
+// Imports: of rt's, only the drivers (cgroupsfs) and the field error type;
+// never libct, specconv, rootfs, nsenter or cmd/rt (internal/archtest
+// checks it). It never decides policy (callers pass the spec's resources)
+// and never prints anything.
 package cgroups

@@ -2,6 +2,10 @@
 // start, kill, delete, run), spawning the C stage and the sync protocol
 // with it. It owns the state directories under --root. It never parses
 // mount options or cgroup files itself: specconv, rootfs and cgroups do.
+//
+// Imports: of rt's, specconv, rootfs, nsenter, the field error type, and
+// cgroups (the manager interface), never a cgroup driver such as cgroupsfs
+// directly (internal/archtest checks it).
 package libct
 
 import (

@@ -113,12 +113,12 @@ func Plan(spec *specs.Spec, o Options) (Result, error) {
 }
 
 type builder struct {
-	spec   *specs.Spec
-	o      Options
-	trees  int     // tree slots used by OP_OPEN_TREE
-	early  []nsenter.Op
-	ops    []nsenter.Op
-	late   []nsenter.Op // read-only flags applied in finish (readonlyLater)
+	spec  *specs.Spec
+	o     Options
+	trees int // tree slots used by OP_OPEN_TREE
+	early []nsenter.Op
+	ops   []nsenter.Op
+	late  []nsenter.Op // read-only flags applied in finish (readonlyLater)
 }
 
 func (b *builder) add(ops ...nsenter.Op) { b.ops = append(b.ops, ops...) }
