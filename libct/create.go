@@ -54,7 +54,7 @@ func Create(o CreateOptions) (c *Container, err error) {
 	testStep("bundle loaded")
 	debugf("create %s: bundle %s, state in %s", o.ID, bundle, o.Root)
 	debugf("cgroup: %s", mgr)
-	c, err = newContainer(o.Root, o.ID, spec, bundle, mgr.Paths())
+	c, err = newContainer(o.Root, o.ID, spec, bundle, mgr)
 	if err != nil {
 		return nil, err
 	}
@@ -119,14 +119,14 @@ func deferredPids(res *specs.LinuxResources) (*specs.LinuxResources, *specs.Linu
 
 // newContainer makes ROOT/ID, locked, with the config snapshot and a state
 // that says "creating" and names the cgroup about to be made.
-func newContainer(root, id string, spec *specs.Spec, bundle string, cgroupPaths map[string]string) (*Container, error) {
+func newContainer(root, id string, spec *specs.Spec, bundle string, cg cgroups.Manager) (*Container, error) {
 	if err := makeRoot(root); err != nil {
 		return nil, err
 	}
 	c := &Container{Root: root, State: State{
 		OCIVersion: spec.Version, ID: id, Bundle: bundle, Rootfs: specconv.RootfsPath(spec, bundle),
 		Created: time.Now().UTC(), OwnerUID: os.Getuid(), Annotations: spec.Annotations,
-		CgroupPaths: cgroupPaths, Creating: true,
+		CgroupPaths: cg.Paths(), CgroupUnit: cg.Unit(), Creating: true,
 	}}
 	if h := spec.Hooks; h != nil && (len(h.Poststart) > 0 || len(h.Poststop) > 0) {
 		c.State.Hooks = &specs.Hooks{Poststart: h.Poststart, Poststop: h.Poststop}

@@ -57,6 +57,10 @@ type State struct {
 	CgroupPaths map[string]string `json:"cgroupPaths,omitempty"`
 	Hooks       *specs.Hooks      `json:"hooks,omitempty"` // poststart and poststop, as at create
 	Creating    bool              `json:"creating,omitempty"`
+
+	// CgroupUnit is the systemd unit holding the cgroup; "" for the fs
+	// driver (cgroups.Load picks the driver from it).
+	CgroupUnit string `json:"cgroupUnit,omitempty"`
 }
 
 // Container is a state directory and what it holds.
