@@ -52,3 +52,13 @@ func (c *Container) OOMKills() (uint64, error) {
 	}
 	return cg.OOMKills()
 }
+
+// ParseSubCgroups reads `exec --cgroup` values (runc's form
+// [CONTROLLER[,CONTROLLER...]:]PATH) for ExecOptions.SubCgroups.
+func ParseSubCgroups(values []string) (map[string]string, error) {
+	return cgroups.ParseSubCgroups(values)
+}
+
+// CgroupV2Only reports whether this host has the unified hierarchy alone
+// (pure cgroup v2), where `rt spec` adds a cgroup namespace, as runc's does.
+func CgroupV2Only() bool { return cgroups.UnifiedOnly() }
