@@ -40,6 +40,7 @@ func (m *fsManager) cgroup() (*cgroupsfs.Cgroup, error) {
 }
 
 func (m *fsManager) Paths() map[string]string { return m.paths }
+func (m *fsManager) Close()                   {}
 func (m *fsManager) Unit() string             { return "" }
 
 func (m *fsManager) String() string {

@@ -67,6 +67,9 @@ type Manager interface {
 	// Sub returns the cgroup made of the nested cgroups that subs names
 	// (ParseSubCgroups), for `exec --cgroup`.
 	Sub(subs map[string]string) (Manager, error)
+	// Close releases what the manager holds (systemd: its D-Bus
+	// connection); the cgroup stays.
+	Close()
 }
 
 // Config says where a new container's cgroup goes and who manages it.

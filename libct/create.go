@@ -126,7 +126,7 @@ func newContainer(root, id string, spec *specs.Spec, bundle string, cg cgroups.M
 	c := &Container{Root: root, State: State{
 		OCIVersion: spec.Version, ID: id, Bundle: bundle, Rootfs: specconv.RootfsPath(spec, bundle),
 		Created: time.Now().UTC(), OwnerUID: os.Getuid(), Annotations: spec.Annotations,
-		CgroupPaths: cg.Paths(), CgroupUnit: cg.Unit(), Creating: true,
+		CgroupPaths: cg.Paths(), SystemdUnit: cg.Unit(), Creating: true,
 	}}
 	if h := spec.Hooks; h != nil && (len(h.Poststart) > 0 || len(h.Poststop) > 0) {
 		c.State.Hooks = &specs.Hooks{Poststart: h.Poststart, Poststop: h.Poststop}

@@ -107,7 +107,7 @@ func (c *Container) sendStartState(fd int, state []byte) error {
 // from the state (cgroups.Load reads nothing until a call needs it).
 func (c *Container) cgroup() (cgroups.Manager, error) {
 	if c.cg == nil {
-		mgr, err := cgroups.Load(c.State.CgroupPaths, c.State.CgroupUnit)
+		mgr, err := cgroups.Load(c.State.CgroupPaths, c.State.SystemdUnit)
 		if err != nil {
 			return nil, err
 		}

@@ -58,9 +58,9 @@ type State struct {
 	Hooks       *specs.Hooks      `json:"hooks,omitempty"` // poststart and poststop, as at create
 	Creating    bool              `json:"creating,omitempty"`
 
-	// CgroupUnit is the systemd unit holding the cgroup; "" for the fs
+	// SystemdUnit is the systemd unit holding the cgroup; "" for the fs
 	// driver (cgroups.Load picks the driver from it).
-	CgroupUnit string `json:"cgroupUnit,omitempty"`
+	SystemdUnit string `json:"systemdUnit,omitempty"`
 }
 
 // Container is a state directory and what it holds.
@@ -160,8 +160,12 @@ func notExist(id string, err error) error {
 	return fmt.Errorf("container %q: %w", id, err)
 }
 
-// Close releases the lock, if held.
+// Close releases the lock, if held, and the cgroup manager.
 func (c *Container) Close() {
+	if c.cg != nil {
+		c.cg.Close()
+		c.cg = nil
+	}
 	if c.lock != nil {
 		c.lock.Close()
 		c.lock = nil

@@ -21,6 +21,7 @@ const module = "github.com/rt-runtime/rt/"
 //   - nsenter is the C stage and the plan's encoding: nothing of rt's.
 //   - specerr is the field error every layer returns: nothing of rt's.
 //   - cgroupsfs drives the cgroup filesystem: only the error type.
+//   - cgroupsd is the systemd driver (issue 13): cgroupsfs for the files.
 //   - cgroups is the manager interface and picks a driver: the drivers.
 //   - rootfs plans the mounts: the plan's ops (nsenter) and the error type.
 //   - specconv turns config.json into a plan: rootfs, nsenter, the error
@@ -37,7 +38,8 @@ var allowed = map[string][]string{
 	"nsenter":                     nil,
 	"specerr":                     nil,
 	"cgroupsfs":                   {"specerr"},
-	"cgroups":                     {"cgroupsfs", "specerr"},
+	"cgroups":                     {"cgroupsfs", "cgroupsd", "specerr"},
+	"cgroupsd":                    {"cgroupsfs", "specerr"},
 	"rootfs":                      {"nsenter", "specerr"},
 	"specconv":                    {"nsenter", "rootfs", "specerr"},
 	"libct":                       {"cgroups", "nsenter", "rootfs", "specconv", "specerr"},
