@@ -70,13 +70,3 @@ func sysIDMaps(maps []specs.LinuxIDMapping) []syscall.SysProcIDMap {
 	}
 	return out
 }
-
-// planIDMapFds numbers n user namespace fds as a create would, the next
-// fds after first, for a plan printed without running it.
-func planIDMapFds(n, first int) []int {
-	var fds []int
-	for i := range n {
-		fds = append(fds, first+i)
-	}
-	return fds
-}

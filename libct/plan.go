@@ -10,7 +10,8 @@ import (
 )
 
 // PlanFor builds the plan `create` would run for bundle, touching nothing:
-// fds are given the numbers a create without extra fds would use.
+// the fd table is the one a create without --preserve-fds would have, and
+// rt's environment (NOTIFY_SOCKET, LISTEN_FDS) is read as create reads it.
 func PlanFor(bundle, id string, noPivot, terminal bool) (*nsenter.Plan, error) {
 	bundle, spec, err := loadBundle(bundle, nil)
 	if err != nil {
@@ -24,11 +25,10 @@ func PlanFor(bundle, id string, noPivot, terminal bool) (*nsenter.Plan, error) {
 	case errors.Is(err, cgroups.ErrCgroupsPath):
 		return nil, err
 	}
-	console, next := -1, 5
-	if terminal || spec.Process.Terminal {
-		console, next = 5, 6
-	}
+	notifySocket, listen := callerEnv()
 	idmaps := rootfs.IDMaps(spec)
-	return specconv.BuildValidated(spec, specconv.Options{ID: id, Bundle: bundle, NoPivot: noPivot, ConsoleFd: console,
-		FifoFd: 4, CloseFrom: 3, CgroupPaths: paths, IDMaps: idmaps, IDMapFds: planIDMapFds(len(idmaps), next)})
+	fds := nsenter.LayoutFds(nsenter.FdNeeds{Listen: listen, Fifo: true, Console: terminal || spec.Process.Terminal,
+		IDMaps: len(idmaps)})
+	return specconv.BuildValidated(spec, specconv.Options{ID: id, Bundle: bundle, NoPivot: noPivot, Fds: fds,
+		NotifySocket: notifySocket, CgroupPaths: paths, IDMaps: idmaps}) // loadBundle validated it
 }
