@@ -7,7 +7,6 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/rt-runtime/rt/cgroupsfs"
 	"github.com/rt-runtime/rt/nsenter"
 	"github.com/rt-runtime/rt/specconv"
 )
@@ -22,7 +21,7 @@ type ExecOptions struct {
 	PreserveFds   int
 	IgnorePaused  bool
 	// SubCgroups puts the process in sub-cgroups of the container's
-	// (ParseSubCgroups).
+	// (cgroups.ParseSubCgroups).
 	SubCgroups map[string]string
 	// Spec is the container's config (Container.Spec: the snapshot taken
 	// at create) when the caller read it already.
@@ -30,12 +29,6 @@ type ExecOptions struct {
 	Stdio [3]*os.File
 	Warn  func(string)
 	Effects
-}
-
-// ParseSubCgroups reads `exec --cgroup` values for ExecOptions.SubCgroups,
-// in runc's form [CONTROLLER[,CONTROLLER...]:]PATH.
-func ParseSubCgroups(values []string) (map[string]string, error) {
-	return cgroupsfs.ParseSubCgroups(values)
 }
 
 // Exec starts a process inside the running container and returns its
@@ -76,7 +69,7 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 			return 0, err
 		}
 	}
-	debugf("exec in %s: cgroup %s", c.State.ID, debugPaths(cg.Paths))
+	debugf("exec in %s: cgroup %s", c.State.ID, debugPaths(cg.Paths()))
 	if o.WarmCgroup {
 		warmMigration(cg)
 	}

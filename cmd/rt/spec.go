@@ -60,7 +60,7 @@ func defaultSpec() *specs.Spec {
 // with the unified hierarchy alone (cgroup v2); a v1 or hybrid host gets
 // none.
 func addCgroupNamespace(s *specs.Spec) {
-	if libct.UnifiedCgroupHost() {
+	if libct.CgroupV2Only() {
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.CgroupNamespace})
 	}
 }
