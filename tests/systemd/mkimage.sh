@@ -16,7 +16,13 @@ pkgs=systemd,systemd-sysv,dbus,podman,netavark,containerd,runc,busybox-static,jq
 size=${RT_SD_IMAGE_SIZE:-2G}
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/rt-sd-root.XXXXXX")
-trap 'rm -rf "$root"' EXIT
+# debootstrap mounts /proc and /sys in the target; a failed one may leave
+# them: unmount whatever is under $root before removing it.
+cleanup() {
+	awk -v r="$root/" 'index($2, r) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n 1 umount -l
+	rm -rf "$root"
+}
+trap cleanup EXIT
 
 echo "# debootstrap $suite ($pkgs)"
 debootstrap --variant=minbase --include="$pkgs" "$suite" "$root" "$mirror" >"$root.log" 2>&1 ||
