@@ -95,12 +95,14 @@ int op_mask(const struct rt_op *op)
 }
 
 /* remount_readonly_by_proc makes the attached mount of tree read-only
- * before Linux 5.12 (no mount_setattr): a remount, which takes a path, of
+ * before Linux 5.12 (no mount_setattr: Go plans RT_F_REMOUNT_BY_PROC): a
+ * remount, which takes a path, of
  * the fd's magic link, reached through the container's /proc checked to be
  * a procfs and without crossing a mount inside it (a bind over
- * /proc/self/fd cannot redirect it). Without such a /proc: ENOSYS. The
- * remount repeats the flags the mount has (a user namespace locks them). */
-static int remount_readonly_by_proc(int tree)
+ * /proc/self/fd cannot redirect it). Without such a /proc: ENOSYS. With
+ * RT_F_KEEP_LOCKED the remount repeats the flags the mount has (a user
+ * namespace locks them). */
+static int remount_readonly_by_proc(int tree, uint32_t op_flags)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
@@ -115,7 +117,8 @@ static int remount_readonly_by_proc(int tree)
 		fds = (int)syscall(SYS_openat2, proc, "self/fd", &how, sizeof(how));
 	if (fds >= 0 && fchdir(fds) == 0) {
 		snprintf(name, sizeof(name), "%d", tree);
-		rc = mount(NULL, name, NULL, current_mount_flags(name) | MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
+		rc = mount(NULL, name, NULL, ((op_flags & RT_F_KEEP_LOCKED) ? current_mount_flags(name) : 0) |
+			   MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
 		err = errno;
 		if (fchdir(stage.root_fd) < 0 && rc == 0) {
 			rc = -1;
@@ -147,9 +150,10 @@ int op_readonly(const struct rt_op *op)
 	tree = (int)syscall(SYS_open_tree, dfd, "",
 			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
 	if (tree >= 0 && attach_at(tree, dfd) == 0) {
-		rc = (int)syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof(attr));
-		if (rc < 0 && errno == ENOSYS)
-			rc = remount_readonly_by_proc(tree);
+		if (op->flags & RT_F_REMOUNT_BY_PROC)
+			rc = remount_readonly_by_proc(tree, op->flags);
+		else
+			rc = (int)syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof(attr));
 	}
 	err = errno;
 	if (tree >= 0)

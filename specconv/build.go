@@ -144,6 +144,7 @@ func (b *planBuilder) finishProcess() (*nsenter.Plan, error) {
 	if err := b.execOps(); err != nil {
 		return nil, err
 	}
+	b.planFallbacks()
 	if err := checkNoNUL(&b.plan); err != nil {
 		return nil, err
 	}

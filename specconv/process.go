@@ -270,14 +270,18 @@ func (b *planBuilder) execOps() error {
 	b.add(
 		nsenter.Op{Code: nsenter.OpChdir, Flags: nsenter.FlagRedo, Strs: [4]string{cwd}, Field: "/process/cwd"},
 		findExec,
-		nsenter.Op{Code: nsenter.OpReady, Field: "/process"},
+		// The words of a failure after this, printed by the stage: %s the
+		// path, %e the OS error (plan.h).
+		nsenter.Op{Code: nsenter.OpReady, Strs: [4]string{"rt: %s: %e"}, Field: "/process"},
 	)
 	if b.o.FifoFd >= 0 {
 		b.add(nsenter.Op{Code: nsenter.OpWaitStart, Args: [3]int64{int64(b.o.FifoFd)}, Field: "/process"})
 		b.startContainerHooks()
 	}
 	b.placeSeccomp() // last before the exec, unless it must come earlier
-	b.add(nsenter.Op{Code: nsenter.OpExec, Field: "/process/args/0"})
+	// runc's words for a failed exec (its init prints them): "exec
+	// /bin/x: no such file or directory".
+	b.add(nsenter.Op{Code: nsenter.OpExec, Strs: [4]string{"exec %s: %e"}, Field: "/process/args/0"})
 	return nil
 }
 
@@ -314,9 +318,10 @@ func (b *planBuilder) startContainerHooks() {
 			timeout = int64(*h.Timeout)
 		}
 		// The words of a failure, which the init prints itself: after
-		// `start` nobody reads its reports.
-		what := fmt.Sprintf("%s: error running startContainer hook #%d: %s", field, i, h.Path)
-		b.add(nsenter.Op{Code: nsenter.OpHook, Strs: [4]string{h.Path, what}, Args: [3]int64{timeout}, Field: field})
+		// `start` nobody reads its reports (templates: plan.h).
+		what := "rt: " + stderrTemplate(fmt.Sprintf("%s: error running startContainer hook #%d: %s", field, i, h.Path))
+		b.add(nsenter.Op{Code: nsenter.OpHook, Args: [3]int64{timeout}, Field: field, Strs: [4]string{h.Path,
+			what + ": exit status %s", what + ": killed by signal %s", what + ": timed out"}})
 		args := h.Args
 		if len(args) == 0 {
 			args = []string{h.Path}
