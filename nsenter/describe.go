@@ -251,6 +251,7 @@ var fallbackNames = []struct {
 	{FlagAlarmTimeout, " (fallback: timeout by alarm without a pidfd)"},
 	{FlagNosysOK, " (not needed without the syscall)"},
 	{FlagOwnerAsIs, " (owner as is if refused)"},
+	{FlagCoverLocked, " (covered by a tmpfs where locked)"},
 }
 
 func describeFallbacks(flags uint32) string {

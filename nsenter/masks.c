@@ -167,9 +167,9 @@ int op_readonly(const struct rt_op *op)
  * before a move of the root (--no-pivot), where the old root stays
  * underneath: the mount point is made a slave first, so that no unmount
  * propagates to the host, then the arg0 mounts stacked there are detached
- * one by one. A mount this namespace may not unmount (one locked by a new
- * user namespace: EINVAL, or EPERM) is covered with an empty read-only
- * tmpfs instead. */
+ * one by one. With RT_F_COVER_LOCKED a mount this namespace may not
+ * unmount (one locked by a new user namespace: EINVAL, or EPERM) is
+ * covered with an empty read-only tmpfs instead. */
 int op_hide_mount(const struct rt_op *op)
 {
 	const char *path = op_str(op, 0);
@@ -180,7 +180,7 @@ int op_hide_mount(const struct rt_op *op)
 	for (i = 0; i < op->arg[0]; i++) {
 		if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
 			continue;
-		if (errno != EINVAL && errno != EPERM)
+		if (!(op->flags & RT_F_COVER_LOCKED) || (errno != EINVAL && errno != EPERM))
 			return -1;
 		return mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	}

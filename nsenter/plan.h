@@ -97,8 +97,7 @@ enum rt_op_code {
 	                      * (str0: the source, for the error message only) */
 	OP_READONLY,         /* str0 path: a bind of itself, read-only, attached by fd */
 	OP_HIDE_MOUNT,       /* str0 host path, arg0 mounts stacked there: slave, then detach
-	                      * them, or cover with a read-only tmpfs the first that cannot be
-	                      * unmounted (--no-pivot) */
+	                      * them (--no-pivot); RT_F_COVER_LOCKED: what cannot be unmounted */
 	OP_MEMPOLICY,        /* arg0 mode | MPOL_F_* flags, str0 comma-separated node numbers
 	                      * (none: no mask); str1 the policy, for the error message only:
 	                      * set_mempolicy */
@@ -146,6 +145,9 @@ enum rt_op_code {
                                       * the op is not needed there (OP_KEYRING) */
 #define RT_F_OWNER_AS_IS   0x1000000u /* OP_CONSOLE: an owner rt may not give (EPERM) or a read-only
                                        * devpts (EROFS) leaves the pty's owner as it is */
+#define RT_F_COVER_LOCKED  0x2000000u /* OP_HIDE_MOUNT: a mount this namespace may not unmount
+                                       * (EINVAL, EPERM: locked by a new user namespace) is
+                                       * covered with an empty read-only tmpfs instead */
 #define RT_MAX_TREES      1024
 
 /* Why a failure with no OS error happened (rt_msg.value of MSG_ERROR);

@@ -100,6 +100,7 @@ const (
 	FlagAlarmTimeout  uint32 = C.RT_F_ALARM_TIMEOUT
 	FlagNosysOK       uint32 = C.RT_F_NOSYS_OK
 	FlagOwnerAsIs     uint32 = C.RT_F_OWNER_AS_IS
+	FlagCoverLocked   uint32 = C.RT_F_COVER_LOCKED
 )
 
 // Why a failure with no OS error happened (rt_msg.value of MsgError);

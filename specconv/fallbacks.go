@@ -80,6 +80,10 @@ func (b *planBuilder) planFallbacks() {
 			// As runc: a pty rt may not give to the user (EPERM), or a
 			// read-only devpts (EROFS), keeps its owner.
 			op.Flags |= nsenter.FlagOwnerAsIs
+		case nsenter.OpHideMount:
+			// --no-pivot: a mount a new user namespace locked cannot be
+			// unmounted; an empty read-only tmpfs hides it instead.
+			op.Flags |= nsenter.FlagCoverLocked
 		case nsenter.OpHook:
 			// The hook runs under the container's filter, which may
 			// refuse pidfd_open: its timeout is then kept by alarm(2).

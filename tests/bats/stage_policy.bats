@@ -1,0 +1,68 @@
+#!/usr/bin/env bats
+# Issue 12, point 3: the C stage carries no policy. Every fallback it may
+# take is a flag Go put in the plan (`rt plan` shows it), and every word
+# the user reads comes from Go, even those the init prints on the
+# container's stderr after `start` (templates in the plan).
+
+load helpers
+
+# hook_under_filter HOOK_SH TIMEOUT — a startContainer hook (sh -c HOOK_SH)
+# with TIMEOUT seconds, under a profile that refuses pidfd_open: the hook
+# runs under the container's filter, so the init gets no pidfd of it.
+hook_under_filter() {
+	update_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+			syscalls: [{names: ["pidfd_open"], action: "SCMP_ACT_ERRNO", errnoRet: 1}]}
+		| .hooks.startContainer = [{path: "/bin/sh", args: ["sh", "-c", $hook], timeout: ($t | tonumber)}]' \
+		--arg hook "$1" --arg t "$2"
+}
+
+@test "stage policy: a startContainer hook's timeout holds where the init may get no pidfd (it was silently unenforced)" {
+	hook_under_filter 'exec sleep 4' 1
+	create_container
+	run rt start "$ID"
+	[ "$status" -eq 1 ]
+	assert_contains "$output" "stopped before its process started"
+	grep -q "/hooks/startContainer/0: error running startContainer hook #0: /bin/sh: timed out" "$BATS_TEST_TMPDIR/$ID.err"
+}
+
+@test "stage policy: under that filter a hook that ends in time runs, and its exit status is in Go's words" {
+	hook_under_filter 'echo hook-ran >/dev/null; exit 0' 5
+	set_sh 'echo process-ran'
+	create_container
+	rt start "$ID"
+	retry_until 10 grep -q process-ran "$BATS_TEST_TMPDIR/$ID.out"
+
+	rt delete -f "$ID"
+	hook_under_filter 'exit 3' 5
+	create_container
+	run rt start "$ID"
+	[ "$status" -eq 1 ]
+	grep -q "^rt: /hooks/startContainer/0: error running startContainer hook #0: /bin/sh: exit status 3$" "$BATS_TEST_TMPDIR/$ID.err"
+}
+
+@test "stage policy: an executable gone between create and start: the init prints runc's words, from the plan" {
+	cp "$BUNDLE/rootfs/bin/busybox" "$BUNDLE/rootfs/bin/rtx"
+	set_cmd /bin/rtx true
+	create_container
+	rm "$BUNDLE/rootfs/bin/rtx"
+	run rt start "$ID"
+	[ "$status" -eq 1 ]
+	grep -qx "exec /bin/rtx: no such file or directory" "$BATS_TEST_TMPDIR/$ID.err"
+}
+
+@test "stage policy: rt plan shows the words the init prints after start and the fallbacks it may take" {
+	update_config '.hooks.startContainer = [{path: "/bin/true", timeout: 3}]'
+	run rt plan "$BUNDLE"
+	[ "$status" -eq 0 ]
+	assert_contains "$output" 'ready "rt: %s: %e"'
+	assert_contains "$output" 'exec "exec %s: %e"'
+	assert_contains "$output" 'error running startContainer hook #0: /bin/true: exit status %s'
+	assert_contains "$output" '(not needed without the syscall)'
+}
+
+@test "stage policy: a remount the stage makes says it keeps the mount's locked flags" {
+	update_config '.root.readonly = true'
+	run rt plan "$BUNDLE"
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "remount / adding ro (in rootfs) (keeps the mount's locked flags)"
+}
