@@ -125,7 +125,9 @@ enum rt_op_code {
 #define RT_F_DEFER_DENIED 0x10000u /* OP_CHDIR, OP_FIND_EXEC as rt (before seccomp and the user
                                     * switch): a denial is left to the RT_F_REDO op of that code */
 #define RT_F_REDO         0x20000u /* OP_CHDIR, OP_FIND_EXEC as the process user: only if the
-                                    * RT_F_DEFER_DENIED op was denied */
+                                    * RT_F_DEFER_DENIED op was denied; OP_CHDIR then enters str0
+                                    * by name and checks with getcwd that it is under the root,
+                                    * as runc's init (openat2 may be filtered by then) */
 /* Fallbacks: each is set by Go (a kernel probe, nsenter/kernel.go, or the
  * config) and is the only way the stage does anything but the op's one way. */
 #define RT_F_FD_LOOP       0x40000u  /* OP_CLOSE_FROM: no close_range(CLOSE_RANGE_CLOEXEC) on this

@@ -64,5 +64,5 @@ hook_under_filter() {
 	update_config '.root.readonly = true'
 	run rt plan "$BUNDLE"
 	[ "$status" -eq 0 ]
-	assert_contains "$output" "remount / adding ro (in rootfs) (keeps the mount's locked flags)"
+	assert_contains "$output" "remount / adding ro (keeps the mount's locked flags)"
 }
