@@ -182,6 +182,8 @@ const char *op_detail(const struct rt_op *op)
 
 	if (op->code == OP_FIND_EXEC || op->code == OP_EXEC)
 		return stage.exec_path[0] ? stage.exec_path : "";
+	if (op->code == OP_HOOK) /* its other strings are words */
+		return op_str(op, 0);
 	for (i = 1; i >= 0; i--)
 		if (*op_str(op, i))
 			return op_str(op, i);
