@@ -25,6 +25,16 @@ hook_under_filter() {
 	grep -q "/hooks/startContainer/0: error running startContainer hook #0: /bin/sh: timed out" "$BATS_TEST_TMPDIR/$ID.err"
 }
 
+@test "stage policy: the same with a state of 200000 bytes the hook never reads: killed at its timeout" {
+	head -c 100000 /dev/urandom | od -An -tx1 -v | tr -d ' \n' >"$BATS_TEST_TMPDIR/big"
+	update_config '.annotations = {"big": $big}' --rawfile big "$BATS_TEST_TMPDIR/big"
+	hook_under_filter 'exec sleep 4' 1
+	create_container
+	run rt start "$ID"
+	[ "$status" -eq 1 ]
+	grep -q "/hooks/startContainer/0: error running startContainer hook #0: /bin/sh: timed out" "$BATS_TEST_TMPDIR/$ID.err"
+}
+
 @test "stage policy: under that filter a hook that ends in time runs, and its exit status is in Go's words" {
 	hook_under_filter 'echo hook-ran >/dev/null; exit 0' 5
 	set_sh 'echo process-ran'
