@@ -45,6 +45,29 @@ func probeKernel() Kernel {
 		unix.Close(fd)
 		k.PidfdOpen = true
 	}
+	return withoutForTests(k, os.Getenv(envKernelWithout))
+}
+
+// envKernelWithout, for the tests only (tests/bats/stage_policy.bats):
+// calls to plan as if this kernel had not got them, so that the stage's
+// fallbacks run on a kernel that needs none. Unset outside the tests.
+const envKernelWithout = "RT_TEST_ONLY_KERNEL_WITHOUT"
+
+// withoutForTests clears the features named in list (comma-separated
+// syscall names).
+func withoutForTests(k Kernel, list string) Kernel {
+	for _, name := range strings.Split(list, ",") {
+		switch name {
+		case "close_range":
+			k.CloseRangeCloexec = false
+		case "fchmodat2":
+			k.Fchmodat2 = false
+		case "mount_setattr":
+			k.MountSetattr = false
+		case "pidfd_open":
+			k.PidfdOpen = false
+		}
+	}
 	return k
 }
 

@@ -76,3 +76,38 @@ hook_under_filter() {
 	[ "$status" -eq 0 ]
 	assert_contains "$output" "remount / adding ro (keeps the mount's locked flags)"
 }
+
+# As if this kernel had none of the calls the stage has a fallback for, so
+# that the fallbacks themselves run (a test-only switch of rt's probes).
+old_kernel() {
+	export RT_TEST_ONLY_KERNEL_WITHOUT=close_range,fchmodat2,mount_setattr,pidfd_open
+}
+
+@test "stage policy: the fallbacks Go plans for an older kernel work: fds by loop, chmod and remount through /proc" {
+	old_kernel
+	update_config '.linux.devices = [{path: "/dev/rtnull", type: "c", major: 1, minor: 3, fileMode: 416, uid: 0, gid: 0}]'
+	run rt plan "$BUNDLE"
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "close-from 3 (fallback: each fd below the open-files limit)"
+	assert_contains "$output" '(fallback: chmod through /proc/self/fd)'
+	assert_contains "$output" "readonly \"/proc/sys\" (if present) (fallback: remount through the container's /proc) (keeps the mount's locked flags)"
+
+	set_sh 'stat -c "%a %t:%T" /dev/rtnull; awk "\$5 == \"/proc/sys\" { o = \$6 } END { print o }" /proc/self/mountinfo; ls /proc/self/fd'
+	run rt run --bundle "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	assert_eq "${lines[0]}" "640 1:3"
+	[[ "${lines[1]}" == ro,* ]]
+	# stdio, and the fd ls reads the directory with: none of rt's
+	assert_eq "${lines[*]:2}" "0 1 2 3"
+}
+
+@test "stage policy: without pidfd_open a startContainer hook's timeout is kept by alarm" {
+	old_kernel
+	update_config '.hooks.startContainer = [{path: "/bin/sh", args: ["sh", "-c", "exec sleep 4"], timeout: 1}]'
+	run rt plan "$BUNDLE"
+	assert_contains "$output" '(fallback: timeout by alarm without a pidfd)'
+	create_container
+	run rt start "$ID"
+	[ "$status" -eq 1 ]
+	grep -q "/hooks/startContainer/0: error running startContainer hook #0: /bin/sh: timed out" "$BATS_TEST_TMPDIR/$ID.err"
+}
