@@ -111,3 +111,20 @@ old_kernel() {
 	[ "$status" -eq 1 ]
 	grep -q "/hooks/startContainer/0: error running startContainer hook #0: /bin/sh: timed out" "$BATS_TEST_TMPDIR/$ID.err"
 }
+
+@test "stage policy: in a user namespace the remount through /proc keeps the flags it locked (RT_F_KEEP_LOCKED)" {
+	[ "$(cat /proc/sys/user/max_user_namespaces)" -gt 0 ] || skip "user namespaces are disabled (user.max_user_namespaces is 0)"
+	old_kernel
+	set_namespace user
+	update_config '.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| (.mounts[] | select(.destination == "/proc")).options = ["nosuid", "nodev", "noexec"]'
+	set_sh 'awk "\$5 == \"/proc/sys\" { o = \$6 } END { print o }" /proc/self/mountinfo'
+	run rt run --bundle "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	echo "options: $output"
+	[[ "$output" == ro,* ]]
+	assert_option "$output" nosuid
+	assert_option "$output" nodev
+	assert_option "$output" noexec
+}
