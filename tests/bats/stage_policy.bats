@@ -112,7 +112,7 @@ old_kernel() {
 	grep -q "/hooks/startContainer/0: error running startContainer hook #0: /bin/sh: timed out" "$BATS_TEST_TMPDIR/$ID.err"
 }
 
-@test "stage policy: in a user namespace the remount through /proc keeps the flags it locked (RT_F_KEEP_LOCKED)" {
+@test "stage policy: in a user namespace the read-only remount through /proc keeps the flags the mount has (RT_F_KEEP_LOCKED)" {
 	[ "$(cat /proc/sys/user/max_user_namespaces)" -gt 0 ] || skip "user namespaces are disabled (user.max_user_namespaces is 0)"
 	old_kernel
 	set_namespace user
