@@ -77,9 +77,9 @@ func (c *Container) Exec(o ExecOptions) (int, error) {
 		}
 	}
 	io.listenerState = func(int) specs.State { return c.ociState(c.Status(), c.State.Pid) }
-	pid, err := runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
+	pid, err := runStage(io, spec, cg, func(fds nsenter.StageFds) (*nsenter.Plan, error) {
 		return specconv.BuildExec(spec, o.Process, specconv.ExecOptions{
-			InitPid: c.State.Pid, ConsoleFd: fds.Console, ConsoleRelay: o.ConsoleConn != nil, CloseFrom: fds.CloseFrom, Warn: o.Warn})
+			InitPid: c.State.Pid, Fds: fds, ConsoleRelay: o.ConsoleConn != nil, Warn: o.Warn})
 	}, nil)
 	if err != nil {
 		return pid, err

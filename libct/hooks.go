@@ -101,8 +101,8 @@ func runHookInContainer(root string, spec *specs.Spec, cg *cgroupsfs.Cgroup, ini
 	}
 	defer stdin.Close()
 	io := stageIO{root: root, stdio: [3]*os.File{stdin, os.Stderr, os.Stderr}}
-	pid, err := runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
-		return specconv.BuildExec(spec, proc, specconv.ExecOptions{InitPid: initPid, ConsoleFd: -1, CloseFrom: fds.CloseFrom, NoSeccomp: true})
+	pid, err := runStage(io, spec, cg, func(fds nsenter.StageFds) (*nsenter.Plan, error) {
+		return specconv.BuildExec(spec, proc, specconv.ExecOptions{InitPid: initPid, Fds: fds, NoSeccomp: true})
 	}, nil)
 	if err != nil {
 		return err

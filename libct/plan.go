@@ -3,11 +3,13 @@ package libct
 import (
 	"github.com/rt-runtime/rt/cgroupsfs"
 	"github.com/rt-runtime/rt/nsenter"
+	"github.com/rt-runtime/rt/rootfs"
 	"github.com/rt-runtime/rt/specconv"
 )
 
 // PlanFor builds the plan `create` would run for bundle, touching nothing:
-// fds are given the numbers a create without extra fds would use.
+// the fd table is the one a create without --preserve-fds would have, and
+// rt's environment (NOTIFY_SOCKET, LISTEN_FDS) is read as create reads it.
 func PlanFor(bundle, id string, noPivot, terminal bool) (*nsenter.Plan, error) {
 	bundle, spec, err := loadBundle(bundle, nil)
 	if err != nil {
@@ -21,10 +23,9 @@ func PlanFor(bundle, id string, noPivot, terminal bool) (*nsenter.Plan, error) {
 		}
 		paths = host.Paths(path)
 	}
-	console, next := -1, 5
-	if terminal || spec.Process.Terminal {
-		console, next = 5, 6
-	}
-	return specconv.Build(spec, specconv.Options{ID: id, Bundle: bundle, NoPivot: noPivot, ConsoleFd: console,
-		FifoFd: 4, CloseFrom: 3, CgroupPaths: paths, IDMapFds: planIDMapFds(spec, next)})
+	notifySocket, listen := callerEnv()
+	fds := nsenter.LayoutFds(nsenter.FdNeeds{Listen: listen, Fifo: true, Console: terminal || spec.Process.Terminal,
+		IDMaps: len(rootfs.IDMaps(spec))})
+	return specconv.Build(spec, specconv.Options{ID: id, Bundle: bundle, NoPivot: noPivot, Fds: fds,
+		NotifySocket: notifySocket, CgroupPaths: paths})
 }

@@ -36,7 +36,7 @@ func TestRecursiveAttrsPlanned(t *testing.T) {
 			t.Fatal(err)
 		}
 		var lines []string
-		for _, op := range res.Ops {
+		for _, op := range res.Ops() {
 			lines = append(lines, op.String())
 		}
 		all := strings.Join(lines, "\n")
@@ -64,7 +64,7 @@ func TestNoRecursiveAttrsNoOp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, op := range res.Ops {
+	for _, op := range res.Ops() {
 		if op.Code == nsenter.OpMountSetattr {
 			t.Errorf("unexpected %s", op)
 		}
@@ -140,7 +140,7 @@ func TestIDMapPlanned(t *testing.T) {
 	}
 	// Attached from their slots; the plain bind stays a mount(2) bind.
 	var lines []string
-	for _, op := range res.Ops {
+	for _, op := range res.Ops() {
 		lines = append(lines, op.String())
 	}
 	for _, w := range []string{"mount tree-slot 0 on /a", "mount tree-slot 1 on /b", "mount tree-slot 2 on /c",

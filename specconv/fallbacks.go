@@ -73,11 +73,11 @@ func withoutForTests(k Kernel, list string) Kernel {
 
 // planFallbacks puts on each op the fallback it needs on this kernel, and
 // the ones the config asks for.
-func (b *planBuilder) planFallbacks() {
+func (b *planBuilder) planFallbacks(plan *nsenter.Plan) {
 	k := KernelFeatures()
 	seccomp := b.spec != nil && b.spec.Linux != nil && b.spec.Linux.Seccomp != nil
-	for i := range b.plan.Ops {
-		op := &b.plan.Ops[i]
+	for i := range plan.Ops {
+		op := &plan.Ops[i]
 		switch op.Code {
 		case nsenter.OpCloseFrom:
 			if !k.CloseRangeCloexec {
