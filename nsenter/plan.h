@@ -186,7 +186,7 @@ enum rt_msg_type {
 	MSG_PID,             /* child → parent: value = the init's pid */
 	MSG_SYNC,            /* child → parent: value = sync id */
 	MSG_READY,           /* child → parent */
-	MSG_ERROR,           /* child → parent: op, err, detail */
+	MSG_ERROR,           /* child → parent: op, err, value (enum rt_why), detail */
 	MSG_CONTINUE,        /* parent → child */
 	MSG_SECCOMP_FD,      /* child → parent: the seccomp notify fd (SCM_RIGHTS) */
 	MSG_WARNING,         /* child → parent: op, err, value: a failure that does not stop
