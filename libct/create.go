@@ -12,7 +12,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/cgroupsfs"
+	"github.com/rt-runtime/rt/cgroups"
 	"github.com/rt-runtime/rt/specconv"
 )
 
@@ -47,19 +47,19 @@ func Create(o CreateOptions) (c *Container, err error) {
 		return nil, &specconv.FieldError{Field: "/process/terminal",
 			Err: fmt.Errorf("--console-socket was given but terminal is false")}
 	}
-	host, cgPath, err := resolveCgroup(spec, o.ID)
+	mgr, err := newCgroup(spec, o.ID)
 	if err != nil {
 		return nil, err
 	}
 	testStep("bundle loaded")
 	debugf("create %s: bundle %s, state in %s", o.ID, bundle, o.Root)
-	debugf("cgroup: %s host, cgroup path %s", host.Mode, cgPath)
-	c, err = newContainer(o.Root, o.ID, spec, bundle, host.Paths(cgPath))
+	debugf("cgroup: %s", mgr)
+	c, err = newContainer(o.Root, o.ID, spec, bundle, mgr)
 	if err != nil {
 		return nil, err
 	}
 	c.Warn = o.Warn
-	var cg *cgroupsfs.Cgroup
+	var cg cgroups.Manager // set once the cgroup is made
 	var initPid int
 	defer func() {
 		if err != nil {
@@ -71,11 +71,12 @@ func Create(o CreateOptions) (c *Container, err error) {
 	// leaves nothing that `delete -f` cannot find.
 	// The pids limit waits for the init (deferredPids): the stage forks it.
 	res, pids := deferredPids(spec.Linux.Resources)
-	if cg, err = host.Create(cgPath, res); err != nil {
+	if err = mgr.Create(res); err != nil {
 		return c, err
 	}
+	cg, c.cg = mgr, mgr
 	testStep("cgroup made")
-	debugf("cgroup: made %s", debugPaths(cg.Paths))
+	debugf("cgroup: made %s", debugPaths(cg.Paths()))
 	warmMigration(cg)
 	if h := spec.Hooks; h != nil && len(h.CreateContainer) > 0 {
 		// Hook processes are orphaned by their stage: rt must reap them.
@@ -118,14 +119,14 @@ func deferredPids(res *specs.LinuxResources) (*specs.LinuxResources, *specs.Linu
 
 // newContainer makes ROOT/ID, locked, with the config snapshot and a state
 // that says "creating" and names the cgroup about to be made.
-func newContainer(root, id string, spec *specs.Spec, bundle string, cgroupPaths map[string]string) (*Container, error) {
+func newContainer(root, id string, spec *specs.Spec, bundle string, cg cgroups.Manager) (*Container, error) {
 	if err := makeRoot(root); err != nil {
 		return nil, err
 	}
 	c := &Container{Root: root, State: State{
 		OCIVersion: spec.Version, ID: id, Bundle: bundle, Rootfs: specconv.RootfsPath(spec, bundle),
 		Created: time.Now().UTC(), OwnerUID: os.Getuid(), Annotations: spec.Annotations,
-		CgroupPaths: cgroupPaths, Creating: true,
+		CgroupPaths: cg.Paths(), SystemdUnit: cg.Unit(), Creating: true,
 	}}
 	if h := spec.Hooks; h != nil && (len(h.Poststart) > 0 || len(h.Poststop) > 0) {
 		c.State.Hooks = &specs.Hooks{Poststart: h.Poststart, Poststop: h.Poststop}
@@ -163,18 +164,14 @@ func makeRoot(root string) error {
 	return err
 }
 
-// resolveCgroup finds the host's hierarchies and the container's cgroup
-// path in them; nothing is made yet.
-func resolveCgroup(spec *specs.Spec, id string) (*cgroupsfs.Host, string, error) {
-	host, err := cgroupsfs.Detect()
-	if err != nil {
-		return nil, "", err
+// newCgroup finds the host's hierarchies and the container's cgroup path
+// in them (cgroups.New); nothing is made yet.
+func newCgroup(spec *specs.Spec, id string) (cgroups.Manager, error) {
+	mgr, err := cgroups.New(cgroups.Config{ID: id, CgroupsPath: spec.Linux.CgroupsPath})
+	if errors.Is(err, cgroups.ErrCgroupsPath) {
+		return nil, &specconv.FieldError{Field: "/linux/cgroupsPath", Err: err}
 	}
-	path, err := cgroupsfs.ResolvePath(spec.Linux.CgroupsPath, id)
-	if err != nil {
-		return nil, "", &specconv.FieldError{Field: "/linux/cgroupsPath", Err: err}
-	}
-	return host, path, nil
+	return mgr, err
 }
 
 // recordInit stores the init's pid and start time: from now on the state
@@ -190,7 +187,7 @@ func (c *Container) recordInit(pid int) error {
 
 // undoCreate removes what a failed create made: the init, the cgroup, the
 // state dir. Mounts vanish with the init's mount namespace.
-func (c *Container) undoCreate(cg *cgroupsfs.Cgroup, initPid int) {
+func (c *Container) undoCreate(cg cgroups.Manager, initPid int) {
 	debugf("create %s failed: removing the init (pid %d), the cgroup and the state", c.State.ID, initPid)
 	if cg != nil {
 		cg.Kill(unix.SIGKILL)

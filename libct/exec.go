@@ -21,7 +21,7 @@ type ExecOptions struct {
 	PreserveFds   int
 	IgnorePaused  bool
 	// SubCgroups puts the process in sub-cgroups of the container's
-	// (cgroupsfs.ParseSubCgroups).
+	// (cgroups.ParseSubCgroups).
 	SubCgroups map[string]string
 	// Spec is the container's config (Container.Spec: the snapshot taken
 	// at create) when the caller read it already.
@@ -64,7 +64,7 @@ func (c *Container) Exec(o ExecOptions) (int, error) {
 			return 0, err
 		}
 	}
-	debugf("exec in %s: cgroup %s", c.State.ID, debugPaths(cg.Paths))
+	debugf("exec in %s: cgroup %s", c.State.ID, debugPaths(cg.Paths()))
 	warmMigration(cg)
 	io := stageIO{root: c.Root, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
 		pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindExec}

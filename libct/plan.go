@@ -1,7 +1,9 @@
 package libct
 
 import (
-	"github.com/rt-runtime/rt/cgroupsfs"
+	"errors"
+
+	"github.com/rt-runtime/rt/cgroups"
 	"github.com/rt-runtime/rt/nsenter"
 	"github.com/rt-runtime/rt/rootfs"
 	"github.com/rt-runtime/rt/specconv"
@@ -16,16 +18,17 @@ func PlanFor(bundle, id string, noPivot, terminal bool) (*nsenter.Plan, error) {
 		return nil, err
 	}
 	paths := map[string]string{}
-	if host, err := cgroupsfs.Detect(); err == nil {
-		path, err := cgroupsfs.ResolvePath(spec.Linux.CgroupsPath, id)
-		if err != nil {
-			return nil, &specconv.FieldError{Field: "/linux/cgroupsPath", Err: err}
-		}
-		paths = host.Paths(path)
+	mgr, err := newCgroup(spec, id)
+	switch {
+	case err == nil:
+		paths = mgr.Paths()
+	case errors.Is(err, cgroups.ErrCgroupsPath):
+		return nil, err
 	}
 	notifySocket, listen := callerEnv()
+	idmaps := rootfs.IDMaps(spec)
 	fds := nsenter.LayoutFds(nsenter.FdNeeds{Listen: listen, Fifo: true, Console: terminal || spec.Process.Terminal,
-		IDMaps: len(rootfs.IDMaps(spec))})
-	return specconv.Build(spec, specconv.Options{ID: id, Bundle: bundle, NoPivot: noPivot, Fds: fds,
-		NotifySocket: notifySocket, CgroupPaths: paths})
+		IDMaps: len(idmaps)})
+	return specconv.BuildValidated(spec, specconv.Options{ID: id, Bundle: bundle, NoPivot: noPivot, Fds: fds,
+		NotifySocket: notifySocket, CgroupPaths: paths, IDMaps: idmaps}) // loadBundle validated it
 }

@@ -12,7 +12,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/cgroupsfs"
+	"github.com/rt-runtime/rt/cgroups"
 	"github.com/rt-runtime/rt/nsenter"
 	"github.com/rt-runtime/rt/rootfs"
 	"github.com/rt-runtime/rt/specconv"
@@ -42,7 +42,7 @@ type stageIO struct {
 // runStage starts the C stage with the plan that build returns for the fd
 // layout, serves its requests, and returns the pid it reports (the
 // container's init, or the exec'd process) once it is ready.
-func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(nsenter.StageFds) (*nsenter.Plan, error), onSync func(id int32, pid int) error) (pid int, err error) {
+func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsenter.StageFds) (*nsenter.Plan, error), onSync func(id int32, pid int) error) (pid int, err error) {
 	files, err := openStageFiles(io)
 	if files != nil {
 		defer files.closeChildCopies()
@@ -124,9 +124,9 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(nse
 // into cg will have (Cgroup.WarmMigration), when it will be moved. Not
 // before cg exists: while the warm-up waits the kernel holds the lock that
 // creating a cgroup, and starting a process in one, take.
-func warmMigration(cg *cgroupsfs.Cgroup) {
-	if _, bornThere := cg.UnifiedOnly(); !bornThere {
-		go cg.WarmMigration()
+func warmMigration(cg cgroups.Manager) {
+	if _, bornThere := cg.BornInto(); !bornThere {
+		go cg.WarmJoin()
 	}
 }
 
@@ -135,9 +135,9 @@ func warmMigration(cg *cgroupsfs.Cgroup) {
 // can wait for an RCU grace period (milliseconds), so it starts at once,
 // beside the stage's loading, and the stage waits at its first sync until
 // joined says it is done.
-func startStage(newCmd func() *exec.Cmd, cg *cgroupsfs.Cgroup) (*exec.Cmd, <-chan error, error) {
+func startStage(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, <-chan error, error) {
 	joined := make(chan error, 1)
-	if dir, ok := cg.UnifiedOnly(); ok {
+	if dir, ok := cg.BornInto(); ok {
 		// O_PATH will not do: the kernel wants an open cgroup directory.
 		if fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
 			cmd := newCmd()
@@ -162,19 +162,21 @@ func startStage(newCmd func() *exec.Cmd, cg *cgroupsfs.Cgroup) (*exec.Cmd, <-cha
 
 // spawn runs the C stage for `create`.
 // pids (the pids limit) is applied once the init is forked.
-func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgroup, pids *specs.LinuxResources) (int, error) {
+func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg cgroups.Manager, pids *specs.LinuxResources) (int, error) {
 	notifySocket, listen := callerEnv()
+	idmaps := rootfs.IDMaps(spec)
 	io := stageIO{root: c.Root, listen: listen, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
 		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio, warn: o.Warn, pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindInit,
-		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }, idmaps: rootfs.IDMaps(spec)}
+		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }, idmaps: idmaps}
 	if pids != nil {
 		io.onInitPid = func(int) error { return cg.Update(pids) }
 	}
 	return runStage(io, spec, cg, func(fds nsenter.StageFds) (*nsenter.Plan, error) {
-		return specconv.Build(spec, specconv.Options{
+		return specconv.BuildValidated(spec, specconv.Options{
 			ID: c.State.ID, Bundle: c.State.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring,
-			ConsoleRelay: o.ConsoleConn != nil, CgroupPaths: cg.Paths, Warn: o.Warn, Fds: fds, NotifySocket: notifySocket,
-		})
+			ConsoleRelay: o.ConsoleConn != nil, CgroupPaths: cg.Paths(), Warn: o.Warn, Fds: fds, NotifySocket: notifySocket,
+			IDMaps: idmaps,
+		}) // loadBundle validated it
 	}, func(id int32, pid int) error {
 		if id != specconv.SyncHooks {
 			return nil
@@ -239,7 +241,7 @@ func (s *session) send(t uint32) error {
 }
 
 // run puts the stage in the cgroup and serves it until it is ready.
-func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
+func (s *session) run(cg cgroups.Manager) (int, error) {
 	for {
 		m, fd, err := s.recv()
 		if fd != nil && (err != nil || m.Type != nsenter.MsgSeccompFd) {

@@ -104,7 +104,7 @@ func TestIDMapPlanned(t *testing.T) {
 	if len(maps) != 2 || maps[0].UIDMappings[0].HostID != 1000 || maps[1].UIDMappings[0].HostID != 2000 {
 		t.Fatalf("IDMaps = %+v, want the 1000 and the 2000 mapping", maps)
 	}
-	res, err := Plan(spec, Options{Rootfs: dir, Bundle: dir, IDMapFds: []int{7, 8}})
+	res, err := Plan(spec, Options{Rootfs: dir, Bundle: dir, IDMaps: IDMaps(spec), IDMapFds: []int{7, 8}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestIDMapContainerMappings(t *testing.T) {
 	if len(maps) != 1 || maps[0].key() != (IDMap{spec.Linux.UIDMappings, spec.Linux.GIDMappings}).key() {
 		t.Fatalf("IDMaps = %+v, want the container's mapping", maps)
 	}
-	res, err := Plan(spec, Options{Rootfs: dir, Bundle: dir, NewUserNS: true, IDMapFds: []int{9}})
+	res, err := Plan(spec, Options{Rootfs: dir, Bundle: dir, NewUserNS: true, IDMaps: IDMaps(spec), IDMapFds: []int{9}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,8 +33,11 @@ type Options struct {
 	// shares the host's; rt then only chroots (see sharedMountNS).
 	NoMountNS bool
 	Warn      func(string)
-	// IDMapFds are the stage's fds of user namespaces holding the id
-	// mappings IDMaps(spec) lists, in that order (idmapped mounts).
+	// IDMaps are the id mappings of idmapped mounts that the caller made
+	// user namespaces for: IDMaps(spec), computed once, by the caller.
+	// IDMapFds are those namespaces' fds in the stage: IDMapFds[i] holds
+	// IDMaps[i]. Plan never computes the list again.
+	IDMaps   []IDMap
 	IDMapFds []int
 	// NotifySocket is a unix socket of the host bound at the same path in
 	// the container, after the spec's mounts (see notifySocketMount); "":
@@ -83,7 +86,7 @@ func (r Result) Ops() []nsenter.Op {
 
 // Plan returns the ops that build the container's filesystem.
 func Plan(spec *specs.Spec, o Options) (Result, error) {
-	b := &builder{spec: spec, o: o, idmaps: IDMaps(spec)}
+	b := &builder{spec: spec, o: o}
 	if o.NoMountNS {
 		return b.sharedMountNS(), nil
 	}
@@ -126,13 +129,12 @@ func Plan(spec *specs.Spec, o Options) (Result, error) {
 }
 
 type builder struct {
-	spec   *specs.Spec
-	o      Options
-	idmaps []IDMap // the mappings of idmapped mounts, as IDMaps lists them
-	trees  int     // tree slots used by OP_OPEN_TREE
-	early  []nsenter.Op
-	ops    []nsenter.Op
-	late   []nsenter.Op // read-only flags applied in finish (readonlyLater)
+	spec  *specs.Spec
+	o     Options
+	trees int // tree slots used by OP_OPEN_TREE
+	early []nsenter.Op
+	ops   []nsenter.Op
+	late  []nsenter.Op // read-only flags applied in finish (readonlyLater)
 }
 
 func (b *builder) add(ops ...nsenter.Op) { b.ops = append(b.ops, ops...) }
@@ -212,7 +214,7 @@ func (b *builder) mount(m specs.Mount, field string) error {
 		return err
 	}
 	switch {
-	case isBind(m, opts):
+	case isBind(m):
 		err = b.bindMount(m, dest, opts, field, idmap, mode)
 	case m.Type == "sysfs" && b.o.SysfsBind:
 		m = specs.Mount{Destination: m.Destination, Type: "bind", Source: "/sys"}

@@ -38,6 +38,10 @@ type Options struct {
 	// bound at the same path in the container and passed in its
 	// environment, so that sd_notify inside reaches rt's caller.
 	NotifySocket string
+	// IDMaps are the id mappings of idmapped mounts (rootfs.IDMaps(spec),
+	// computed once by the caller, who made a user namespace for each);
+	// Fds.IDMaps[i] is the stage's fd of the one holding IDMaps[i].
+	IDMaps []rootfs.IDMap
 	// HostMounts: the mounts --no-pivot looks at (nil: rt's own, read from
 	// /proc/self/mountinfo); tests fix them.
 	HostMounts []*mountinfo.Info
@@ -63,6 +67,13 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	if err := Validate(spec, o.Bundle); err != nil {
 		return nil, err
 	}
+	return BuildValidated(spec, o)
+}
+
+// BuildValidated is Build for a spec that has passed Validate already
+// (libct validates a bundle once, when it loads it, before it makes
+// anything): the validation pass is not run again.
+func BuildValidated(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	ns, err := checkNamespaces(spec.Linux)
 	if err != nil {
 		return nil, err
@@ -94,7 +105,7 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 		NewUserNS: ns.has[specs.UserNamespace], CgroupPaths: o.CgroupPaths,
 		NewCgroupNS: ns.isNew(specs.CgroupNamespace),
 		SysfsBind:   ns.isNew(specs.UserNamespace) && !ns.isNew(specs.NetworkNamespace),
-		IDMapFds:    o.Fds.IDMaps, HostMounts: o.HostMounts, NotifySocket: o.NotifySocket,
+		IDMaps:      o.IDMaps, IDMapFds: o.Fds.IDMaps, HostMounts: o.HostMounts, NotifySocket: o.NotifySocket,
 	})
 	if err != nil {
 		return nil, err

@@ -23,13 +23,9 @@ type ExecOptions struct {
 // come before the container's user namespace. The mount namespace comes
 // last: /proc/<pid>/ns paths must be opened from the host's /proc, and the
 // container's user namespace (which owns it) grants the right to join it.
-var execJoinOrder = []struct {
-	t    specs.LinuxNamespaceType
-	proc string
-}{
-	{specs.IPCNamespace, "ipc"}, {specs.UTSNamespace, "uts"}, {specs.NetworkNamespace, "net"},
-	{specs.PIDNamespace, "pid"}, {specs.CgroupNamespace, "cgroup"}, {specs.TimeNamespace, "time"},
-	{specs.UserNamespace, "user"}, {specs.MountNamespace, "mnt"},
+var execJoinOrder = []specs.LinuxNamespaceType{
+	specs.IPCNamespace, specs.UTSNamespace, specs.NetworkNamespace, specs.PIDNamespace,
+	specs.CgroupNamespace, specs.TimeNamespace, specs.UserNamespace, specs.MountNamespace,
 }
 
 // BuildExec plans a process that joins a running container: its
@@ -67,10 +63,10 @@ func BuildExec(spec *specs.Spec, p *specs.Process, o ExecOptions) (*nsenter.Plan
 		b.addTo(phaseAffinity, *b.initialAffinity)
 	}
 	b.addTo(phaseCgroup, nsenter.Op{Code: nsenter.OpSync, Args: [3]int64{SyncCgroup}, Field: "/linux/cgroupsPath"})
-	for _, j := range execJoinOrder {
-		if listed[j.t] {
-			b.addTo(phaseJoin, nsenter.Op{Code: nsenter.OpSetns, Strs: [4]string{fmt.Sprintf("/proc/%d/ns/%s", o.InitPid, j.proc)},
-				Args: [3]int64{int64(nsFlags[j.t])}, Field: "/linux/namespaces"})
+	for _, t := range execJoinOrder {
+		if listed[t] {
+			b.addTo(phaseJoin, nsenter.Op{Code: nsenter.OpSetns, Strs: [4]string{fmt.Sprintf("/proc/%d/ns/%s", o.InitPid, nsProc(t))},
+				Args: [3]int64{int64(nsFlags[t])}, Field: "/linux/namespaces"})
 		}
 	}
 	if listed[specs.UserNamespace] {

@@ -43,12 +43,13 @@ func TestPlanFdsIDMapped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fds := nsenter.LayoutFds(nsenter.FdNeeds{Preserve: 2, Fifo: true, Console: true, IDMaps: len(rootfs.IDMaps(loaded))})
+	idmaps := rootfs.IDMaps(loaded) // computed once, as libct does
+	fds := nsenter.LayoutFds(nsenter.FdNeeds{Preserve: 2, Fifo: true, Console: true, IDMaps: len(idmaps)})
 	if len(fds.IDMaps) != 2 || fds.CloseFrom() != 5 || fds.Sync != 5 || fds.Fifo != 6 || fds.Console != 7 || fds.IDMaps[0] != 8 || fds.Plan != 10 {
 		t.Fatalf("table %+v", fds)
 	}
 	o := defaultOptions()
-	o.Bundle, o.Fds = dir, fds
+	o.Bundle, o.Fds, o.IDMaps = dir, fds, idmaps
 	plan, err := specconv.Build(loaded, o)
 	if err != nil {
 		t.Fatal(err)

@@ -10,16 +10,20 @@ import (
 	"github.com/rt-runtime/rt/nsenter"
 )
 
-// nsFlags is the one table of namespace types.
-var nsFlags = map[specs.LinuxNamespaceType]int{
-	specs.PIDNamespace:     unix.CLONE_NEWPID,
-	specs.NetworkNamespace: unix.CLONE_NEWNET,
-	specs.MountNamespace:   unix.CLONE_NEWNS,
-	specs.IPCNamespace:     unix.CLONE_NEWIPC,
-	specs.UTSNamespace:     unix.CLONE_NEWUTS,
-	specs.UserNamespace:    unix.CLONE_NEWUSER,
-	specs.CgroupNamespace:  unix.CLONE_NEWCGROUP,
-	specs.TimeNamespace:    unix.CLONE_NEWTIME,
+// nsFlags indexes the one table of namespace kinds (nsenter.Namespaces)
+// by type: the CLONE_NEW* flag of each.
+var nsFlags = func() map[specs.LinuxNamespaceType]int {
+	m := map[specs.LinuxNamespaceType]int{}
+	for _, ns := range nsenter.Namespaces {
+		m[ns.Type] = ns.Flag
+	}
+	return m
+}()
+
+// nsProc names a namespace type's file in /proc/PID/ns.
+func nsProc(t specs.LinuxNamespaceType) string {
+	ns, _ := nsenter.NamespaceOf(t)
+	return ns.Proc
 }
 
 // joinOrder is the order namespaces given by path are joined in (user and

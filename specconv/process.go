@@ -58,13 +58,13 @@ var hostBounding = sync.OnceValue(func() int64 {
 
 func (b *planBuilder) utsOps() error {
 	if b.spec.Hostname != "" {
-		if !b.ns.ownsNamespace(specs.UTSNamespace, "uts") {
+		if !b.ns.ownsNamespace(specs.UTSNamespace) {
 			return fieldErr("/hostname", "setting the hostname needs a uts namespace of the container's own")
 		}
 		b.addTo(phaseUTS, nsenter.Op{Code: nsenter.OpSethostname, Strs: [4]string{b.spec.Hostname}, Field: "/hostname"})
 	}
 	if b.spec.Domainname != "" {
-		if !b.ns.ownsNamespace(specs.UTSNamespace, "uts") {
+		if !b.ns.ownsNamespace(specs.UTSNamespace) {
 			return fieldErr("/domainname", "setting the domainname needs a uts namespace of the container's own")
 		}
 		b.addTo(phaseUTS, nsenter.Op{Code: nsenter.OpSetdomainname, Strs: [4]string{b.spec.Domainname}, Field: "/domainname"})
