@@ -19,7 +19,11 @@ func (c *Container) Update(res *specs.LinuxResources) error {
 	if err != nil {
 		return err
 	}
-	if err := cg.Update(res); err != nil {
+	update := cg.Update
+	if c.State.SystemdUnit != "" {
+		update = c.updateSystemd
+	}
+	if err := update(res); err != nil {
 		return fmt.Errorf("update container %q: %w", c.State.ID, err)
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/rt-runtime/rt/cgroupsd"
 	"github.com/rt-runtime/rt/cgroupsfs"
 	"github.com/rt-runtime/rt/specconv"
 )
@@ -30,6 +31,7 @@ type CreateOptions struct {
 	PreserveFds   int
 	Stdio         [3]*os.File
 	Spec          *specs.Spec // the bundle's config.json when the caller read it already
+	SystemdCgroup bool        // the cgroup is a systemd scope (--systemd-cgroup)
 	Warn          func(string)
 }
 
@@ -47,7 +49,7 @@ func Create(o CreateOptions) (c *Container, err error) {
 		return nil, &specconv.FieldError{Field: "/process/terminal",
 			Err: fmt.Errorf("--console-socket was given but terminal is false")}
 	}
-	host, cgPath, err := resolveCgroup(spec, o.ID)
+	host, cgPath, sd, err := resolveCgroup(spec, o.ID, o.SystemdCgroup)
 	if err != nil {
 		return nil, err
 	}
@@ -59,6 +61,7 @@ func Create(o CreateOptions) (c *Container, err error) {
 		return nil, err
 	}
 	c.Warn = o.Warn
+	defer c.closeSystemd() // after the undo below
 	var cg *cgroupsfs.Cgroup
 	var initPid int
 	defer func() {
@@ -67,16 +70,22 @@ func Create(o CreateOptions) (c *Container, err error) {
 		}
 	}()
 	testStep("state saved")
+	if err := c.useSystemd(sd); err != nil {
+		return c, err
+	}
 	// The state names the cgroup already: a create killed from here on
 	// leaves nothing that `delete -f` cannot find.
 	// The pids limit waits for the init (deferredPids): the stage forks it.
 	res, pids := deferredPids(spec.Linux.Resources)
-	if cg, err = host.Create(cgPath, res); err != nil {
+	if sd != nil {
+		cg = c.systemd.cgroup(res) // started with the stage in it
+	} else if cg, err = host.Create(cgPath, res); err != nil {
 		return c, err
+	} else {
+		testStep("cgroup made")
+		debugf("cgroup: made %s", debugPaths(cg.Paths))
+		warmMigration(cg)
 	}
-	testStep("cgroup made")
-	debugf("cgroup: made %s", debugPaths(cg.Paths))
-	warmMigration(cg)
 	if h := spec.Hooks; h != nil && len(h.CreateContainer) > 0 {
 		// Hook processes are orphaned by their stage: rt must reap them.
 		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
@@ -164,17 +173,25 @@ func makeRoot(root string) error {
 }
 
 // resolveCgroup finds the host's hierarchies and the container's cgroup
-// path in them; nothing is made yet.
-func resolveCgroup(spec *specs.Spec, id string) (*cgroupsfs.Host, string, error) {
+// path in them; nothing is made yet. With systemd, it names the unit and
+// reaches systemd (systemd.go).
+func resolveCgroup(spec *specs.Spec, id string, systemd bool) (*cgroupsfs.Host, string, *cgroupsd.Manager, error) {
 	host, err := cgroupsfs.Detect()
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
+	}
+	if systemd {
+		m, err := systemdManager(host, spec.Linux.CgroupsPath, id)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		return host, m.Path(), m, nil
 	}
 	path, err := cgroupsfs.ResolvePath(spec.Linux.CgroupsPath, id)
 	if err != nil {
-		return nil, "", &specconv.FieldError{Field: "/linux/cgroupsPath", Err: err}
+		return nil, "", nil, &specconv.FieldError{Field: "/linux/cgroupsPath", Err: err}
 	}
-	return host, path, nil
+	return host, path, nil, nil
 }
 
 // recordInit stores the init's pid and start time: from now on the state
@@ -200,7 +217,7 @@ func (c *Container) undoCreate(cg *cgroupsfs.Cgroup, initPid int) {
 		waitGone(initPid, 2*time.Second)
 	}
 	if cg != nil {
-		cg.Destroy()
+		c.destroyCgroup(cg)
 	}
 	c.Close()
 	os.RemoveAll(c.dir())

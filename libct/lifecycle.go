@@ -187,7 +187,7 @@ func (c *Container) Delete(force bool) error {
 		return fmt.Errorf("delete container %q: init %d did not die", c.State.ID, c.State.Pid)
 	}
 	debugf("cgroup: removing %s", debugPaths(cg.Paths))
-	if err := cg.Destroy(); err != nil {
+	if err := c.destroyCgroup(cg); err != nil {
 		return fmt.Errorf("delete container %q: %w", c.State.ID, err)
 	}
 	c.Close()

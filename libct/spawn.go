@@ -75,6 +75,10 @@ type stageIO struct {
 	warn        func(string) // the stage's warnings; nil: dropped
 	pidfdSocket string       // --pidfd-socket: receives a pidfd of the process
 	pidfdKind   string       // the message sent with it (pidfdKindInit, pidfdKindExec)
+
+	// join, when set, puts the stage in its cgroup instead of a move
+	// (the systemd driver: a scope is started with the stage in it).
+	join func(pid int) error
 }
 
 // stageFds are the fd numbers the plan refers to.
@@ -178,7 +182,7 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 			Stderr:     io.stdio[2],
 			ExtraFiles: files.extra,
 		}
-	}, cg)
+	}, cg, io.join)
 	if err != nil {
 		return 0, fmt.Errorf("start container init: %w", err)
 	}
@@ -223,9 +227,15 @@ func warmMigration(cg *cgroupsfs.Cgroup) {
 // can wait for an RCU grace period (milliseconds), so it starts at once,
 // beside the stage's loading, and the stage waits at its first sync until
 // joined says it is done.
-func startStage(newCmd func() *exec.Cmd, cg *cgroupsfs.Cgroup) (*exec.Cmd, <-chan error, error) {
+func startStage(newCmd func() *exec.Cmd, cg *cgroupsfs.Cgroup, join func(int) error) (*exec.Cmd, <-chan error, error) {
 	joined := make(chan error, 1)
-	if dir, ok := cg.UnifiedOnly(); ok {
+	dir, bornThere := cg.UnifiedOnly()
+	if join != nil {
+		bornThere = false // the join makes the cgroup
+	} else {
+		join = cg.Join
+	}
+	if bornThere {
 		// O_PATH will not do: the kernel wants an open cgroup directory.
 		if fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
 			cmd := newCmd()
@@ -244,7 +254,7 @@ func startStage(newCmd func() *exec.Cmd, cg *cgroupsfs.Cgroup) (*exec.Cmd, <-cha
 	if err := cmd.Start(); err != nil {
 		return nil, nil, err
 	}
-	go func() { joined <- cg.Join(cmd.Process.Pid) }()
+	go func() { joined <- join(cmd.Process.Pid) }()
 	return cmd, joined, nil
 }
 
@@ -257,6 +267,9 @@ func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgrou
 		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }, idmaps: rootfs.IDMaps(spec)}
 	if pids != nil {
 		io.onInitPid = func(int) error { return cg.Update(pids) }
+	}
+	if c.systemd != nil {
+		io.join, io.onInitPid = c.systemdJoin(pids)
 	}
 	return runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
 		opts := specconv.Options{

@@ -49,7 +49,8 @@ type State struct {
 	OwnerUID    int               `json:"ownerUID"`
 	Annotations map[string]string `json:"annotations,omitempty"`
 	CgroupPaths map[string]string `json:"cgroupPaths,omitempty"`
-	Hooks       *specs.Hooks      `json:"hooks,omitempty"` // poststart and poststop, as at create
+	SystemdUnit string            `json:"systemdUnit,omitempty"` // --systemd-cgroup: the scope
+	Hooks       *specs.Hooks      `json:"hooks,omitempty"`       // poststart and poststop, as at create
 	Creating    bool              `json:"creating,omitempty"`
 }
 
@@ -59,6 +60,8 @@ type Container struct {
 	State State
 	Warn  func(string) // receives warnings (failed poststart/poststop hooks)
 	lock  *os.File
+
+	systemd *systemdCreate // create with --systemd-cgroup
 }
 
 var idPattern = regexp.MustCompile(`^[a-zA-Z0-9_+-][a-zA-Z0-9_+.-]*$`)
