@@ -14,9 +14,20 @@ import (
 	"github.com/godbus/dbus/v5"
 )
 
+// manager is the part of go-systemd's connection the driver uses (a fake
+// in tests).
+type manager interface {
+	StartTransientUnitContext(ctx context.Context, name, mode string, props []sd.Property, ch chan<- string) (int, error)
+	StopUnitContext(ctx context.Context, name, mode string, ch chan<- string) (int, error)
+	ResetFailedUnitContext(ctx context.Context, name string) error
+	SetUnitPropertiesContext(ctx context.Context, name string, runtime bool, props ...sd.Property) error
+	GetManagerProperty(name string) (string, error)
+	Close()
+}
+
 // Conn is a D-Bus connection to a systemd that answered.
 type Conn struct {
-	sd       *sd.Conn
+	sd       manager
 	Version  int    // systemd's version, 0 if it did not say
 	Rootless bool   // the user's systemd, on the session bus
 	Root     string // systemd's own cgroup: slices live below it ("" for the system instance)
