@@ -341,7 +341,7 @@ t_containerd_runtime_error() {
 	out=$(c run --rm $(crun_flags $id) "$CD_IMAGE" $id /no/such/command 2>&1) || rc=$?
 	[ "$rc" -ne 0 ] || fail "ctr run of a missing command succeeded: $out"
 	expect_match "ctr's error carries rt's message" "$out" \
-		'OCI runtime create failed: (rt: )?/process/args/0: exec "/no/such/command": no such file or directory'
+		'OCI runtime create failed: (rt: )?/process/args/0: exec: "/no/such/command": stat /no/such/command: no such file or directory'
 	expect_no_match "rt list after the failed create" "$(rt_cd list -q)" "^$id\$"
 }
 
