@@ -45,23 +45,47 @@ const (
 // is not mistaken for one. The error is one line that says systemd cannot
 // be reached, and why.
 func Connect(rootless bool) (*Conn, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-	defer cancel()
+	type result struct {
+		c   *Conn
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		c, err := connect(rootless)
+		done <- result{c, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(callTimeout):
+		r.err = fmt.Errorf("no answer within %s", callTimeout)
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("--systemd-cgroup: cannot reach systemd over D-Bus: %s", oneLine(r.err))
+	}
+	return r.c, nil
+}
+
+// connect dials and asks the version. The connection lives until Close:
+// godbus closes a connection when the context it was dialled with ends,
+// so none is given.
+func connect(rootless bool) (*Conn, error) {
 	var conn *sd.Conn
 	var err error
 	if rootless {
-		conn, err = sd.NewConnection(func() (*dbus.Conn, error) { return userBus(ctx) })
+		conn, err = sd.NewConnection(userBus)
 	} else {
-		conn, err = sd.NewWithContext(ctx)
+		conn, err = sd.NewWithContext(context.Background())
 	}
-	if err == nil {
-		c := &Conn{sd: conn, Rootless: rootless}
-		if err = c.init(ctx); err == nil {
-			return c, nil
-		}
+	if err != nil {
+		return nil, err
+	}
+	c := &Conn{sd: conn, Rootless: rootless}
+	if err := c.init(); err != nil {
 		conn.Close()
+		return nil, err
 	}
-	return nil, fmt.Errorf("--systemd-cgroup: cannot reach systemd over D-Bus: %s", oneLine(err))
+	return c, nil
 }
 
 // Ping reports whether systemd answers (rt features).
@@ -77,7 +101,7 @@ func Ping(rootless bool) bool {
 // Close ends the connection.
 func (c *Conn) Close() { c.sd.Close() }
 
-func (c *Conn) init(ctx context.Context) error {
+func (c *Conn) init() error {
 	v, err := c.sd.GetManagerProperty("Version")
 	if err != nil {
 		return err
@@ -111,7 +135,7 @@ func versionNumber(s string) int {
 
 // userBus dials the session bus of the user's systemd:
 // $DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus. No autolaunch.
-func userBus(ctx context.Context) (*dbus.Conn, error) {
+func userBus() (*dbus.Conn, error) {
 	addr := os.Getenv("DBUS_SESSION_BUS_ADDRESS")
 	if addr == "" {
 		dir := os.Getenv("XDG_RUNTIME_DIR")
@@ -120,7 +144,7 @@ func userBus(ctx context.Context) (*dbus.Conn, error) {
 		}
 		addr = "unix:path=" + filepath.Join(dir, "bus")
 	}
-	conn, err := dbus.Dial(addr, dbus.WithContext(ctx))
+	conn, err := dbus.Dial(addr)
 	if err != nil {
 		return nil, err
 	}
