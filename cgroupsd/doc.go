@@ -20,5 +20,6 @@
 //
 // What it never does: decide policy or read config.json (callers pass the
 // spec's fields), write a cgroup file itself, or talk to systemd other than
-// through go-systemd's D-Bus client.
+// through go-systemd's D-Bus client. It imports of rt's packages only
+// cgroupsfs (and the field error type); never libct, cgroups or specconv.
 package cgroupsd

@@ -29,4 +29,7 @@
 // resolved path; the one default it adds is runc's device allow list,
 // [DefaultDeviceRules]); or print anything. Errors name the spec field as a JSON
 // pointer, the file and the OS error.
+//
+// Imports: of rt's, only the field error type; callers reach it through
+// the manager interface of package cgroups (internal/archtest checks it).
 package cgroupsfs

@@ -5,7 +5,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/rt-runtime/rt/cgroupsfs"
+	"github.com/rt-runtime/rt/cgroups"
 )
 
 // Update applies new resource limits to a container that has not stopped
@@ -19,18 +19,14 @@ func (c *Container) Update(res *specs.LinuxResources) error {
 	if err != nil {
 		return err
 	}
-	update := cg.Update
-	if c.State.SystemdUnit != "" {
-		update = c.updateSystemd
-	}
-	if err := update(res); err != nil {
+	if err := cg.Update(res); err != nil {
 		return fmt.Errorf("update container %q: %w", c.State.ID, err)
 	}
 	return nil
 }
 
 // Stats samples the container's cgroup counters.
-func (c *Container) Stats() (*cgroupsfs.Stats, error) {
+func (c *Container) Stats() (*cgroups.Stats, error) {
 	cg, err := c.cgroup()
 	if err != nil {
 		return nil, err
@@ -56,3 +52,17 @@ func (c *Container) OOMKills() (uint64, error) {
 	}
 	return cg.OOMKills()
 }
+
+// ParseSubCgroups reads `exec --cgroup` values (runc's form
+// [CONTROLLER[,CONTROLLER...]:]PATH) for ExecOptions.SubCgroups.
+func ParseSubCgroups(values []string) (map[string]string, error) {
+	return cgroups.ParseSubCgroups(values)
+}
+
+// CgroupV2Only reports whether this host has the unified hierarchy alone
+// (pure cgroup v2), where `rt spec` adds a cgroup namespace, as runc's does.
+func CgroupV2Only() bool { return cgroups.UnifiedOnly() }
+
+// SystemdAvailable reports whether systemd answers on D-Bus for the
+// --systemd-cgroup driver: the system instance, and the user's.
+func SystemdAvailable() (system, user bool) { return cgroups.SystemdAvailable() }

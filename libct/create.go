@@ -12,8 +12,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/cgroupsd"
-	"github.com/rt-runtime/rt/cgroupsfs"
+	"github.com/rt-runtime/rt/cgroups"
 	"github.com/rt-runtime/rt/specconv"
 )
 
@@ -49,20 +48,19 @@ func Create(o CreateOptions) (c *Container, err error) {
 		return nil, &specconv.FieldError{Field: "/process/terminal",
 			Err: fmt.Errorf("--console-socket was given but terminal is false")}
 	}
-	host, cgPath, sd, err := resolveCgroup(spec, o.ID, o.SystemdCgroup)
+	mgr, err := newCgroup(spec, o.ID, o.SystemdCgroup)
 	if err != nil {
 		return nil, err
 	}
 	testStep("bundle loaded")
 	debugf("create %s: bundle %s, state in %s", o.ID, bundle, o.Root)
-	debugf("cgroup: %s host, cgroup path %s", host.Mode, cgPath)
-	c, err = newContainer(o.Root, o.ID, spec, bundle, host.Paths(cgPath))
+	debugf("cgroup: %s", mgr)
+	c, err = newContainer(o.Root, o.ID, spec, bundle, mgr)
 	if err != nil {
 		return nil, err
 	}
 	c.Warn = o.Warn
-	defer c.closeSystemd() // after the undo below
-	var cg *cgroupsfs.Cgroup
+	var cg cgroups.Manager // set once the cgroup is made
 	var initPid int
 	defer func() {
 		if err != nil {
@@ -70,22 +68,17 @@ func Create(o CreateOptions) (c *Container, err error) {
 		}
 	}()
 	testStep("state saved")
-	if err := c.useSystemd(sd); err != nil {
-		return c, err
-	}
 	// The state names the cgroup already: a create killed from here on
 	// leaves nothing that `delete -f` cannot find.
 	// The pids limit waits for the init (deferredPids): the stage forks it.
 	res, pids := deferredPids(spec.Linux.Resources)
-	if sd != nil {
-		cg = c.systemd.cgroup(res) // started with the stage in it
-	} else if cg, err = host.Create(cgPath, res); err != nil {
+	if err = mgr.Create(res); err != nil {
 		return c, err
-	} else {
-		testStep("cgroup made")
-		debugf("cgroup: made %s", debugPaths(cg.Paths))
-		warmMigration(cg)
 	}
+	cg, c.cg = mgr, mgr
+	testStep("cgroup made")
+	debugf("cgroup: made %s", debugPaths(cg.Paths()))
+	warmMigration(cg)
 	if h := spec.Hooks; h != nil && len(h.CreateContainer) > 0 {
 		// Hook processes are orphaned by their stage: rt must reap them.
 		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
@@ -127,14 +120,14 @@ func deferredPids(res *specs.LinuxResources) (*specs.LinuxResources, *specs.Linu
 
 // newContainer makes ROOT/ID, locked, with the config snapshot and a state
 // that says "creating" and names the cgroup about to be made.
-func newContainer(root, id string, spec *specs.Spec, bundle string, cgroupPaths map[string]string) (*Container, error) {
+func newContainer(root, id string, spec *specs.Spec, bundle string, cg cgroups.Manager) (*Container, error) {
 	if err := makeRoot(root); err != nil {
 		return nil, err
 	}
 	c := &Container{Root: root, State: State{
 		OCIVersion: spec.Version, ID: id, Bundle: bundle, Rootfs: specconv.RootfsPath(spec, bundle),
 		Created: time.Now().UTC(), OwnerUID: os.Getuid(), Annotations: spec.Annotations,
-		CgroupPaths: cgroupPaths, Creating: true,
+		CgroupPaths: cg.Paths(), SystemdUnit: cg.Unit(), Creating: true,
 	}}
 	if h := spec.Hooks; h != nil && (len(h.Poststart) > 0 || len(h.Poststop) > 0) {
 		c.State.Hooks = &specs.Hooks{Poststart: h.Poststart, Poststop: h.Poststop}
@@ -172,26 +165,14 @@ func makeRoot(root string) error {
 	return err
 }
 
-// resolveCgroup finds the host's hierarchies and the container's cgroup
-// path in them; nothing is made yet. With systemd, it names the unit and
-// reaches systemd (systemd.go).
-func resolveCgroup(spec *specs.Spec, id string, systemd bool) (*cgroupsfs.Host, string, *cgroupsd.Manager, error) {
-	host, err := cgroupsfs.Detect()
-	if err != nil {
-		return nil, "", nil, err
+// newCgroup finds the host's hierarchies and the container's cgroup path
+// in them (cgroups.New); nothing is made yet.
+func newCgroup(spec *specs.Spec, id string, systemd bool) (cgroups.Manager, error) {
+	mgr, err := cgroups.New(cgroups.Config{ID: id, CgroupsPath: spec.Linux.CgroupsPath, Systemd: systemd})
+	if errors.Is(err, cgroups.ErrCgroupsPath) {
+		return nil, &specconv.FieldError{Field: "/linux/cgroupsPath", Err: err}
 	}
-	if systemd {
-		m, err := systemdManager(host, spec.Linux.CgroupsPath, id)
-		if err != nil {
-			return nil, "", nil, err
-		}
-		return host, m.Path(), m, nil
-	}
-	path, err := cgroupsfs.ResolvePath(spec.Linux.CgroupsPath, id)
-	if err != nil {
-		return nil, "", nil, &specconv.FieldError{Field: "/linux/cgroupsPath", Err: err}
-	}
-	return host, path, nil, nil
+	return mgr, err
 }
 
 // recordInit stores the init's pid and start time: from now on the state
@@ -207,7 +188,7 @@ func (c *Container) recordInit(pid int) error {
 
 // undoCreate removes what a failed create made: the init, the cgroup, the
 // state dir. Mounts vanish with the init's mount namespace.
-func (c *Container) undoCreate(cg *cgroupsfs.Cgroup, initPid int) {
+func (c *Container) undoCreate(cg cgroups.Manager, initPid int) {
 	debugf("create %s failed: removing the init (pid %d), the cgroup and the state", c.State.ID, initPid)
 	if cg != nil {
 		cg.Kill(unix.SIGKILL)
@@ -217,7 +198,7 @@ func (c *Container) undoCreate(cg *cgroupsfs.Cgroup, initPid int) {
 		waitGone(initPid, 2*time.Second)
 	}
 	if cg != nil {
-		c.destroyCgroup(cg)
+		cg.Destroy()
 	}
 	c.Close()
 	os.RemoveAll(c.dir())

@@ -21,7 +21,7 @@ type ExecOptions struct {
 	PreserveFds   int
 	IgnorePaused  bool
 	// SubCgroups puts the process in sub-cgroups of the container's
-	// (cgroupsfs.ParseSubCgroups).
+	// (cgroups.ParseSubCgroups).
 	SubCgroups map[string]string
 	// Spec is the container's config (Container.Spec: the snapshot taken
 	// at create) when the caller read it already.
@@ -64,7 +64,7 @@ func (c *Container) Exec(o ExecOptions) (int, error) {
 			return 0, err
 		}
 	}
-	debugf("exec in %s: cgroup %s", c.State.ID, debugPaths(cg.Paths))
+	debugf("exec in %s: cgroup %s", c.State.ID, debugPaths(cg.Paths()))
 	warmMigration(cg)
 	io := stageIO{root: c.Root, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
 		pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindExec}
@@ -77,9 +77,9 @@ func (c *Container) Exec(o ExecOptions) (int, error) {
 		}
 	}
 	io.listenerState = func(int) specs.State { return c.ociState(c.Status(), c.State.Pid) }
-	pid, err := runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
+	pid, err := runStage(io, spec, cg, func(fds nsenter.StageFds) (*nsenter.Plan, error) {
 		return specconv.BuildExec(spec, o.Process, specconv.ExecOptions{
-			InitPid: c.State.Pid, ConsoleFd: fds.Console, ConsoleRelay: o.ConsoleConn != nil, CloseFrom: fds.CloseFrom, Warn: o.Warn})
+			InitPid: c.State.Pid, Fds: fds, ConsoleRelay: o.ConsoleConn != nil, Warn: o.Warn})
 	}, nil)
 	if err != nil {
 		return pid, err

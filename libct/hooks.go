@@ -14,15 +14,15 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/cgroupsfs"
+	"github.com/rt-runtime/rt/cgroups"
 	"github.com/rt-runtime/rt/nsenter"
 	"github.com/rt-runtime/rt/specconv"
 )
 
-// hookState is the runtime-spec state a hook reads on stdin.
+// hookState is the runtime-spec state a hook reads on stdin: ociState,
+// encoded.
 func (c *Container) hookState(status string, pid int) []byte {
-	data, _ := json.Marshal(specs.State{Version: specs.Version, ID: c.State.ID, Status: specs.ContainerState(status),
-		Pid: pid, Bundle: c.State.Bundle, Annotations: c.State.Annotations})
+	data, _ := json.Marshal(c.ociState(status, pid))
 	return data
 }
 
@@ -79,7 +79,7 @@ func runHook(h specs.Hook, state []byte) error {
 // runCreateContainerHooks runs each hook inside the container's namespaces
 // (joined through a stage, like exec) while its mount namespace still has
 // the host's root, so the path resolves in the runtime namespace.
-func runCreateContainerHooks(root string, spec *specs.Spec, cg *cgroupsfs.Cgroup, initPid int, state []byte) error {
+func runCreateContainerHooks(root string, spec *specs.Spec, cg cgroups.Manager, initPid int, state []byte) error {
 	for i, h := range spec.Hooks.CreateContainer {
 		debugf("hooks: running createContainer hook #%d in the container's namespaces: %s", i, h.Path)
 		if err := runHookInContainer(root, spec, cg, initPid, h, state); err != nil {
@@ -89,7 +89,7 @@ func runCreateContainerHooks(root string, spec *specs.Spec, cg *cgroupsfs.Cgroup
 	return nil
 }
 
-func runHookInContainer(root string, spec *specs.Spec, cg *cgroupsfs.Cgroup, initPid int, h specs.Hook, state []byte) error {
+func runHookInContainer(root string, spec *specs.Spec, cg cgroups.Manager, initPid int, h specs.Hook, state []byte) error {
 	args := h.Args
 	if len(args) == 0 {
 		args = []string{h.Path}
@@ -101,8 +101,8 @@ func runHookInContainer(root string, spec *specs.Spec, cg *cgroupsfs.Cgroup, ini
 	}
 	defer stdin.Close()
 	io := stageIO{root: root, stdio: [3]*os.File{stdin, os.Stderr, os.Stderr}}
-	pid, err := runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
-		return specconv.BuildExec(spec, proc, specconv.ExecOptions{InitPid: initPid, ConsoleFd: -1, CloseFrom: fds.CloseFrom, NoSeccomp: true})
+	pid, err := runStage(io, spec, cg, func(fds nsenter.StageFds) (*nsenter.Plan, error) {
+		return specconv.BuildExec(spec, proc, specconv.ExecOptions{InitPid: initPid, Fds: fds, NoSeccomp: true})
 	}, nil)
 	if err != nil {
 		return err
@@ -171,7 +171,7 @@ func waitChild(ctx context.Context, pid int) error {
 // runCreateHooks runs, at the sync point before pivot_root, the prestart
 // and createRuntime hooks (runtime namespace) and the createContainer
 // hooks (container namespaces). Any failure fails the create.
-func (c *Container) runCreateHooks(spec *specs.Spec, cg *cgroupsfs.Cgroup, initPid int) error {
+func (c *Container) runCreateHooks(spec *specs.Spec, cg cgroups.Manager, initPid int) error {
 	h := spec.Hooks
 	if h == nil {
 		return nil

@@ -70,13 +70,3 @@ func sysIDMaps(maps []specs.LinuxIDMapping) []syscall.SysProcIDMap {
 	}
 	return out
 }
-
-// planIDMapFds numbers the user namespace fds as a create would, the next
-// fds after first, for a plan printed without running it.
-func planIDMapFds(spec *specs.Spec, first int) []int {
-	var fds []int
-	for i := range rootfs.IDMaps(spec) {
-		fds = append(fds, first+i)
-	}
-	return fds
-}

@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/cgroupsfs"
+	"github.com/rt-runtime/rt/cgroups"
 )
 
 // Start lets a created container's init exec the process.
@@ -103,12 +103,17 @@ func (c *Container) sendStartState(fd int, state []byte) error {
 	return nil
 }
 
-func (c *Container) cgroup() (*cgroupsfs.Cgroup, error) {
-	host, err := cgroupsfs.Detect()
-	if err != nil {
-		return nil, err
+// cgroup returns the container's cgroup manager, rebuilt once per command
+// from the state (cgroups.Load reads nothing until a call needs it).
+func (c *Container) cgroup() (cgroups.Manager, error) {
+	if c.cg == nil {
+		mgr, err := cgroups.Load(c.State.CgroupPaths, c.State.SystemdUnit)
+		if err != nil {
+			return nil, err
+		}
+		c.cg = mgr
 	}
-	return cgroupsfs.Load(host, c.State.CgroupPaths), nil
+	return c.cg, nil
 }
 
 // Pause freezes every process of a running container.
@@ -186,8 +191,8 @@ func (c *Container) Delete(force bool) error {
 	if c.State.Pid > 0 && !waitGone(c.State.Pid, 5*time.Second) && processAlive(c.State.Pid, c.State.PidStart) {
 		return fmt.Errorf("delete container %q: init %d did not die", c.State.ID, c.State.Pid)
 	}
-	debugf("cgroup: removing %s", debugPaths(cg.Paths))
-	if err := c.destroyCgroup(cg); err != nil {
+	debugf("cgroup: removing %s", debugPaths(cg.Paths()))
+	if err := cg.Destroy(); err != nil {
 		return fmt.Errorf("delete container %q: %w", c.State.ID, err)
 	}
 	c.Close()

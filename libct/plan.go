@@ -1,30 +1,34 @@
 package libct
 
 import (
-	"github.com/rt-runtime/rt/cgroupsfs"
+	"errors"
+
+	"github.com/rt-runtime/rt/cgroups"
 	"github.com/rt-runtime/rt/nsenter"
+	"github.com/rt-runtime/rt/rootfs"
 	"github.com/rt-runtime/rt/specconv"
 )
 
 // PlanFor builds the plan `create` would run for bundle, touching nothing:
-// fds are given the numbers a create without extra fds would use.
+// the fd table is the one a create without --preserve-fds would have, and
+// rt's environment (NOTIFY_SOCKET, LISTEN_FDS) is read as create reads it.
 func PlanFor(bundle, id string, noPivot, terminal bool) (*nsenter.Plan, error) {
 	bundle, spec, err := loadBundle(bundle, nil)
 	if err != nil {
 		return nil, err
 	}
 	paths := map[string]string{}
-	if host, err := cgroupsfs.Detect(); err == nil {
-		path, err := cgroupsfs.ResolvePath(spec.Linux.CgroupsPath, id)
-		if err != nil {
-			return nil, &specconv.FieldError{Field: "/linux/cgroupsPath", Err: err}
-		}
-		paths = host.Paths(path)
+	mgr, err := newCgroup(spec, id, false)
+	switch {
+	case err == nil:
+		paths = mgr.Paths()
+	case errors.Is(err, cgroups.ErrCgroupsPath):
+		return nil, err
 	}
-	console, next := -1, 5
-	if terminal || spec.Process.Terminal {
-		console, next = 5, 6
-	}
-	return specconv.Build(spec, specconv.Options{ID: id, Bundle: bundle, NoPivot: noPivot, ConsoleFd: console,
-		FifoFd: 4, CloseFrom: 3, CgroupPaths: paths, IDMapFds: planIDMapFds(spec, next)})
+	notifySocket, listen := callerEnv()
+	idmaps := rootfs.IDMaps(spec)
+	fds := nsenter.LayoutFds(nsenter.FdNeeds{Listen: listen, Fifo: true, Console: terminal || spec.Process.Terminal,
+		IDMaps: len(idmaps)})
+	return specconv.BuildValidated(spec, specconv.Options{ID: id, Bundle: bundle, NoPivot: noPivot, Fds: fds,
+		NotifySocket: notifySocket, CgroupPaths: paths, IDMaps: idmaps}) // loadBundle validated it
 }

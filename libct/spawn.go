@@ -6,61 +6,23 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/cgroupsfs"
+	"github.com/rt-runtime/rt/cgroups"
 	"github.com/rt-runtime/rt/nsenter"
 	"github.com/rt-runtime/rt/rootfs"
 	"github.com/rt-runtime/rt/specconv"
 )
 
-// stageFiles are the fds handed to the C stage, after the preserved ones.
-type stageFiles struct {
-	extra   []*os.File // in fd order from 3
-	parent  *os.File   // our end of the sync socket
-	closeIn []*os.File // the child's copies, closed here once it runs
-	syncFd  int
-	planFd  int
-	fifoFd  int
-	console int
-	idmaps  []int    // user namespaces of idmapped mounts
-	pidfd   *os.File // the connected --pidfd-socket, or nil
-}
-
-func (s *stageFiles) add(f *os.File, child bool) int {
-	s.extra = append(s.extra, f)
-	if child {
-		s.closeIn = append(s.closeIn, f)
-	}
-	return 2 + len(s.extra)
-}
-
-func (s *stageFiles) closeChildCopies() {
-	for _, f := range s.closeIn {
-		f.Close()
-	}
-	s.closeIn = nil
-}
-
-// listenFds: socket activation fds (LISTEN_FDS) pass to the container as
-// runc passes them, ahead of --preserve-fds.
-func listenFds() int {
-	n, err := strconv.Atoi(os.Getenv("LISTEN_FDS"))
-	if err != nil || n <= 0 || os.Getenv("LISTEN_PID") != strconv.Itoa(os.Getpid()) {
-		return 0
-	}
-	return n
-}
-
 // stageIO is what a stage run needs from its caller besides the plan.
 type stageIO struct {
 	root          string   // --root: holds the empty dir the sealed binary needs
-	preserve      int      // fds 3.. passed through (LISTEN_FDS + --preserve-fds)
+	listen        int      // LISTEN_FDS fds from 3, passed through (callerEnv)
+	preserve      int      // --preserve-fds after them, passed through
 	consoleSocket string   // path of the console socket, or ""
 	consoleConn   *os.File // or an already connected one
 	fifo          string   // exec fifo to create and hand over ("" for exec)
@@ -75,71 +37,12 @@ type stageIO struct {
 	warn        func(string) // the stage's warnings; nil: dropped
 	pidfdSocket string       // --pidfd-socket: receives a pidfd of the process
 	pidfdKind   string       // the message sent with it (pidfdKindInit, pidfdKindExec)
-
-	// join, when set, puts the stage in its cgroup instead of a move
-	// (the systemd driver: a scope is started with the stage in it).
-	join func(pid int) error
-}
-
-// stageFds are the fd numbers the plan refers to.
-type stageFds struct {
-	Console, Fifo, CloseFrom int
-	IDMaps                   []int
-}
-
-// openStageFiles prepares the sync socket, the exec fifo, the console.
-func openStageFiles(io stageIO) (*stageFiles, error) {
-	s := &stageFiles{console: -1, fifoFd: -1}
-	for i := 0; i < io.preserve; i++ {
-		s.add(os.NewFile(uintptr(3+i), "preserved"), false)
-	}
-	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("sync socket: %w", err)
-	}
-	s.parent = os.NewFile(uintptr(pair[0]), "sync-parent")
-	s.syncFd = s.add(os.NewFile(uintptr(pair[1]), "sync-child"), true)
-	if io.fifo != "" {
-		if err := unix.Mkfifo(io.fifo, 0600); err != nil {
-			return s, fmt.Errorf("exec fifo: %w", err)
-		}
-		// Opened read-write so that it never blocks here; the init then
-		// blocks reading it until `rt start` writes.
-		f, err := os.OpenFile(io.fifo, os.O_RDWR|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return s, fmt.Errorf("exec fifo: %w", err)
-		}
-		s.fifoFd = s.add(f, true)
-	}
-	console := io.consoleConn
-	if console == nil && io.consoleSocket != "" {
-		if console, err = dialConsole(io.consoleSocket); err != nil {
-			return s, err
-		}
-		s.closeIn = append(s.closeIn, console)
-	}
-	if console != nil {
-		s.console = s.add(console, false)
-	}
-	if io.pidfdSocket != "" {
-		if s.pidfd, err = dialPidfdSocket(io.pidfdSocket); err != nil {
-			return s, err
-		}
-	}
-	userns, err := idmapUserns(io.idmaps)
-	if err != nil {
-		return s, err
-	}
-	for _, f := range userns {
-		s.idmaps = append(s.idmaps, s.add(f, true))
-	}
-	return s, nil
 }
 
 // runStage starts the C stage with the plan that build returns for the fd
 // layout, serves its requests, and returns the pid it reports (the
 // container's init, or the exec'd process) once it is ready.
-func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(stageFds) (*nsenter.Plan, error), onSync func(id int32, pid int) error) (pid int, err error) {
+func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsenter.StageFds) (*nsenter.Plan, error), onSync func(id int32, pid int) error) (pid int, err error) {
 	files, err := openStageFiles(io)
 	if files != nil {
 		defer files.closeChildCopies()
@@ -153,17 +56,22 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 	if err != nil {
 		return 0, err
 	}
-	plan, err := build(stageFds{Console: files.console, Fifo: files.fifoFd, CloseFrom: 3 + io.preserve, IDMaps: files.idmaps})
+	plan, err := build(files.fds)
 	if err != nil {
 		return 0, err
+	}
+	if err := files.fds.CheckFds(plan); err != nil {
+		return 0, fmt.Errorf("internal error: %w", err)
 	}
 	debugf("plan: %d ops: %s", len(plan.Ops), planPhases(plan))
-	planFile, err := planMemfd(plan)
+	if files.plan, err = planMemfd(plan); err != nil {
+		return 0, err
+	}
+	files.closeIn = append(files.closeIn, files.plan)
+	extra, err := files.extraFiles()
 	if err != nil {
 		return 0, err
 	}
-	// The plan's fd is the stage's last: it closes every fd above it.
-	files.planFd = files.add(planFile, true)
 	exe, err := sealedExe(io.root)
 	if err != nil {
 		return 0, err
@@ -176,13 +84,13 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 		return &exec.Cmd{
 			Path:       fmt.Sprintf("/proc/self/fd/%d", exe.Fd()),
 			Args:       []string{"rt", "init"},
-			Env:        []string{fmt.Sprintf("_RT_STAGE=%d,%d", files.syncFd, files.planFd)},
+			Env:        []string{fmt.Sprintf("_RT_STAGE=%d,%d", files.fds.Sync, files.fds.Plan)},
 			Stdin:      io.stdio[0],
 			Stdout:     io.stdio[1],
 			Stderr:     io.stdio[2],
-			ExtraFiles: files.extra,
+			ExtraFiles: extra,
 		}
-	}, cg, io.join)
+	}, cg)
 	if err != nil {
 		return 0, fmt.Errorf("start container init: %w", err)
 	}
@@ -216,9 +124,9 @@ func runStage(io stageIO, spec *specs.Spec, cg *cgroupsfs.Cgroup, build func(sta
 // into cg will have (Cgroup.WarmMigration), when it will be moved. Not
 // before cg exists: while the warm-up waits the kernel holds the lock that
 // creating a cgroup, and starting a process in one, take.
-func warmMigration(cg *cgroupsfs.Cgroup) {
-	if _, bornThere := cg.UnifiedOnly(); !bornThere {
-		go cg.WarmMigration()
+func warmMigration(cg cgroups.Manager) {
+	if _, bornThere := cg.BornInto(); !bornThere {
+		go cg.WarmJoin()
 	}
 }
 
@@ -227,15 +135,9 @@ func warmMigration(cg *cgroupsfs.Cgroup) {
 // can wait for an RCU grace period (milliseconds), so it starts at once,
 // beside the stage's loading, and the stage waits at its first sync until
 // joined says it is done.
-func startStage(newCmd func() *exec.Cmd, cg *cgroupsfs.Cgroup, join func(int) error) (*exec.Cmd, <-chan error, error) {
+func startStage(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, <-chan error, error) {
 	joined := make(chan error, 1)
-	dir, bornThere := cg.UnifiedOnly()
-	if join != nil {
-		bornThere = false // the join makes the cgroup
-	} else {
-		join = cg.Join
-	}
-	if bornThere {
+	if dir, ok := cg.BornInto(); ok {
 		// O_PATH will not do: the kernel wants an open cgroup directory.
 		if fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
 			cmd := newCmd()
@@ -254,34 +156,27 @@ func startStage(newCmd func() *exec.Cmd, cg *cgroupsfs.Cgroup, join func(int) er
 	if err := cmd.Start(); err != nil {
 		return nil, nil, err
 	}
-	go func() { joined <- join(cmd.Process.Pid) }()
+	go func() { joined <- cg.Join(cmd.Process.Pid) }()
 	return cmd, joined, nil
 }
 
 // spawn runs the C stage for `create`.
 // pids (the pids limit) is applied once the init is forked.
-func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg *cgroupsfs.Cgroup, pids *specs.LinuxResources) (int, error) {
-	listen := listenFds()
-	io := stageIO{root: c.Root, preserve: listen + o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
+func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg cgroups.Manager, pids *specs.LinuxResources) (int, error) {
+	notifySocket, listen := callerEnv()
+	idmaps := rootfs.IDMaps(spec)
+	io := stageIO{root: c.Root, listen: listen, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
 		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio, warn: o.Warn, pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindInit,
-		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }, idmaps: rootfs.IDMaps(spec)}
+		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }, idmaps: idmaps}
 	if pids != nil {
 		io.onInitPid = func(int) error { return cg.Update(pids) }
 	}
-	if c.systemd != nil {
-		io.join, io.onInitPid = c.systemdJoin(pids)
-	}
-	return runStage(io, spec, cg, func(fds stageFds) (*nsenter.Plan, error) {
-		opts := specconv.Options{
+	return runStage(io, spec, cg, func(fds nsenter.StageFds) (*nsenter.Plan, error) {
+		return specconv.BuildValidated(spec, specconv.Options{
 			ID: c.State.ID, Bundle: c.State.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring,
-			ConsoleFd: fds.Console, ConsoleRelay: o.ConsoleConn != nil, FifoFd: fds.Fifo, CloseFrom: fds.CloseFrom,
-			CgroupPaths: cg.Paths, Warn: o.Warn, IDMapFds: fds.IDMaps,
-		}
-		if listen > 0 {
-			opts.ExtraEnv = []string{"LISTEN_FDS=" + strconv.Itoa(listen), "LISTEN_PID=1"}
-		}
-		addNotifySocket(spec, &opts)
-		return specconv.Build(spec, opts)
+			ConsoleRelay: o.ConsoleConn != nil, CgroupPaths: cg.Paths(), Warn: o.Warn, Fds: fds, NotifySocket: notifySocket,
+			IDMaps: idmaps,
+		}) // loadBundle validated it
 	}, func(id int32, pid int) error {
 		if id != specconv.SyncHooks {
 			return nil
@@ -346,7 +241,7 @@ func (s *session) send(t uint32) error {
 }
 
 // run puts the stage in the cgroup and serves it until it is ready.
-func (s *session) run(cg *cgroupsfs.Cgroup) (int, error) {
+func (s *session) run(cg cgroups.Manager) (int, error) {
 	for {
 		m, fd, err := s.recv()
 		if fd != nil && (err != nil || m.Type != nsenter.MsgSeccompFd) {
@@ -555,19 +450,4 @@ func writeIDMaps(pid int, l *specs.Linux) error {
 		return err
 	}
 	return write("gid_map", l.GIDMappings)
-}
-
-// addNotifySocket passes the caller's NOTIFY_SOCKET into the container: the
-// socket is bound at the same path, so sd_notify inside reaches the caller.
-func addNotifySocket(spec *specs.Spec, o *specconv.Options) {
-	path := os.Getenv("NOTIFY_SOCKET")
-	if path == "" || !filepath.IsAbs(path) {
-		return
-	}
-	if st, err := os.Stat(path); err != nil || st.Mode().Type() != os.ModeSocket {
-		return
-	}
-	spec.Mounts = append(spec.Mounts, specs.Mount{Destination: path, Source: path, Type: "bind",
-		Options: []string{"bind", "nosuid", "nodev", "noexec"}})
-	o.ExtraEnv = append(o.ExtraEnv, "NOTIFY_SOCKET="+path)
 }

@@ -1,7 +1,11 @@
 // Package libct is the container: its state store and lifecycle (create,
 // start, kill, delete, run), spawning the C stage and the sync protocol
 // with it. It owns the state directories under --root. It never parses
-// mount options or cgroup files itself: specconv, rootfs and cgroupsfs do.
+// mount options or cgroup files itself: specconv, rootfs and cgroups do.
+//
+// Imports: of rt's, specconv, rootfs, nsenter, the field error type, and
+// cgroups (the manager interface), never a cgroup driver such as cgroupsfs
+// directly (internal/archtest checks it).
 package libct
 
 import (
@@ -18,6 +22,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/cgroups"
 )
 
 // Status values, as runtime.md names them.
@@ -49,9 +55,12 @@ type State struct {
 	OwnerUID    int               `json:"ownerUID"`
 	Annotations map[string]string `json:"annotations,omitempty"`
 	CgroupPaths map[string]string `json:"cgroupPaths,omitempty"`
-	SystemdUnit string            `json:"systemdUnit,omitempty"` // --systemd-cgroup: the scope
-	Hooks       *specs.Hooks      `json:"hooks,omitempty"`       // poststart and poststop, as at create
+	Hooks       *specs.Hooks      `json:"hooks,omitempty"` // poststart and poststop, as at create
 	Creating    bool              `json:"creating,omitempty"`
+
+	// SystemdUnit is the systemd unit holding the cgroup; "" for the fs
+	// driver (cgroups.Load picks the driver from it).
+	SystemdUnit string `json:"systemdUnit,omitempty"`
 }
 
 // Container is a state directory and what it holds.
@@ -60,8 +69,7 @@ type Container struct {
 	State State
 	Warn  func(string) // receives warnings (failed poststart/poststop hooks)
 	lock  *os.File
-
-	systemd *systemdCreate // create with --systemd-cgroup
+	cg    cgroups.Manager // the cgroup's manager, once asked for (cgroup())
 }
 
 var idPattern = regexp.MustCompile(`^[a-zA-Z0-9_+-][a-zA-Z0-9_+.-]*$`)
@@ -152,8 +160,12 @@ func notExist(id string, err error) error {
 	return fmt.Errorf("container %q: %w", id, err)
 }
 
-// Close releases the lock, if held.
+// Close releases the lock, if held, and the cgroup manager.
 func (c *Container) Close() {
+	if c.cg != nil {
+		c.cg.Close()
+		c.cg = nil
+	}
 	if c.lock != nil {
 		c.lock.Close()
 		c.lock = nil

@@ -9,6 +9,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/cgroups"
 )
 
 // Issue 10, item 7: a root others could write is refused.
@@ -124,7 +126,7 @@ func TestNewContainer(t *testing.T) {
 		Process: &specs.Process{Args: []string{"sh"}, Cwd: "/"},
 		Hooks:   &specs.Hooks{Poststop: []specs.Hook{{Path: "/bin/true"}}}}
 	paths := map[string]string{"": "/sys/fs/cgroup/unified/rt/c1"}
-	c, err := newContainer(root, "c1", spec, "/bundle", paths)
+	c, err := newContainer(root, "c1", spec, "/bundle", fsCgroup(t, paths))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +149,16 @@ func TestNewContainer(t *testing.T) {
 	if !again.State.Creating || again.State.CgroupPaths[""] != paths[""] || again.State.Hooks == nil {
 		t.Errorf("first state: %+v", again.State)
 	}
-	if _, err := newContainer(root, "c1", spec, "/bundle", paths); err == nil || !strings.Contains(err.Error(), "already exists") {
+	if _, err := newContainer(root, "c1", spec, "/bundle", fsCgroup(t, paths)); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("second newContainer = %v, want already exists", err)
 	}
+}
+
+func fsCgroup(t *testing.T, paths map[string]string) cgroups.Manager {
+	t.Helper()
+	m, err := cgroups.Load(paths, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -31,15 +31,6 @@ func (c Code) Name() string {
 	return fmt.Sprintf("op%d", uint32(c))
 }
 
-var nsNames = []struct {
-	flag int64
-	name string
-}{
-	{unix.CLONE_NEWUSER, "user"}, {unix.CLONE_NEWNS, "mount"}, {unix.CLONE_NEWPID, "pid"},
-	{unix.CLONE_NEWNET, "network"}, {unix.CLONE_NEWIPC, "ipc"}, {unix.CLONE_NEWUTS, "uts"},
-	{unix.CLONE_NEWCGROUP, "cgroup"}, {unix.CLONE_NEWTIME, "time"},
-}
-
 // msNames names mount(2) flag bits for display only.
 var msNames = []struct {
 	flag int64

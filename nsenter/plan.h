@@ -1,6 +1,13 @@
 /* The plan: the fully resolved list of operations the C stage executes.
  * Go (nsenter/plan.go) encodes it; this stage only decodes and executes.
- * Keep the numbers in step with plan.go: a golden test compares them. */
+ * Keep the numbers in step with plan.go: a golden test compares them.
+ *
+ * This header is also the one place of the sync protocol's messages: the
+ * sync socket's (enum rt_msg_type, struct rt_msg), the sync points
+ * (enum rt_sync_id) and what goes through the exec fifo (RT_FIFO_*). The
+ * sequence of them all is drawn in nsenter/sync.md; the Go mirror is
+ * nsenter/stage_cgo.go and nsenter/sync.go, checked against this file by
+ * nsenter/sync_test.go. The stage's fds are numbered by nsenter/fds.go. */
 #ifndef RT_PLAN_H
 #define RT_PLAN_H
 
@@ -138,6 +145,25 @@ enum rt_msg_type {
 	MSG_WARNING,         /* child → parent: op, err, value: a failure that does not stop
 	                      * the stage (no answer is awaited) */
 };
+
+/* Sync points: the arg0 of OP_SYNC, the value of its MSG_SYNC. The stage
+ * waits at each for MSG_CONTINUE; the parent does the work named. */
+enum rt_sync_id {
+	SYNC_CGROUP = 1,     /* the stage is in the container's cgroup (first op) */
+	SYNC_HOOKS,          /* before the root switch: prestart, createRuntime,
+	                      * createContainer hooks */
+	SYNC_TIME_OFFSETS,   /* before the fork: the parent writes the op's str0 into
+	                      * the stage's /proc/PID/timens_offsets */
+};
+
+/* The exec fifo (OP_WAIT_START): `rt start` writes the length of the state
+ * (RT_FIFO_LEN_SIZE bytes, a uint64 in host order) then the state. The init
+ * that fails after reading it writes RT_FIFO_NOT_STARTED back; `rt start`
+ * finds that byte, or the state, unread (TIOCINQ) once the init's fd is
+ * closed, and knows the process never ran. */
+#define RT_FIFO_LEN_SIZE 8
+#define RT_FIFO_NOT_STARTED '!'
+_Static_assert(RT_FIFO_LEN_SIZE == sizeof(uint64_t), "the state's length is a uint64");
 
 struct rt_msg {
 	uint32_t type;

@@ -55,7 +55,7 @@ void fail(int err, const char *fmt, ...)
 	va_end(ap);
 	/* After `start`, a byte left in the fifo tells `rt start` that the
 	 * process never ran (it then skips the poststart hooks). */
-	if (stage.started_fifo > 0 && write(stage.started_fifo, "!", 1) < 0)
+	if (stage.started_fifo > 0 && write(stage.started_fifo, &(char){RT_FIFO_NOT_STARTED}, 1) < 0)
 		(void)0;
 	/* After READY nobody reads the socket (rt may not have closed it
 	 * yet): the process's stderr is the only place left to say it. */

@@ -4,7 +4,11 @@
 // variable _RT_STAGE set): a constructor takes over before the Go runtime
 // starts, maps the plan, executes its operations in order and execs the
 // container's process. It decides nothing. This Go package owns the plan's
-// binary encoding and the sync messages; it never touches the kernel.
+// binary encoding and the sync messages, and the tables whose values the
+// plan carries (namespaces.go); it never touches the kernel.
+//
+// Imports: nothing of rt's. Every other layer builds on it, so it must not
+// import any of them (internal/archtest checks it).
 package nsenter
 
 // #cgo CFLAGS: -Wall -Wextra -Werror -std=gnu11

@@ -69,7 +69,7 @@ func (b *builder) defaultDevMounts() []specs.Mount {
 // devices plans the default nodes, linux.devices, and the /dev links.
 // A /dev bound from the host is left as it is, as runc does.
 func (b *builder) devices() error {
-	if m, ok := b.hasMount("/dev"); ok && (m.Type == "bind" || containsBind(m.Options)) {
+	if m, ok := b.hasMount("/dev"); ok && isBind(m) {
 		return nil
 	}
 	m, ok := b.hasMount("/dev/pts")
@@ -106,15 +106,6 @@ func (b *builder) devices() error {
 		b.add(nsenter.Op{Code: nsenter.OpSymlink, Strs: [4]string{"pts/ptmx", "/dev/ptmx"}, Field: "/mounts"})
 	}
 	return nil
-}
-
-func containsBind(options []string) bool {
-	for _, o := range options {
-		if o == "bind" || o == "rbind" {
-			return true
-		}
-	}
-	return false
 }
 
 // deviceParent makes the directories above a node that is not directly in

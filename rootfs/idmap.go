@@ -42,9 +42,10 @@ func (m IDMap) key() string {
 
 // IDMaps lists the distinct id mappings of the spec's idmapped mounts, in
 // the order of the first mount using each. The caller makes a user
-// namespace holding each one and hands their fds to the C stage; Options.
-// IDMapFds gives the stage's fd numbers in this order. A mount whose
-// mapping is invalid is left out: Plan reports it.
+// namespace holding each one, hands their fds to the C stage, and passes
+// this list and the fds (Options.IDMaps, Options.IDMapFds) to Plan, which
+// finds each mount's fd by its mapping. A mount whose mapping is invalid
+// is left out: Plan reports it.
 func IDMaps(spec *specs.Spec) []IDMap {
 	if !hasMountNamespace(spec) {
 		return nil // rt makes no mounts then (Options.NoMountNS)
@@ -92,10 +93,19 @@ func hasMountNamespace(spec *specs.Spec) bool {
 	return false
 }
 
-// isBind: a mount is a bind mount if its type says so or its options hold
-// bind or rbind.
-func isBind(m specs.Mount, opts parsedOptions) bool {
-	return m.Type == "bind" || opts.flags&unix.MS_BIND != 0
+// isBind is the one definition of a bind mount: its type says so, or one
+// of its options is a row of the option table that sets MS_BIND (bind,
+// rbind).
+func isBind(m specs.Mount) bool {
+	if m.Type == "bind" {
+		return true
+	}
+	for _, o := range m.Options {
+		if opt, ok := mountOptions[o]; ok && !opt.clear && opt.flag&unix.MS_BIND != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // mountIDMap checks the id mapping of mount m (at field) and returns it
@@ -116,7 +126,7 @@ func mountIDMap(spec *specs.Spec, m specs.Mount, opts parsedOptions, field strin
 	case mode == noIDMap:
 		mode, what, where = idmapTop, "uidMappings", field+"/uidMappings"
 	}
-	if !isBind(m, opts) {
+	if !isBind(m) {
 		return IDMap{}, mode, fieldErr(where, "%s needs a bind mount (bind or rbind), not type %q", what, m.Type)
 	}
 	newUserNS, joinedUserNS := userNamespace(spec)
@@ -153,7 +163,7 @@ func mountIDMap(spec *specs.Spec, m specs.Mount, opts parsedOptions, field strin
 // gave none, e.g. for golden tests: the stage would fail with EBADF).
 func (b *builder) idmapOp(idmap IDMap, mode idmapMode, slot int, src, field string) nsenter.Op {
 	fd := -1
-	for i, x := range b.idmaps {
+	for i, x := range b.o.IDMaps {
 		if x.key() == idmap.key() && i < len(b.o.IDMapFds) {
 			fd = b.o.IDMapFds[i]
 		}

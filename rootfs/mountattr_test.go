@@ -36,7 +36,7 @@ func TestRecursiveAttrsPlanned(t *testing.T) {
 			t.Fatal(err)
 		}
 		var lines []string
-		for _, op := range res.Ops {
+		for _, op := range res.Ops() {
 			lines = append(lines, op.String())
 		}
 		all := strings.Join(lines, "\n")
@@ -64,7 +64,7 @@ func TestNoRecursiveAttrsNoOp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, op := range res.Ops {
+	for _, op := range res.Ops() {
 		if op.Code == nsenter.OpMountSetattr {
 			t.Errorf("unexpected %s", op)
 		}
@@ -104,7 +104,7 @@ func TestIDMapPlanned(t *testing.T) {
 	if len(maps) != 2 || maps[0].UIDMappings[0].HostID != 1000 || maps[1].UIDMappings[0].HostID != 2000 {
 		t.Fatalf("IDMaps = %+v, want the 1000 and the 2000 mapping", maps)
 	}
-	res, err := Plan(spec, Options{Rootfs: dir, Bundle: dir, IDMapFds: []int{7, 8}})
+	res, err := Plan(spec, Options{Rootfs: dir, Bundle: dir, IDMaps: IDMaps(spec), IDMapFds: []int{7, 8}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestIDMapPlanned(t *testing.T) {
 	}
 	// Attached from their slots; the plain bind stays a mount(2) bind.
 	var lines []string
-	for _, op := range res.Ops {
+	for _, op := range res.Ops() {
 		lines = append(lines, op.String())
 	}
 	for _, w := range []string{"mount tree-slot 0 on /a", "mount tree-slot 1 on /b", "mount tree-slot 2 on /c",
@@ -165,7 +165,7 @@ func TestIDMapContainerMappings(t *testing.T) {
 	if len(maps) != 1 || maps[0].key() != (IDMap{spec.Linux.UIDMappings, spec.Linux.GIDMappings}).key() {
 		t.Fatalf("IDMaps = %+v, want the container's mapping", maps)
 	}
-	res, err := Plan(spec, Options{Rootfs: dir, Bundle: dir, NewUserNS: true, IDMapFds: []int{9}})
+	res, err := Plan(spec, Options{Rootfs: dir, Bundle: dir, NewUserNS: true, IDMaps: IDMaps(spec), IDMapFds: []int{9}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,20 +3,13 @@ package rootfs
 import "sort"
 
 // MountOptionNames lists every mount option rt recognises and implements,
-// sorted: the option table, the propagation options and tmpcopyup. The
-// known options rt refuses (unsupportedOptions) are left out, and so are
-// filesystem options, which go to the kernel as mount data. This is the
-// list `rt features` prints as mountOptions.
+// sorted: the option table (mountOptions). The known options rt refuses
+// (unsupportedOptions) are left out, and so are filesystem options, which
+// go to the kernel as mount data. This is the list `rt features` prints as
+// mountOptions.
 func MountOptionNames() []string {
-	seen := map[string]bool{"tmpcopyup": true}
+	names := make([]string, 0, len(mountOptions))
 	for n := range mountOptions {
-		seen[n] = true
-	}
-	for n := range propagationOptions {
-		seen[n] = true
-	}
-	names := make([]string, 0, len(seen))
-	for n := range seen {
 		if !unsupportedOptions[n] {
 			names = append(names, n)
 		}

@@ -1,7 +1,11 @@
 // Package rootfs plans the container's filesystem: the spec's mounts and
 // their options, propagation, /dev, pivot_root, a read-only root, masked and
 // read-only paths. It only reads host facts (stat, mountinfo); every change
-// is an op in the plan that the C stage executes.
+// is an op in the plan that the C stage executes. It owns the mount option
+// table.
+//
+// Imports: of rt's, only nsenter (the ops) and the field error type; never
+// specconv, libct or a cgroup package (internal/archtest checks it).
 package rootfs
 
 import (
@@ -13,7 +17,8 @@ import (
 
 // mountOption is one row of the mount option table: the mount(2) flag a
 // name sets or clears, or the mount_setattr(2) attribute it sets or clears
-// on the mount and every mount below it, or the id mapping it asks for.
+// on the mount and every mount below it, or the id mapping it asks for, or
+// the propagation it gets, or tmpcopyup.
 type mountOption struct {
 	clear bool
 	flag  uintptr
@@ -22,6 +27,9 @@ type mountOption struct {
 	// then hold (mount_setattr(2)).
 	atime bool
 	idmap idmapMode
+	// propagation: applied by a mount call of its own after the mount.
+	propagation uintptr
+	copyUp      bool // tmpcopyup
 }
 
 // idmapMode says whether a bind mount gets an id mapping, and how deep.
@@ -33,7 +41,9 @@ const (
 	idmapRecursive           // ridmap: every mount of an rbind
 )
 
-// mountOptions is the one place that knows mount option names (runc's set).
+// mountOptions is the one place that knows mount option names (runc's set):
+// parseOptions, PropagationFlags (linux.rootfsPropagation) and
+// MountOptionNames (`rt features`) all read it.
 // The atime family of the recursive options sets or clears bits as runc
 // 1.5 does: rstrictatime,rrelatime stays strictatime (MOUNT_ATTR_RELATIME
 // is 0), rnoatime,rnorelatime stays noatime, and ratime, rnorelatime and
@@ -96,18 +106,17 @@ var mountOptions = map[string]mountOption{
 
 	"idmap":  {idmap: idmapTop},
 	"ridmap": {idmap: idmapRecursive},
-}
 
-// propagationOptions are applied by separate mount calls after the mount.
-var propagationOptions = map[string]uintptr{
-	"private":     unix.MS_PRIVATE,
-	"rprivate":    unix.MS_PRIVATE | unix.MS_REC,
-	"shared":      unix.MS_SHARED,
-	"rshared":     unix.MS_SHARED | unix.MS_REC,
-	"slave":       unix.MS_SLAVE,
-	"rslave":      unix.MS_SLAVE | unix.MS_REC,
-	"unbindable":  unix.MS_UNBINDABLE,
-	"runbindable": unix.MS_UNBINDABLE | unix.MS_REC,
+	"private":     {propagation: unix.MS_PRIVATE},
+	"rprivate":    {propagation: unix.MS_PRIVATE | unix.MS_REC},
+	"shared":      {propagation: unix.MS_SHARED},
+	"rshared":     {propagation: unix.MS_SHARED | unix.MS_REC},
+	"slave":       {propagation: unix.MS_SLAVE},
+	"rslave":      {propagation: unix.MS_SLAVE | unix.MS_REC},
+	"unbindable":  {propagation: unix.MS_UNBINDABLE},
+	"runbindable": {propagation: unix.MS_UNBINDABLE | unix.MS_REC},
+
+	"tmpcopyup": {copyUp: true},
 }
 
 // unsupportedOptions are known options rt does not implement yet: refusing
@@ -130,20 +139,12 @@ func parseOptions(options []string) (parsedOptions, error) {
 	var p parsedOptions
 	var data []string
 	for _, o := range options {
+		if unsupportedOptions[o] {
+			return p, fmt.Errorf("mount option %q is not supported by rt yet", o)
+		}
 		if opt, ok := mountOptions[o]; ok {
 			p.apply(opt)
 			continue
-		}
-		if prop, ok := propagationOptions[o]; ok {
-			p.propagation = append(p.propagation, prop)
-			continue
-		}
-		if o == "tmpcopyup" {
-			p.copyUp = true
-			continue
-		}
-		if unsupportedOptions[o] {
-			return p, fmt.Errorf("mount option %q is not supported by rt yet", o)
 		}
 		data = append(data, o)
 	}
@@ -156,6 +157,10 @@ func parseOptions(options []string) (parsedOptions, error) {
 
 func (p *parsedOptions) apply(opt mountOption) {
 	switch {
+	case opt.propagation != 0:
+		p.propagation = append(p.propagation, opt.propagation)
+	case opt.copyUp:
+		p.copyUp = true
 	case opt.idmap != noIDMap:
 		p.idmap = opt.idmap
 	case opt.atime && opt.clear:
@@ -190,8 +195,8 @@ func hasModeOption(data string) bool {
 
 // PropagationFlags maps linux.rootfsPropagation to mount flags.
 func PropagationFlags(name string) (uintptr, error) {
-	if f, ok := propagationOptions[name]; ok {
-		return f, nil
+	if opt, ok := mountOptions[name]; ok && opt.propagation != 0 && !unsupportedOptions[name] {
+		return opt.propagation, nil
 	}
 	return 0, fmt.Errorf("unknown propagation %q", name)
 }

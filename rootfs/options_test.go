@@ -73,19 +73,21 @@ func TestParseOptionsUnsupported(t *testing.T) {
 	}
 }
 
-// The three tables do not overlap: a name means one thing.
-func TestOptionTablesDisjoint(t *testing.T) {
-	for name := range mountOptions {
-		if _, ok := propagationOptions[name]; ok {
-			t.Errorf("%q is both a flag and a propagation", name)
+// One table, and each row means one thing: a flag, an attribute, an id
+// mapping, a propagation or tmpcopyup ("defaults" alone means nothing).
+func TestOptionRowsMeanOneThing(t *testing.T) {
+	for name, o := range mountOptions {
+		kinds := 0
+		for _, set := range []bool{o.flag != 0, o.attr != 0 || o.atime, o.idmap != noIDMap, o.propagation != 0, o.copyUp} {
+			if set {
+				kinds++
+			}
+		}
+		if kinds > 1 || (kinds == 0 && name != "defaults") {
+			t.Errorf("%q: %+v", name, o)
 		}
 		if unsupportedOptions[name] {
-			t.Errorf("%q is both a flag and unsupported", name)
-		}
-	}
-	for name := range propagationOptions {
-		if unsupportedOptions[name] {
-			t.Errorf("%q is both a propagation and unsupported", name)
+			t.Errorf("%q is both a row and unsupported", name)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package rootfs
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -28,19 +29,20 @@ type Options struct {
 	// without a network namespace of its own), so /sys is bound from the
 	// host instead, read-only, as runc does.
 	SysfsBind bool
-	// InNewRoot are ops that run right after the switch to the new root,
-	// before masked and read-only paths hide /proc (sysctls).
-	InNewRoot []nsenter.Op
 	// NoMountNS: the config lists no mount namespace, so the container
 	// shares the host's; rt then only chroots (see sharedMountNS).
 	NoMountNS bool
 	Warn      func(string)
-	// BeforeSwitch run after every mount, right before pivot_root (the
-	// hooks' sync point).
-	BeforeSwitch []nsenter.Op
-	// IDMapFds are the stage's fds of user namespaces holding the id
-	// mappings IDMaps(spec) lists, in that order (idmapped mounts).
+	// IDMaps are the id mappings of idmapped mounts that the caller made
+	// user namespaces for: IDMaps(spec), computed once, by the caller.
+	// IDMapFds are those namespaces' fds in the stage: IDMapFds[i] holds
+	// IDMaps[i]. Plan never computes the list again.
+	IDMaps   []IDMap
 	IDMapFds []int
+	// NotifySocket is a unix socket of the host bound at the same path in
+	// the container, after the spec's mounts (see notifySocketMount); "":
+	// none.
+	NotifySocket string
 	// HostMounts are the mounts of rt's mount namespace, which the
 	// container's starts as a copy of (--no-pivot hides some); nil: read
 	// from /proc/self/mountinfo.
@@ -60,19 +62,31 @@ func fieldErr(field string, format string, args ...any) error {
 	return &FieldError{Field: field, Err: fmt.Errorf(format, args...)}
 }
 
-// Result is the filesystem part of a plan.
+// Result is the filesystem part of a plan, in the parts the plan's phases
+// place (specconv/phases.go): what else runs between them is not rootfs's
+// business.
 type Result struct {
 	// Early run in the stage before a new user namespace exists: they
 	// take detached copies of bind sources while rt is still host root.
 	Early []nsenter.Op
-	// Ops run in the init: prepare the rootfs, mounts, /dev, switch root,
-	// then what must happen inside the new root.
-	Ops []nsenter.Op
+	// Mounts run in the init: prepare the rootfs, mounts, /dev, the cwd.
+	Mounts []nsenter.Op
+	// Switch makes the rootfs the root: pivot_root, or a move and chroot.
+	Switch []nsenter.Op
+	// InRoot run inside the new root: read-only mounts, masked and
+	// read-only paths, the read-only root, the root's propagation.
+	InRoot []nsenter.Op
+}
+
+// Ops is the whole filesystem part in order, without what the plan puts
+// between the parts.
+func (r Result) Ops() []nsenter.Op {
+	return append(append(append([]nsenter.Op(nil), r.Mounts...), r.Switch...), r.InRoot...)
 }
 
 // Plan returns the ops that build the container's filesystem.
 func Plan(spec *specs.Spec, o Options) (Result, error) {
-	b := &builder{spec: spec, o: o, idmaps: IDMaps(spec)}
+	b := &builder{spec: spec, o: o}
 	if o.NoMountNS {
 		return b.sharedMountNS(), nil
 	}
@@ -89,6 +103,9 @@ func Plan(spec *specs.Spec, o Options) (Result, error) {
 			return Result{}, err
 		}
 	}
+	if err := b.notifySocketMount(); err != nil {
+		return Result{}, err
+	}
 	if err := b.devices(); err != nil {
 		return Result{}, err
 	}
@@ -97,29 +114,37 @@ func Plan(spec *specs.Spec, o Options) (Result, error) {
 		b.add(nsenter.Op{Code: nsenter.OpMkdir, Strs: [4]string{cleanDest(p.Cwd)}, Args: [3]int64{0755},
 			Flags: nsenter.FlagInRoot, Field: "/process/cwd"})
 	}
-	b.add(o.BeforeSwitch...)
+	res := Result{Mounts: b.take()}
 	if err := b.switchRoot(); err != nil {
 		return Result{}, err
 	}
-	b.add(o.InNewRoot...)
+	res.Switch = b.take()
 	if err := b.finish(); err != nil {
 		return Result{}, err
 	}
+	res.InRoot = b.take()
 	closeIDMapFds(b.early)
-	return Result{Early: b.early, Ops: b.ops}, nil
+	res.Early = b.early
+	return res, nil
 }
 
 type builder struct {
-	spec   *specs.Spec
-	o      Options
-	idmaps []IDMap // the mappings of idmapped mounts, as IDMaps lists them
-	trees  int     // tree slots used by OP_OPEN_TREE
-	early  []nsenter.Op
-	ops    []nsenter.Op
-	late   []nsenter.Op // read-only flags applied in finish (readonlyLater)
+	spec  *specs.Spec
+	o     Options
+	trees int // tree slots used by OP_OPEN_TREE
+	early []nsenter.Op
+	ops   []nsenter.Op
+	late  []nsenter.Op // read-only flags applied in finish (readonlyLater)
 }
 
 func (b *builder) add(ops ...nsenter.Op) { b.ops = append(b.ops, ops...) }
+
+// take returns the ops added since the last take.
+func (b *builder) take() []nsenter.Op {
+	ops := b.ops
+	b.ops = nil
+	return ops
+}
 
 // prepare stops mount events from reaching the host, makes the rootfs a
 // mount point of its own (pivot_root needs one) and opens it.
@@ -189,7 +214,7 @@ func (b *builder) mount(m specs.Mount, field string) error {
 		return err
 	}
 	switch {
-	case isBind(m, opts):
+	case isBind(m):
 		err = b.bindMount(m, dest, opts, field, idmap, mode)
 	case m.Type == "sysfs" && b.o.SysfsBind:
 		m = specs.Mount{Destination: m.Destination, Type: "bind", Source: "/sys"}
@@ -227,6 +252,36 @@ func (b *builder) mount(m specs.Mount, field string) error {
 	}
 	b.recursiveAttrs(dest, opts, field)
 	b.propagation(dest, opts, field)
+	return nil
+}
+
+// NotifySocketField is what the ops of the NOTIFY_SOCKET bind name instead
+// of a config field: the variable of rt's environment it comes from.
+const NotifySocketField = "$NOTIFY_SOCKET"
+
+// notifySocketMount binds the caller's NOTIFY_SOCKET at the same path, so
+// that sd_notify inside the container reaches it. Its ops name the
+// variable, not a /mounts entry: config.json does not have it.
+func (b *builder) notifySocketMount() error {
+	if b.o.NotifySocket == "" {
+		return nil
+	}
+	ops, early := len(b.ops), len(b.early)
+	m := specs.Mount{Destination: b.o.NotifySocket, Source: b.o.NotifySocket, Type: "bind",
+		Options: []string{"bind", "nosuid", "nodev", "noexec"}}
+	if err := b.mount(m, NotifySocketField); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			fe.Field = NotifySocketField
+		}
+		return err
+	}
+	for i := ops; i < len(b.ops); i++ {
+		b.ops[i].Field = NotifySocketField
+	}
+	for i := early; i < len(b.early); i++ {
+		b.early[i].Field = NotifySocketField
+	}
 	return nil
 }
 
@@ -429,6 +484,5 @@ func (b *builder) sharedMountNS() Result {
 	if l := b.spec.Linux; l != nil && len(l.MaskedPaths)+len(l.ReadonlyPaths)+len(l.Sysctl) > 0 {
 		warn("/linux: no mount namespace: maskedPaths, readonlyPaths and sysctl are not applied")
 	}
-	ops := append(b.o.BeforeSwitch, nsenter.Op{Code: nsenter.OpChroot, Strs: [4]string{b.o.Rootfs}, Field: "/root/path"})
-	return Result{Ops: ops}
+	return Result{Switch: []nsenter.Op{{Code: nsenter.OpChroot, Strs: [4]string{b.o.Rootfs}, Field: "/root/path"}}}
 }

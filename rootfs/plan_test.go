@@ -12,7 +12,7 @@ import (
 func planLines(t *testing.T, spec *specs.Spec, o Options) []string {
 	t.Helper()
 	res, err := Plan(spec, o)
-	ops := res.Ops
+	ops := res.Ops()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestCgroupMount(t *testing.T) {
 	}
 	v1 := map[string]string{"memory": "/sys/fs/cgroup/memory/c1", "name=systemd": "/sys/fs/cgroup/systemd/c1", "": "/sys/fs/cgroup/unified/c1"}
 	res, err := Plan(rootfsSpec(m), Options{Rootfs: dir, Bundle: dir, CgroupPaths: v1})
-	ops := res.Ops
+	ops := res.Ops()
 	if err != nil {
 		t.Fatal(err)
 	}

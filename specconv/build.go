@@ -11,14 +11,12 @@ import (
 	"github.com/rt-runtime/rt/rootfs"
 )
 
-// Sync points: the C stage stops at each and waits for the parent.
+// Sync points: the C stage stops at each and waits for the parent
+// (nsenter/sync.md; the ids are plan.h's).
 const (
-	SyncCgroup = 1 // the parent puts the stage in the container's cgroup
-	SyncHooks  = 2 // before pivot_root: prestart, createRuntime, createContainer hooks
-	// SyncTimeOffsets: the parent writes the op's Strs[0] into the
-	// stage's /proc/PID/timens_offsets (before the fork: the stage is the
-	// process rt started).
-	SyncTimeOffsets = 3
+	SyncCgroup      = nsenter.SyncCgroup
+	SyncHooks       = nsenter.SyncHooks
+	SyncTimeOffsets = nsenter.SyncTimeOffsets
 )
 
 // Options are the facts of this run that the config does not hold.
@@ -27,17 +25,23 @@ type Options struct {
 	Bundle          string            // absolute bundle path
 	NoNewKeyring    bool              // --no-new-keyring
 	NoPivot         bool              // --no-pivot
-	ConsoleFd       int               // fd of the console socket in the stage, or -1
 	ConsoleRelay    bool              // rt itself relays the pty (no --console-socket)
-	FifoFd          int               // fd of the exec fifo in the stage, or -1 (exec: no wait)
-	CloseFrom       int               // first fd that must not reach the process
-	ExtraEnv        []string          // appended to process.env (LISTEN_FDS)
 	CgroupPaths     map[string]string // hierarchy -> host directory of the container's cgroup
 	SetgroupsDenied bool
 	Warn            func(string) // receives warnings (unknown capabilities…)
-	// IDMapFds: fds in the stage of user namespaces holding the id
-	// mappings rootfs.IDMaps(spec) lists, in its order (idmapped mounts).
-	IDMapFds []int
+	// Fds is the stage's fd table: the console socket, the exec fifo
+	// (none: exec, no wait for `start`), the user namespaces of the id
+	// mappings rootfs.IDMaps(spec) lists, the first fd the process must
+	// not get; Fds.Listen fds are passed as LISTEN_FDS.
+	Fds nsenter.StageFds
+	// NotifySocket is rt's $NOTIFY_SOCKET, a unix socket, or "": it is
+	// bound at the same path in the container and passed in its
+	// environment, so that sd_notify inside reaches rt's caller.
+	NotifySocket string
+	// IDMaps are the id mappings of idmapped mounts (rootfs.IDMaps(spec),
+	// computed once by the caller, who made a user namespace for each);
+	// Fds.IDMaps[i] is the stage's fd of the one holding IDMaps[i].
+	IDMaps []rootfs.IDMap
 	// HostMounts: the mounts --no-pivot looks at (nil: rt's own, read from
 	// /proc/self/mountinfo); tests fix them.
 	HostMounts []*mountinfo.Info
@@ -50,7 +54,7 @@ type planBuilder struct {
 	ns   *namespaceSet
 	// execCPUAffinity: initial runs first, final right before the exec.
 	initialAffinity, finalAffinity *nsenter.Op
-	plan                           nsenter.Plan
+	phases                         phasedOps // the plan, phase by phase (phases.go)
 	warn                           func(string)
 
 	// consoleEarly: the console op is already in the plan, before the
@@ -58,13 +62,18 @@ type planBuilder struct {
 	consoleEarly bool
 }
 
-func (b *planBuilder) add(ops ...nsenter.Op) { b.plan.Add(ops...) }
-
 // Build validates spec against the host and returns the plan for `create`.
 func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	if err := Validate(spec, o.Bundle); err != nil {
 		return nil, err
 	}
+	return BuildValidated(spec, o)
+}
+
+// BuildValidated is Build for a spec that has passed Validate already
+// (libct validates a bundle once, when it loads it, before it makes
+// anything): the validation pass is not run again.
+func BuildValidated(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	ns, err := checkNamespaces(spec.Linux)
 	if err != nil {
 		return nil, err
@@ -81,39 +90,43 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	var hookSync []nsenter.Op
+	b.addTo(phaseSysctl, sysctls...)
 	if h := spec.Hooks; h != nil && len(h.Prestart)+len(h.CreateRuntime)+len(h.CreateContainer) > 0 { //nolint:staticcheck
-		hookSync = append(hookSync, nsenter.Op{Code: nsenter.OpSync, Args: [3]int64{SyncHooks}, Field: "/hooks"})
+		b.addTo(phaseHooks, nsenter.Op{Code: nsenter.OpSync, Args: [3]int64{SyncHooks}, Field: "/hooks"})
 	}
 	if !ns.has[specs.MountNamespace] {
-		if hookSync, err = b.hostConsole(hookSync); err != nil {
+		if err = b.hostConsole(); err != nil {
 			return nil, err
 		}
 	}
 	fs, err := rootfs.Plan(spec, rootfs.Options{
-		InNewRoot: sysctls, BeforeSwitch: hookSync, NoMountNS: !ns.has[specs.MountNamespace], Warn: b.warn,
+		NoMountNS: !ns.has[specs.MountNamespace], Warn: b.warn,
 		Rootfs: RootfsPath(spec, o.Bundle), Bundle: o.Bundle, NoPivot: o.NoPivot,
 		NewUserNS: ns.has[specs.UserNamespace], CgroupPaths: o.CgroupPaths,
 		NewCgroupNS: ns.isNew(specs.CgroupNamespace),
 		SysfsBind:   ns.isNew(specs.UserNamespace) && !ns.isNew(specs.NetworkNamespace),
-		IDMapFds:    o.IDMapFds, HostMounts: o.HostMounts,
+		IDMaps:      o.IDMaps, IDMapFds: o.Fds.IDMaps, HostMounts: o.HostMounts, NotifySocket: o.NotifySocket,
 	})
 	if err != nil {
 		return nil, err
 	}
+	b.addTo(phaseEarly, fs.Early...)
+	b.addTo(phaseMounts, fs.Mounts...)
+	b.addTo(phasePivot, fs.Switch...)
+	b.addTo(phaseInRoot, fs.InRoot...)
 	timeOps, err := timeOffsetOps(spec.Linux, ns)
 	if err != nil {
 		return nil, err
 	}
+	b.addTo(phaseTimeOffsets, timeOps...)
 	if err := b.checkAffinity(); err != nil {
 		return nil, err
 	}
 	if b.initialAffinity != nil {
-		b.add(*b.initialAffinity)
+		b.addTo(phaseAffinity, *b.initialAffinity)
 	}
-	b.add(namespaceOps(ns, fs.Early, timeOps)...)
-	b.add(b.oomScoreAdjOp()...)
-	b.add(fs.Ops...)
+	b.namespaceOps(ns)
+	b.addTo(phaseOOMScore, b.oomScoreAdjOp()...)
 	if err := b.utsOps(); err != nil {
 		return nil, err
 	}
@@ -125,14 +138,15 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 // opened before the chroot, and nothing is bound over /dev/console. It runs
 // right before the chroot, after the hooks' sync point, as runc's console
 // comes after the createContainer hooks.
-func (b *planBuilder) hostConsole(beforeSwitch []nsenter.Op) ([]nsenter.Op, error) {
+func (b *planBuilder) hostConsole() error {
 	console, err := b.newConsoleOp()
 	if console == nil || err != nil {
-		return beforeSwitch, err
+		return err
 	}
 	console.Flags &^= nsenter.FlagBindConsole
 	b.consoleEarly = true
-	return append(beforeSwitch, *console), nil
+	b.addTo(phaseHooks, *console)
+	return nil
 }
 
 // finishProcess adds the process part every plan ends with (create and
@@ -144,10 +158,11 @@ func (b *planBuilder) finishProcess() (*nsenter.Plan, error) {
 	if err := b.execOps(); err != nil {
 		return nil, err
 	}
-	if err := checkNoNUL(&b.plan); err != nil {
+	plan := orderPlan(&b.phases)
+	if err := checkNoNUL(plan); err != nil {
 		return nil, err
 	}
-	return &b.plan, nil
+	return plan, nil
 }
 
 // Validate checks what every command that reads a bundle needs.

@@ -10,10 +10,9 @@ import (
 
 // ExecOptions are the facts of one `rt exec`.
 type ExecOptions struct {
-	InitPid         int // the container's init: its namespaces are joined
-	ConsoleFd       int
-	ConsoleRelay    bool // rt itself relays the pty (no --console-socket)
-	CloseFrom       int
+	InitPid         int              // the container's init: its namespaces are joined
+	Fds             nsenter.StageFds // the console socket, the first fd the process must not get
+	ConsoleRelay    bool             // rt itself relays the pty (no --console-socket)
 	SetgroupsDenied bool
 	NoSeccomp       bool // a createContainer hook: not the container's process, no linux.seccomp
 	Warn            func(string)
@@ -24,13 +23,9 @@ type ExecOptions struct {
 // come before the container's user namespace. The mount namespace comes
 // last: /proc/<pid>/ns paths must be opened from the host's /proc, and the
 // container's user namespace (which owns it) grants the right to join it.
-var execJoinOrder = []struct {
-	t    specs.LinuxNamespaceType
-	proc string
-}{
-	{specs.IPCNamespace, "ipc"}, {specs.UTSNamespace, "uts"}, {specs.NetworkNamespace, "net"},
-	{specs.PIDNamespace, "pid"}, {specs.CgroupNamespace, "cgroup"}, {specs.TimeNamespace, "time"},
-	{specs.UserNamespace, "user"}, {specs.MountNamespace, "mnt"},
+var execJoinOrder = []specs.LinuxNamespaceType{
+	specs.IPCNamespace, specs.UTSNamespace, specs.NetworkNamespace, specs.PIDNamespace,
+	specs.CgroupNamespace, specs.TimeNamespace, specs.UserNamespace, specs.MountNamespace,
 }
 
 // BuildExec plans a process that joins a running container: its
@@ -53,7 +48,7 @@ func BuildExec(spec *specs.Spec, p *specs.Process, o ExecOptions) (*nsenter.Plan
 		spec = &copied
 	}
 	b := &planBuilder{spec: spec, proc: p, warn: o.Warn,
-		o: Options{ConsoleFd: o.ConsoleFd, ConsoleRelay: o.ConsoleRelay, FifoFd: -1, CloseFrom: o.CloseFrom, NoNewKeyring: true, SetgroupsDenied: o.SetgroupsDenied}}
+		o: Options{Fds: execFds(o.Fds), ConsoleRelay: o.ConsoleRelay, NoNewKeyring: true, SetgroupsDenied: o.SetgroupsDenied}}
 	if b.warn == nil {
 		b.warn = func(string) {}
 	}
@@ -65,21 +60,27 @@ func BuildExec(spec *specs.Spec, p *specs.Process, o ExecOptions) (*nsenter.Plan
 		return nil, err
 	}
 	if b.initialAffinity != nil {
-		b.add(*b.initialAffinity)
+		b.addTo(phaseAffinity, *b.initialAffinity)
 	}
-	b.add(nsenter.Op{Code: nsenter.OpSync, Args: [3]int64{SyncCgroup}, Field: "/linux/cgroupsPath"})
-	for _, j := range execJoinOrder {
-		if listed[j.t] {
-			b.add(nsenter.Op{Code: nsenter.OpSetns, Strs: [4]string{fmt.Sprintf("/proc/%d/ns/%s", o.InitPid, j.proc)},
-				Args: [3]int64{int64(nsFlags[j.t])}, Field: "/linux/namespaces"})
+	b.addTo(phaseCgroup, nsenter.Op{Code: nsenter.OpSync, Args: [3]int64{SyncCgroup}, Field: "/linux/cgroupsPath"})
+	for _, t := range execJoinOrder {
+		if listed[t] {
+			b.addTo(phaseJoin, nsenter.Op{Code: nsenter.OpSetns, Strs: [4]string{fmt.Sprintf("/proc/%d/ns/%s", o.InitPid, nsProc(t))},
+				Args: [3]int64{int64(nsFlags[t])}, Field: "/linux/namespaces"})
 		}
 	}
 	if listed[specs.UserNamespace] {
-		b.add(nsenter.Op{Code: nsenter.OpSetidRoot, Field: "/linux/uidMappings"})
+		b.addTo(phaseJoin, nsenter.Op{Code: nsenter.OpSetidRoot, Field: "/linux/uidMappings"})
 	}
-	b.add(nsenter.Op{Code: nsenter.OpFork, Field: "/linux/namespaces"})
+	b.addTo(phaseFork, nsenter.Op{Code: nsenter.OpFork, Field: "/linux/namespaces"})
 	if p.Terminal {
-		b.add(nsenter.Op{Code: nsenter.OpSetsid, Field: "/process/terminal"})
+		b.addTo(phaseFork, nsenter.Op{Code: nsenter.OpSetsid, Field: "/process/terminal"})
 	}
 	return b.finishProcess()
+}
+
+// execFds: an exec'd process waits for no `start` and makes no mounts.
+func execFds(f nsenter.StageFds) nsenter.StageFds {
+	f.Fifo, f.IDMaps = 0, nil
+	return f
 }

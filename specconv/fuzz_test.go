@@ -160,7 +160,7 @@ func FuzzBuildExec(f *testing.F) {
 		if json.Unmarshal(proc, &given) == nil {
 			p = &given
 		}
-		plan, err := specconv.BuildExec(spec, p, specconv.ExecOptions{InitPid: 1, ConsoleFd: 5, CloseFrom: 3})
+		plan, err := specconv.BuildExec(spec, p, specconv.ExecOptions{InitPid: 1, Fds: nsenter.LayoutFds(nsenter.FdNeeds{Console: true})})
 		if err != nil {
 			checkPlanError(t, err)
 			return
@@ -245,7 +245,7 @@ func FuzzBuildField(f *testing.F) {
 		} else {
 			checkPlan(t, plan)
 		}
-		plan, err := specconv.BuildExec(spec, spec.Process, specconv.ExecOptions{InitPid: 1, ConsoleFd: 5, CloseFrom: 3})
+		plan, err := specconv.BuildExec(spec, spec.Process, specconv.ExecOptions{InitPid: 1, Fds: nsenter.LayoutFds(nsenter.FdNeeds{Console: true})})
 		if err != nil {
 			checkPlanError(t, err)
 			return

@@ -30,7 +30,7 @@ var fixedCgroupPaths = map[string]string{
 
 // defaultOptions are what `rt create` without extra fds passes.
 func defaultOptions() specconv.Options {
-	return specconv.Options{ID: "golden", ConsoleFd: -1, FifoFd: 4, CloseFrom: 3, CgroupPaths: fixedCgroupPaths}
+	return specconv.Options{ID: "golden", Fds: nsenter.LayoutFds(nsenter.FdNeeds{Fifo: true}), CgroupPaths: fixedCgroupPaths}
 }
 
 func u32(v uint32) *uint32 { return &v }
@@ -173,7 +173,7 @@ var goldenCases = []goldenCase{
 		s.Process.Terminal = true
 		s.Process.ConsoleSize = &specs.Box{Height: 25, Width: 80}
 		return s
-	}, opts: func(o *specconv.Options) { o.ConsoleFd = 5 }},
+	}, opts: func(o *specconv.Options) { o.Fds = nsenter.LayoutFds(nsenter.FdNeeds{Fifo: true, Console: true}) }},
 	{name: "capabilities", spec: func() *specs.Spec {
 		s := minimalSpec()
 		s.Process.Capabilities = &specs.LinuxCapabilities{
@@ -232,11 +232,30 @@ var goldenCases = []goldenCase{
 		s.Process.Env = []string{"HOME=/root"}
 		return s
 	}, opts: func(o *specconv.Options) {
-		o.FifoFd = -1
+		o.Fds = nsenter.LayoutFds(nsenter.FdNeeds{Listen: 2})
 		o.NoNewKeyring = true
-		o.ExtraEnv = []string{"LISTEN_FDS=2"}
-		o.CloseFrom = 5
 	}},
+	// rt's environment, not config.json: the bind and the variables name
+	// the variable they come from (issue 12: plan prints what create runs).
+	{name: "notify-socket", spec: minimalSpec, bundle: func(t *testing.T, dir string) {
+		listenUnix(t, filepath.Join(dir, "notify.sock"))
+	}, opts: func(o *specconv.Options) {
+		o.NotifySocket = filepath.Join(o.Bundle, "notify.sock")
+		o.Fds = nsenter.LayoutFds(nsenter.FdNeeds{Listen: 1, Fifo: true})
+	}},
+}
+
+// listenUnix leaves a unix socket at path.
+func listenUnix(t *testing.T, path string) {
+	t.Helper()
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func modePtr(m os.FileMode) *os.FileMode { return &m }

@@ -2,7 +2,10 @@
 // then into the plan the C stage executes. It is pure apart from stat-like
 // probes of the host (paths exist, namespace files are of their type): it
 // never changes the system. Every error names the config field as a JSON
-// pointer.
+// pointer. It owns the capability and rlimit tables.
+//
+// Imports: of rt's, only nsenter, rootfs and the field error type; never
+// libct or a cgroup package (internal/archtest checks it).
 package specconv
 
 import (

@@ -78,17 +78,16 @@ func (b *planBuilder) mountLabel() error {
 	if !lsmEnabled("selinux") {
 		return fieldErr("/linux/mountLabel", "mount label %q requested, but SELinux is not enabled in this kernel", label)
 	}
-	for i := range b.plan.Ops {
-		op := &b.plan.Ops[i]
+	b.each(func(op *nsenter.Op) {
 		if op.Code != nsenter.OpMount || !takesMountLabel(op.Strs[2]) {
-			continue
+			return
 		}
 		opt := fmt.Sprintf("context=%q", label)
 		if op.Strs[3] != "" {
 			opt = op.Strs[3] + "," + opt
 		}
 		op.Strs[3] = opt
-	}
+	})
 	return nil
 }
 

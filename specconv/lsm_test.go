@@ -57,7 +57,7 @@ func labelSpec(t *testing.T) (*specs.Spec, string) {
 
 func buildLabel(t *testing.T, spec *specs.Spec, bundle string) (*nsenter.Plan, error) {
 	t.Helper()
-	return Build(spec, Options{ID: "label", Bundle: bundle, ConsoleFd: -1, FifoFd: 4, CloseFrom: 3,
+	return Build(spec, Options{ID: "label", Bundle: bundle, Fds: nsenter.LayoutFds(nsenter.FdNeeds{Fifo: true}),
 		CgroupPaths: map[string]string{"": "/sys/fs/cgroup/unified/rt/label", "cpu": "/sys/fs/cgroup/cpu/rt/label"}})
 }
 

@@ -16,26 +16,18 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/nsenter"
 )
 
-// nsFiles names each namespace type's file in /proc/PID/ns.
-var nsFiles = map[specs.LinuxNamespaceType]string{
-	specs.PIDNamespace: "pid", specs.NetworkNamespace: "net", specs.MountNamespace: "mnt",
-	specs.IPCNamespace: "ipc", specs.UTSNamespace: "uts", specs.UserNamespace: "user",
-	specs.CgroupNamespace: "cgroup", specs.TimeNamespace: "time",
-}
-
-// NamespaceNames lists the namespace types rt creates and joins that this
-// kernel has (/proc/self/ns/NAME exists), sorted.
+// NamespaceNames lists the namespace types rt creates and joins
+// (nsenter.Namespaces) that this kernel has (/proc/self/ns/NAME exists),
+// sorted.
 func NamespaceNames() []string {
 	var names []string
-	for t := range nsFlags {
-		file, ok := nsFiles[t]
-		if !ok {
-			continue
-		}
-		if _, err := os.Lstat("/proc/self/ns/" + file); err == nil {
-			names = append(names, string(t))
+	for _, ns := range nsenter.Namespaces {
+		if _, err := os.Lstat("/proc/self/ns/" + ns.Proc); err == nil {
+			names = append(names, string(ns.Type))
 		}
 	}
 	sort.Strings(names)

@@ -10,16 +10,20 @@ import (
 	"github.com/rt-runtime/rt/nsenter"
 )
 
-// nsFlags is the one table of namespace types.
-var nsFlags = map[specs.LinuxNamespaceType]int{
-	specs.PIDNamespace:     unix.CLONE_NEWPID,
-	specs.NetworkNamespace: unix.CLONE_NEWNET,
-	specs.MountNamespace:   unix.CLONE_NEWNS,
-	specs.IPCNamespace:     unix.CLONE_NEWIPC,
-	specs.UTSNamespace:     unix.CLONE_NEWUTS,
-	specs.UserNamespace:    unix.CLONE_NEWUSER,
-	specs.CgroupNamespace:  unix.CLONE_NEWCGROUP,
-	specs.TimeNamespace:    unix.CLONE_NEWTIME,
+// nsFlags indexes the one table of namespace kinds (nsenter.Namespaces)
+// by type: the CLONE_NEW* flag of each.
+var nsFlags = func() map[specs.LinuxNamespaceType]int {
+	m := map[specs.LinuxNamespaceType]int{}
+	for _, ns := range nsenter.Namespaces {
+		m[ns.Type] = ns.Flag
+	}
+	return m
+}()
+
+// nsProc names a namespace type's file in /proc/PID/ns.
+func nsProc(t specs.LinuxNamespaceType) string {
+	ns, _ := nsenter.NamespaceOf(t)
+	return ns.Proc
 }
 
 // joinOrder is the order namespaces given by path are joined in (user and
@@ -90,42 +94,41 @@ func checkNamespaces(l *specs.Linux) (*namespaceSet, error) {
 // namespace) can be joined together with a new user namespace, and the
 // namespaces of another container together with its user namespace, in
 // whatever order the config lists them. The early ops (host-side copies of
-// bind sources) run then too; the mount namespace is joined last, after the
-// user namespace that owns it, since other paths may not resolve in it.
-func namespaceOps(set *namespaceSet, early, timeOps []nsenter.Op) []nsenter.Op {
+// bind sources, phaseEarly) run then too; the mount namespace is joined
+// last, after the user namespace that owns it, since other paths may not
+// resolve in it.
+func (b *planBuilder) namespaceOps(set *namespaceSet) {
 	// Nothing happens before the parent has put the stage in the cgroup:
 	// every process forked later, and a new cgroup namespace, start there.
-	ops := []nsenter.Op{{Code: nsenter.OpSync, Args: [3]int64{SyncCgroup}, Field: "/linux/cgroupsPath"}}
-	join := func(t specs.LinuxNamespaceType) {
-		if p := set.paths[t]; p != "" {
-			ops = append(ops, nsenter.Op{Code: nsenter.OpSetns, Strs: [4]string{p}, Args: [3]int64{int64(nsFlags[t])},
+	b.addTo(phaseCgroup, nsenter.Op{Code: nsenter.OpSync, Args: [3]int64{SyncCgroup}, Field: "/linux/cgroupsPath"})
+	join := func(p phase, t specs.LinuxNamespaceType) {
+		if path := set.paths[t]; path != "" {
+			b.addTo(p, nsenter.Op{Code: nsenter.OpSetns, Strs: [4]string{path}, Args: [3]int64{int64(nsFlags[t])},
 				Field: fmt.Sprintf("/linux/namespaces/%d/path", set.index[t])})
 		}
 	}
 	for _, t := range joinOrder {
 		if t != specs.UserNamespace && t != specs.MountNamespace {
-			join(t)
+			join(phaseJoin, t)
 		}
 	}
-	ops = append(ops, early...)
 	if set.paths[specs.UserNamespace] != "" {
-		join(specs.UserNamespace)
-		ops = append(ops, nsenter.Op{Code: nsenter.OpSetidRoot, Field: "/linux/uidMappings"})
+		join(phaseJoinUser, specs.UserNamespace)
+		b.addTo(phaseJoinUser, nsenter.Op{Code: nsenter.OpSetidRoot, Field: "/linux/uidMappings"})
 	}
-	join(specs.MountNamespace)
+	join(phaseJoinUser, specs.MountNamespace)
 	if set.isNew(specs.UserNamespace) {
 		field := fmt.Sprintf("/linux/namespaces/%d", set.index[specs.UserNamespace])
-		ops = append(ops,
-			nsenter.Op{Code: nsenter.OpUnshare, Args: [3]int64{unix.CLONE_NEWUSER}, Field: field},
+		b.addTo(phaseUnshareUser, nsenter.Op{Code: nsenter.OpUnshare, Args: [3]int64{unix.CLONE_NEWUSER}, Field: field})
+		b.addTo(phaseMaps,
 			nsenter.Op{Code: nsenter.OpUsermap, Field: "/linux/uidMappings"},
 			nsenter.Op{Code: nsenter.OpSetidRoot, Field: "/linux/uidMappings"},
 		)
 	}
 	if rest := set.newFlags &^ unix.CLONE_NEWUSER; rest != 0 {
-		ops = append(ops, nsenter.Op{Code: nsenter.OpUnshare, Args: [3]int64{int64(rest)}, Field: "/linux/namespaces"})
+		b.addTo(phaseUnshare, nsenter.Op{Code: nsenter.OpUnshare, Args: [3]int64{int64(rest)}, Field: "/linux/namespaces"})
 	}
-	ops = append(ops, timeOps...)
-	return append(ops,
+	b.addTo(phaseFork,
 		nsenter.Op{Code: nsenter.OpFork, Field: "/linux/namespaces"},
 		nsenter.Op{Code: nsenter.OpSetsid, Field: "/process"},
 	)

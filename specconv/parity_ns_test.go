@@ -88,7 +88,7 @@ func TestNoMountNamespaceConsoleAndHooks(t *testing.T) {
 	spec.Hooks = &specs.Hooks{CreateContainer: []specs.Hook{{Path: "/bin/true"}}}
 	dir := writeBundle(t, spec)
 	o := defaultOptions()
-	o.Bundle, o.ConsoleFd = dir, 5
+	o.Bundle, o.Fds = dir, nsenter.LayoutFds(nsenter.FdNeeds{Fifo: true, Console: true})
 	plan, err := specconv.Build(spec, o)
 	if err != nil {
 		t.Fatal(err)

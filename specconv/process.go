@@ -58,16 +58,16 @@ var hostBounding = sync.OnceValue(func() int64 {
 
 func (b *planBuilder) utsOps() error {
 	if b.spec.Hostname != "" {
-		if !b.ns.ownsNamespace(specs.UTSNamespace, "uts") {
+		if !b.ns.ownsNamespace(specs.UTSNamespace) {
 			return fieldErr("/hostname", "setting the hostname needs a uts namespace of the container's own")
 		}
-		b.add(nsenter.Op{Code: nsenter.OpSethostname, Strs: [4]string{b.spec.Hostname}, Field: "/hostname"})
+		b.addTo(phaseUTS, nsenter.Op{Code: nsenter.OpSethostname, Strs: [4]string{b.spec.Hostname}, Field: "/hostname"})
 	}
 	if b.spec.Domainname != "" {
-		if !b.ns.ownsNamespace(specs.UTSNamespace, "uts") {
+		if !b.ns.ownsNamespace(specs.UTSNamespace) {
 			return fieldErr("/domainname", "setting the domainname needs a uts namespace of the container's own")
 		}
-		b.add(nsenter.Op{Code: nsenter.OpSetdomainname, Strs: [4]string{b.spec.Domainname}, Field: "/domainname"})
+		b.addTo(phaseUTS, nsenter.Op{Code: nsenter.OpSetdomainname, Strs: [4]string{b.spec.Domainname}, Field: "/domainname"})
 	}
 	return nil
 }
@@ -100,7 +100,7 @@ func (b *planBuilder) processOps() error {
 		b.add(nsenter.Op{Code: nsenter.OpKeyring, Strs: [4]string{"_ses." + b.o.ID}, Field: "/process"})
 	}
 	// Before seccomp, which may come early and not know close_range.
-	b.add(nsenter.Op{Code: nsenter.OpCloseFrom, Args: [3]int64{int64(b.o.CloseFrom)}, Field: "/process"})
+	b.add(nsenter.Op{Code: nsenter.OpCloseFrom, Args: [3]int64{int64(b.o.Fds.CloseFrom())}, Field: "/process"})
 	if err := b.lsmOps(); err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (b *planBuilder) newConsoleOp() (*nsenter.Op, error) {
 	if !p.Terminal {
 		return nil, nil
 	}
-	if b.o.ConsoleFd < 0 {
+	if b.o.Fds.Console == 0 {
 		return nil, fieldErr("/process/terminal", "terminal is true but no --console-socket was given")
 	}
 	var size int64
@@ -147,8 +147,8 @@ func (b *planBuilder) newConsoleOp() (*nsenter.Op, error) {
 	if p.User.UID != 0 {
 		owner = int64(p.User.UID)
 	}
-	console := nsenter.Op{Code: nsenter.OpConsole, Args: [3]int64{int64(b.o.ConsoleFd), size, owner}, Field: "/process/terminal"}
-	if b.o.FifoFd >= 0 { // create, not exec: the container's /dev/console is this pty
+	console := nsenter.Op{Code: nsenter.OpConsole, Args: [3]int64{int64(b.o.Fds.Console), size, owner}, Field: "/process/terminal"}
+	if b.o.Fds.Fifo != 0 { // create, not exec: the container's /dev/console is this pty
 		console.Flags |= nsenter.FlagBindConsole
 	}
 	// rt's own relay passes the output on as written, as runc's does; a
@@ -193,38 +193,38 @@ func (b *planBuilder) credentialOps() {
 	p := b.proc
 	caps := p.Capabilities
 	if caps != nil {
-		b.add(nsenter.Op{Code: nsenter.OpCapsBounding,
+		b.addTo(phaseCredentials, nsenter.Op{Code: nsenter.OpCapsBounding,
 			Args: [3]int64{capMask(caps.Bounding, "/process/capabilities/bounding", b.warn)}, Field: "/process/capabilities/bounding"})
 	}
 	for i, g := range p.User.AdditionalGids {
-		b.add(nsenter.Op{Code: nsenter.OpGroup, Args: [3]int64{int64(g)}, Field: fmt.Sprintf("/process/user/additionalGids/%d", i)})
+		b.addTo(phaseCredentials, nsenter.Op{Code: nsenter.OpGroup, Args: [3]int64{int64(g)}, Field: fmt.Sprintf("/process/user/additionalGids/%d", i)})
 	}
 	user := nsenter.Op{Code: nsenter.OpUser, Args: [3]int64{int64(p.User.UID), int64(p.User.GID)}, Field: "/process/user"}
 	if b.o.SetgroupsDenied {
 		user.Flags |= nsenter.FlagNoSetgroups
 	}
-	b.add(user)
+	b.addTo(phaseCredentials, user)
 	if caps != nil {
-		b.add(nsenter.Op{Code: nsenter.OpCaps, Args: [3]int64{
+		b.addTo(phaseCredentials, nsenter.Op{Code: nsenter.OpCaps, Args: [3]int64{
 			capMask(caps.Effective, "/process/capabilities/effective", b.warn),
 			capMask(caps.Permitted, "/process/capabilities/permitted", b.warn),
 			capMask(caps.Inheritable, "/process/capabilities/inheritable", b.warn)}, Field: "/process/capabilities"})
 		if ambient := b.ambientMask(caps); ambient != 0 {
-			b.add(nsenter.Op{Code: nsenter.OpCapsAmbient, Args: [3]int64{ambient}, Field: "/process/capabilities/ambient"})
+			b.addTo(phaseCredentials, nsenter.Op{Code: nsenter.OpCapsAmbient, Args: [3]int64{ambient}, Field: "/process/capabilities/ambient"})
 		}
 	}
 	if p.NoNewPrivileges {
-		b.add(nsenter.Op{Code: nsenter.OpNoNewPrivs, Field: "/process/noNewPrivileges"})
+		b.addTo(phaseCredentials, nsenter.Op{Code: nsenter.OpNoNewPrivs, Field: "/process/noNewPrivileges"})
 	}
 }
 
 // execOps: arguments, environment, the executable resolved, then the
-// rlimits, seccomp (where seccompOps puts it: before the credentials), the
-// credentials, the ready report, the wait for `start`, and the exec.
+// rlimits, seccomp (in the phase seccompPhase picks), the credentials, the
+// ready report, the wait for `start`, and the exec.
 //
 // The working directory and the executable are first resolved by rt,
 // before the rlimits and before a filter loaded ahead of the credentials
-// change (see placeSeccomp), which must meet none of the stage's own
+// change (see seccompPhase), which must meet none of the stage's own
 // syscalls (openat2, say) that the profile may refuse. What rt is denied is
 // redone as the user after the user switch, with the calls runc's init
 // makes there (chdir and getcwd; stat and faccessat), as runc and crun do
@@ -237,14 +237,22 @@ func (b *planBuilder) execOps() error {
 		b.add(nsenter.Op{Code: nsenter.OpArg, Strs: [4]string{a}, Field: fmt.Sprintf("/process/args/%d", i)})
 	}
 	path := defaultPath
-	env := append(append([]string(nil), p.Env...), b.o.ExtraEnv...)
-	keep, passwdHome := homeEnv(env, p.Env == nil && len(b.o.ExtraEnv) == 0)
+	extra := b.hostEnv()
+	env := append([]string(nil), p.Env...)
+	for _, e := range extra {
+		env = append(env, e.entry)
+	}
+	keep, passwdHome := homeEnv(env, p.Env == nil && len(extra) == 0)
 	for i, e := range env {
 		if v, ok := strings.CutPrefix(e, "PATH="); ok {
 			path = v
 		}
+		field := fmt.Sprintf("/process/env/%d", i)
+		if i >= len(p.Env) {
+			field = extra[i-len(p.Env)].field
+		}
 		if keep[i] {
-			b.add(nsenter.Op{Code: nsenter.OpEnv, Strs: [4]string{e}, Field: fmt.Sprintf("/process/env/%d", i)})
+			b.add(nsenter.Op{Code: nsenter.OpEnv, Strs: [4]string{e}, Field: field})
 		}
 	}
 	if passwdHome {
@@ -267,18 +275,35 @@ func (b *planBuilder) execOps() error {
 	if b.seccompBeforeCredentials() {
 		findExec.Flags = nsenter.FlagRedo
 	}
-	b.add(
+	b.addTo(phaseCredentials,
 		nsenter.Op{Code: nsenter.OpChdir, Flags: nsenter.FlagRedo, Strs: [4]string{cwd}, Field: "/process/cwd"},
 		findExec,
-		nsenter.Op{Code: nsenter.OpReady, Field: "/process"},
 	)
-	if b.o.FifoFd >= 0 {
-		b.add(nsenter.Op{Code: nsenter.OpWaitStart, Args: [3]int64{int64(b.o.FifoFd)}, Field: "/process"})
+	b.addTo(phaseReady, nsenter.Op{Code: nsenter.OpReady, Field: "/process"})
+	if b.o.Fds.Fifo != 0 {
+		b.addTo(phaseWait, nsenter.Op{Code: nsenter.OpWaitStart, Args: [3]int64{int64(b.o.Fds.Fifo)}, Field: "/process"})
 		b.startContainerHooks()
 	}
-	b.placeSeccomp() // last before the exec, unless it must come earlier
-	b.add(nsenter.Op{Code: nsenter.OpExec, Field: "/process/args/0"})
+	b.addTo(phaseExec, nsenter.Op{Code: nsenter.OpExec, Field: "/process/args/0"})
 	return nil
+}
+
+// envEntry is a variable rt adds to the process's environment, and what
+// its op names instead of a config field: the variable of rt's own
+// environment it comes from.
+type envEntry struct{ entry, field string }
+
+// hostEnv is what rt's caller passes into the container through rt's
+// environment (socket activation, sd_notify), as runc does; not for exec.
+func (b *planBuilder) hostEnv() []envEntry {
+	var out []envEntry
+	if n := b.o.Fds.Listen; n > 0 {
+		out = append(out, envEntry{"LISTEN_FDS=" + strconv.Itoa(n), "$LISTEN_FDS"}, envEntry{"LISTEN_PID=1", "$LISTEN_FDS"})
+	}
+	if b.o.NotifySocket != "" {
+		out = append(out, envEntry{"NOTIFY_SOCKET=" + b.o.NotifySocket, "$NOTIFY_SOCKET"})
+	}
+	return out
 }
 
 // ambientMask keeps the ambient capabilities the kernel can raise: only
@@ -316,16 +341,16 @@ func (b *planBuilder) startContainerHooks() {
 		// The words of a failure, which the init prints itself: after
 		// `start` nobody reads its reports.
 		what := fmt.Sprintf("%s: error running startContainer hook #%d: %s", field, i, h.Path)
-		b.add(nsenter.Op{Code: nsenter.OpHook, Strs: [4]string{h.Path, what}, Args: [3]int64{timeout}, Field: field})
+		b.addTo(phaseStartHooks, nsenter.Op{Code: nsenter.OpHook, Strs: [4]string{h.Path, what}, Args: [3]int64{timeout}, Field: field})
 		args := h.Args
 		if len(args) == 0 {
 			args = []string{h.Path}
 		}
 		for _, a := range args {
-			b.add(nsenter.Op{Code: nsenter.OpHookArg, Strs: [4]string{a}, Field: field + "/args"})
+			b.addTo(phaseStartHooks, nsenter.Op{Code: nsenter.OpHookArg, Strs: [4]string{a}, Field: field + "/args"})
 		}
 		for _, e := range h.Env {
-			b.add(nsenter.Op{Code: nsenter.OpHookEnv, Strs: [4]string{e}, Field: field + "/env"})
+			b.addTo(phaseStartHooks, nsenter.Op{Code: nsenter.OpHookEnv, Strs: [4]string{e}, Field: field + "/env"})
 		}
 	}
 }

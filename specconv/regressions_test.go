@@ -169,7 +169,7 @@ func TestNoMountNamespaceOnlyChroots(t *testing.T) {
 		Mounts: []specs.Mount{{Destination: "/proc", Type: "proc", Source: "proc"}},
 		Linux:  &specs.Linux{Namespaces: []specs.LinuxNamespace{{Type: specs.PIDNamespace}}}}
 	var warnings []string
-	plan, err := specconv.Build(spec, specconv.Options{Bundle: bundle, ConsoleFd: -1, FifoFd: 4, CloseFrom: 3,
+	plan, err := specconv.Build(spec, specconv.Options{Bundle: bundle, Fds: nsenter.LayoutFds(nsenter.FdNeeds{Fifo: true}),
 		Warn: func(w string) { warnings = append(warnings, w) }})
 	if err != nil {
 		t.Fatal(err)

@@ -80,8 +80,8 @@ var seccompFlags = map[specs.LinuxSeccompFlag]int64{
 // bpfMaxInstructions is the kernel's BPF_MAXINSNS.
 const bpfMaxInstructions = 4096
 
-// seccompOps compiles linux.seccomp and adds its OpSeccomp where the filter
-// can still be loaded: before the credentials change (see placeSeccomp).
+// seccompOps compiles linux.seccomp and adds its OpSeccomp to the phase
+// seccompPhase picks.
 func (b *planBuilder) seccompOps() error {
 	if b.spec.Linux == nil || b.spec.Linux.Seccomp == nil {
 		return nil
@@ -91,58 +91,38 @@ func (b *planBuilder) seccompOps() error {
 	if err != nil {
 		return err
 	}
-	b.add(nsenter.Op{Code: nsenter.OpSeccomp, Strs: [4]string{string(prog)},
+	b.addTo(b.seccompPhase(flags), nsenter.Op{Code: nsenter.OpSeccomp, Strs: [4]string{string(prog)},
 		Args: [3]int64{flags, int64(len(prog))}, Field: seccompField})
 	return nil
 }
 
-// placeSeccomp moves the filter as late as it can go, so that the fewest of
+// seccompPhase puts the filter as late as it can go, so that the fewest of
 // rt's own syscalls run under it: just before the exec, after
 // no_new_privs, the ready report and the wait for `start`, but before the
 // startContainer hooks, which run under the container's profile, as
 // runc's do (its init loads the filter before it waits for `start`, and
-// runs the hooks after). Two things pull it earlier:
+// runs the hooks after): phaseSeccompLate. Two things pull it earlier:
 //   - without no_new_privs the kernel loads a filter only for a process with
-//     CAP_SYS_ADMIN: when the process will not keep it, the filter stays
-//     where seccompOps put it, before the credentials change (runc and crun
-//     do the same), after the rlimits and the stage's own work (execOps):
-//     what follows it are the calls runc's init makes after its filter
+//     CAP_SYS_ADMIN: when the process will not keep it, the filter goes
+//     before the credentials change (runc and crun do the same), after the
+//     rlimits and the stage's own work (execOps): phaseSeccompEarly. What
+//     follows it are the calls runc's init makes after its filter
 //     (credentials, the ready report, the wait for `start`, the hooks);
 //   - with SCMP_ACT_NOTIFY the listener fd goes to the parent over the sync
 //     socket, which is only read until the ready report: it goes right
-//     before OpReady.
-//
-// It is called from execOps before OpExec is added.
-func (b *planBuilder) placeSeccomp() {
-	at := -1
-	for i, op := range b.plan.Ops {
-		if op.Code == nsenter.OpSeccomp {
-			at = i
-		}
+//     before OpReady, phaseNotify.
+func (b *planBuilder) seccompPhase(flags int64) phase {
+	switch {
+	case b.seccompBeforeCredentials():
+		return phaseSeccompEarly
+	case flags&unix.SECCOMP_FILTER_FLAG_NEW_LISTENER != 0:
+		return phaseNotify
 	}
-	if at < 0 || b.seccompBeforeCredentials() {
-		return
-	}
-	op := b.plan.Ops[at]
-	ops := append(b.plan.Ops[:at:at], b.plan.Ops[at+1:]...)
-	to := len(ops)
-	for i, o := range ops {
-		if o.Code == nsenter.OpWaitStart {
-			to = i + 1 // the startContainer hooks follow it
-		}
-	}
-	if op.Args[0]&unix.SECCOMP_FILTER_FLAG_NEW_LISTENER != 0 {
-		for i, o := range ops {
-			if o.Code == nsenter.OpReady {
-				to = i
-			}
-		}
-	}
-	b.plan.Ops = append(ops[:to:to], append([]nsenter.Op{op}, ops[to:]...)...)
+	return phaseSeccompLate
 }
 
 // seccompBeforeCredentials: the filter has to go on before the credentials
-// change, where placeSeccomp leaves it.
+// change (phaseSeccompEarly).
 func (b *planBuilder) seccompBeforeCredentials() bool {
 	return b.spec.Linux != nil && b.spec.Linux.Seccomp != nil && !b.keepsSeccompRight()
 }

@@ -251,7 +251,7 @@ func TestSeccompPlacement(t *testing.T) {
 			t.Fatal(err)
 		}
 		proc := &specs.Process{Args: []string{"/bin/true"}, Cwd: "/work", User: specs.User{UID: 1000, GID: 1000}}
-		execPlan, err := specconv.BuildExec(spec, proc, specconv.ExecOptions{InitPid: 1, ConsoleFd: -1, CloseFrom: 3})
+		execPlan, err := specconv.BuildExec(spec, proc, specconv.ExecOptions{InitPid: 1, Fds: nsenter.LayoutFds(nsenter.FdNeeds{})})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -278,14 +278,14 @@ func TestSeccompPlacement(t *testing.T) {
 	t.Run("exec", func(t *testing.T) {
 		spec := seccompSpec(&specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: mkdirErrno})
 		proc := &specs.Process{Args: []string{"/bin/true"}, Cwd: "/", NoNewPrivileges: true}
-		plan, err := specconv.BuildExec(spec, proc, specconv.ExecOptions{InitPid: 1, ConsoleFd: -1, CloseFrom: 3})
+		plan, err := specconv.BuildExec(spec, proc, specconv.ExecOptions{InitPid: 1, Fds: nsenter.LayoutFds(nsenter.FdNeeds{})})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if at := index(plan.Ops, code(nsenter.OpSeccomp)); at < 0 || plan.Ops[at+1].Code != nsenter.OpExec {
 			t.Errorf("seccomp at %d, want right before exec:\n%s", at, renderOps(plan))
 		}
-		plan, err = specconv.BuildExec(spec, proc, specconv.ExecOptions{InitPid: 1, ConsoleFd: -1, CloseFrom: 3, NoSeccomp: true})
+		plan, err = specconv.BuildExec(spec, proc, specconv.ExecOptions{InitPid: 1, Fds: nsenter.LayoutFds(nsenter.FdNeeds{}), NoSeccomp: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -31,7 +31,7 @@ func sysctlNamespace(key string) specs.LinuxNamespaceType {
 
 // ownsNamespace: the container has a namespace of type t that is not the
 // host's (new, or joined by a path to some other namespace).
-func (n *namespaceSet) ownsNamespace(t specs.LinuxNamespaceType, procName string) bool {
+func (n *namespaceSet) ownsNamespace(t specs.LinuxNamespaceType) bool {
 	if n.isNew(t) {
 		return true
 	}
@@ -40,12 +40,8 @@ func (n *namespaceSet) ownsNamespace(t specs.LinuxNamespaceType, procName string
 		return false
 	}
 	joined, err1 := os.Stat(p)
-	host, err2 := os.Stat("/proc/self/ns/" + procName)
+	host, err2 := os.Stat("/proc/self/ns/" + nsProc(t))
 	return err1 == nil && err2 == nil && !os.SameFile(joined, host)
-}
-
-var nsProcNames = map[specs.LinuxNamespaceType]string{
-	specs.IPCNamespace: "ipc", specs.NetworkNamespace: "net", specs.UTSNamespace: "uts",
 }
 
 // sysctlOps writes linux.sysctl in key order; each key must belong to a
@@ -63,7 +59,7 @@ func (b *planBuilder) sysctlOps() ([]nsenter.Op, error) {
 		if t == "" {
 			return nil, fieldErr(field, "sysctl %q is not namespaced: setting it would change the host", k)
 		}
-		if !b.ns.ownsNamespace(t, nsProcNames[t]) {
+		if !b.ns.ownsNamespace(t) {
 			return nil, fieldErr(field, "sysctl %q needs a %s namespace of the container's own", k, t)
 		}
 		ops = append(ops, nsenter.Op{Code: nsenter.OpWriteFile, Flags: nsenter.FlagInRoot | nsenter.FlagProcfs,

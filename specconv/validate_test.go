@@ -11,6 +11,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/rt-runtime/rt/nsenter"
 	"github.com/rt-runtime/rt/specconv"
 )
 
@@ -283,7 +284,7 @@ func TestValidateResources(t *testing.T) {
 func TestBuildExecMissingLinux(t *testing.T) {
 	p := &specs.Process{Args: []string{"true"}, Cwd: "/"}
 	for _, spec := range []*specs.Spec{nil, {Version: specs.Version, Process: p}} {
-		_, err := specconv.BuildExec(spec, p, specconv.ExecOptions{InitPid: 1, ConsoleFd: -1, CloseFrom: 3})
+		_, err := specconv.BuildExec(spec, p, specconv.ExecOptions{InitPid: 1, Fds: nsenter.LayoutFds(nsenter.FdNeeds{})})
 		if err == nil {
 			t.Fatal("BuildExec without linux succeeded")
 		}
@@ -306,7 +307,7 @@ func TestBuildExecValidatesProcess(t *testing.T) {
 	} {
 		p := &specs.Process{Args: []string{"true"}, Cwd: "/"}
 		c.edit(p)
-		_, err := specconv.BuildExec(spec, p, specconv.ExecOptions{InitPid: 1, ConsoleFd: -1, CloseFrom: 3})
+		_, err := specconv.BuildExec(spec, p, specconv.ExecOptions{InitPid: 1, Fds: nsenter.LayoutFds(nsenter.FdNeeds{})})
 		if err == nil {
 			t.Fatalf("BuildExec succeeded, want an error at %s", c.pointer)
 		}

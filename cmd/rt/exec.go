@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/cgroupsfs"
 	"github.com/rt-runtime/rt/libct"
 )
 
@@ -149,7 +148,7 @@ func parseUser(s string) (uint32, uint32, error) {
 }
 
 func runExec(f *execFlags, id string, args []string) error {
-	subCgroups, err := cgroupsfs.ParseSubCgroups(f.cgroups)
+	subCgroups, err := libct.ParseSubCgroups(f.cgroups)
 	if err != nil {
 		return err
 	}

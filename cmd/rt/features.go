@@ -10,7 +10,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 	"github.com/spf13/cobra"
 
-	"github.com/rt-runtime/rt/cgroupsd"
+	"github.com/rt-runtime/rt/libct"
 	"github.com/rt-runtime/rt/rootfs"
 	"github.com/rt-runtime/rt/specconv"
 )
@@ -54,7 +54,7 @@ func featuresCommand() *cobra.Command {
 // accepts.
 func rtFeatures() *features.Features {
 	yes, no := true, false
-	systemd, systemdUser := cgroupsd.Ping(false), cgroupsd.Ping(true)
+	systemd, systemdUser := libct.SystemdAvailable()
 	idmap := rootfs.IDMapMountsSupported()
 	seccomp := specconv.SeccompFeatures()
 	f := &features.Features{

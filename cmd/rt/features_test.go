@@ -13,6 +13,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 
+	"github.com/rt-runtime/rt/nsenter"
 	"github.com/rt-runtime/rt/specconv"
 )
 
@@ -124,8 +125,8 @@ func testBundle(t *testing.T) (string, *specs.Spec) {
 func build(t *testing.T, bundle string, spec *specs.Spec) (error, []string) {
 	t.Helper()
 	var warnings []string
-	_, err := specconv.Build(spec, specconv.Options{ID: "features-test", Bundle: bundle, ConsoleFd: -1,
-		FifoFd: 4, CloseFrom: 3, Warn: func(s string) { warnings = append(warnings, s) }})
+	_, err := specconv.Build(spec, specconv.Options{ID: "features-test", Bundle: bundle, Fds: nsenter.LayoutFds(nsenter.FdNeeds{Fifo: true}),
+		Warn: func(s string) { warnings = append(warnings, s) }})
 	return err, warnings
 }
 

@@ -2,6 +2,10 @@
 // Each subcommand lives in its own file; this one holds the root command,
 // global flags, logging and the exit path. It never talks to the kernel
 // itself: libct does.
+//
+// Imports: of rt's, libct, and specconv and rootfs for plan, spec and
+// features; not nsenter or a cgroup driver (internal/archtest lists the
+// exceptions left).
 package main
 
 import (

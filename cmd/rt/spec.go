@@ -11,7 +11,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
 
-	"github.com/rt-runtime/rt/cgroupsfs"
+	"github.com/rt-runtime/rt/libct"
 )
 
 var defaultCaps = []string{"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"}
@@ -60,7 +60,7 @@ func defaultSpec() *specs.Spec {
 // with the unified hierarchy alone (cgroup v2); a v1 or hybrid host gets
 // none.
 func addCgroupNamespace(s *specs.Spec) {
-	if host, err := cgroupsfs.Detect(); err == nil && host.Mode == cgroupsfs.ModeV2 {
+	if libct.CgroupV2Only() {
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.CgroupNamespace})
 	}
 }

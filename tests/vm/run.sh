@@ -201,18 +201,16 @@ timeout -k 10 "$vm_timeout" qemu-system-x86_64 -machine q35 -accel "${RT_VM_ACCE
 	-nographic -no-reboot -kernel "$vmlinuz" -initrd "$tmp/initrd" \
 	-append "$append" </dev/null >"$console" 2>&1 &
 qemu_pid=$!
-# Show the results as they come.
-tail -n +1 -f --pid="$qemu_pid" "$console" 2>/dev/null | clean_console |
-	grep --line-buffered -E '^(ok|not ok) [0-9]+ |^# |^1\.\.[0-9]+' &
-tail_pid=$!
 wait "$qemu_pid"
 qemu_rc=$?
 qemu_pid=
-wait "$tail_pid" 2>/dev/null
 set -e
 [ -z "${RT_VM_KEEP_LOG:-}" ] || cp "$console" "$RT_VM_KEEP_LOG"
 
+# The results, read from the whole console once the VM is gone (a live
+# tail of a busy machine's console missed lines, failures among them).
 clean_console <"$console" >"$tmp/console.txt"
+grep -E '^(ok|not ok) [0-9]+ |^# |^1\.\.[0-9]+' "$tmp/console.txt" || true
 passed=$(grep -cE '^ok [0-9]+ ' "$tmp/console.txt" | tr -d ' ' || true)
 skipped=$(grep -cE '^ok [0-9]+ .* # SKIP' "$tmp/console.txt" || true)
 failed=$(grep -cE '^not ok [0-9]+ ' "$tmp/console.txt" || true)

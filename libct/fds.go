@@ -1,0 +1,132 @@
+package libct
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/nsenter"
+)
+
+// stageFiles are the files behind the stage's fd table (nsenter.StageFds,
+// which alone numbers them).
+type stageFiles struct {
+	fds     nsenter.StageFds
+	parent  *os.File // our end of the sync socket
+	sync    *os.File // the stage's end
+	fifo    *os.File
+	console *os.File
+	idmaps  []*os.File // user namespaces of idmapped mounts
+	plan    *os.File
+	closeIn []*os.File // the child's copies, closed here once it runs
+	pidfd   *os.File   // the connected --pidfd-socket, or nil
+}
+
+func (s *stageFiles) closeChildCopies() {
+	for _, f := range s.closeIn {
+		f.Close()
+	}
+	s.closeIn = nil
+}
+
+// openStageFiles prepares the sync socket, the exec fifo, the console, the
+// user namespaces of idmapped mounts, and numbers them.
+func openStageFiles(io stageIO) (*stageFiles, error) {
+	s := &stageFiles{}
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("sync socket: %w", err)
+	}
+	s.parent = os.NewFile(uintptr(pair[0]), "sync-parent")
+	s.sync = os.NewFile(uintptr(pair[1]), "sync-child")
+	s.closeIn = append(s.closeIn, s.sync)
+	if io.fifo != "" {
+		if err := unix.Mkfifo(io.fifo, 0600); err != nil {
+			return s, fmt.Errorf("exec fifo: %w", err)
+		}
+		// Opened read-write so that it never blocks here; the init then
+		// blocks reading it until `rt start` writes.
+		if s.fifo, err = os.OpenFile(io.fifo, os.O_RDWR|unix.O_CLOEXEC, 0); err != nil {
+			return s, fmt.Errorf("exec fifo: %w", err)
+		}
+		s.closeIn = append(s.closeIn, s.fifo)
+	}
+	s.console = io.consoleConn
+	if s.console == nil && io.consoleSocket != "" {
+		if s.console, err = dialConsole(io.consoleSocket); err != nil {
+			return s, err
+		}
+		s.closeIn = append(s.closeIn, s.console)
+	}
+	if io.pidfdSocket != "" {
+		if s.pidfd, err = dialPidfdSocket(io.pidfdSocket); err != nil {
+			return s, err
+		}
+	}
+	if s.idmaps, err = idmapUserns(io.idmaps); err != nil {
+		return s, err
+	}
+	s.closeIn = append(s.closeIn, s.idmaps...)
+	s.fds = nsenter.LayoutFds(nsenter.FdNeeds{Listen: io.listen, Preserve: io.preserve,
+		Fifo: s.fifo != nil, Console: s.console != nil, IDMaps: len(s.idmaps)})
+	return s, nil
+}
+
+// extraFiles lays the files out as the table numbers them, for
+// exec.Cmd.ExtraFiles (fd 3 first). The plan file must be there.
+func (s *stageFiles) extraFiles() ([]*os.File, error) {
+	slots := s.fds.Slots()
+	out := make([]*os.File, len(slots))
+	for i, slot := range slots {
+		f := s.file(slot.Fd)
+		if f == nil || slot.Fd != 3+i {
+			return nil, fmt.Errorf("stage fd %d (%s) has no file", slot.Fd, slot.Name)
+		}
+		out[i] = f
+	}
+	return out, nil
+}
+
+// file is the file behind one slot of the table.
+func (s *stageFiles) file(fd int) *os.File {
+	switch {
+	case fd < s.fds.CloseFrom():
+		return os.NewFile(uintptr(fd), "preserved") // passed through as it is
+	case fd == s.fds.Sync:
+		return s.sync
+	case fd == s.fds.Fifo:
+		return s.fifo
+	case fd == s.fds.Console:
+		return s.console
+	case fd == s.fds.Plan:
+		return s.plan
+	}
+	for i, id := range s.fds.IDMaps {
+		if fd == id && i < len(s.idmaps) {
+			return s.idmaps[i]
+		}
+	}
+	return nil
+}
+
+// callerEnv is what rt's caller passes into the container through rt's
+// environment: a NOTIFY_SOCKET that is an absolute path to a unix socket
+// (else ""), and the number of socket activation fds (LISTEN_FDS, when
+// LISTEN_PID is rt's pid). `create` and `plan` read it alike, so that the
+// plan printed is the plan run.
+func callerEnv() (notifySocket string, listen int) {
+	if n, err := strconv.Atoi(os.Getenv("LISTEN_FDS")); err == nil && n > 0 && os.Getenv("LISTEN_PID") == strconv.Itoa(os.Getpid()) {
+		listen = n
+	}
+	path := os.Getenv("NOTIFY_SOCKET")
+	if path == "" || !filepath.IsAbs(path) {
+		return "", listen
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Type() != os.ModeSocket {
+		return "", listen
+	}
+	return path, listen
+}
