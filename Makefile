@@ -11,7 +11,7 @@ LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 APT_PKGS_TEST := bats busybox-static libseccomp-dev uidmap iproute2 jq runc crun hyperfine
 SOURCES := $(shell find cmd libct specconv nsenter rootfs cgroupsfs -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null)
 
-.PHONY: all rt install man demo test unit bats validation clients vm bench deps-build deps-test clean fmt vet
+.PHONY: all rt install man demo test unit bats validation clients vm systemd bench deps-build deps-test clean fmt vet
 
 all: rt
 
@@ -87,6 +87,9 @@ clients: deps-test rt
 
 vm: deps-test rt
 	tests/vm/run.sh $(CURDIR)/rt
+
+systemd: deps-test rt
+	tests/systemd/run.sh $(CURDIR)/rt
 
 bench: deps-test rt
 	bench/run.sh $(CURDIR)/rt

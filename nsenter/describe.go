@@ -139,6 +139,7 @@ func (o Op) String() string {
 	if o.Flags&FlagRedo != 0 {
 		s += " (as the user, only if denied to rt)"
 	}
+	s += describeFallbacks(o.Flags)
 	if o.Field != "" {
 		s += "  # " + o.Field
 	}
@@ -227,4 +228,29 @@ func (o Op) describe() string {
 		}
 	}
 	return strings.TrimSpace(n + " " + strings.Join(parts, " "))
+}
+
+// fallbackNames: what `rt plan` says of each fallback flag (plan.h).
+var fallbackNames = []struct {
+	flag uint32
+	text string
+}{
+	{FlagFdLoop, " (fallback: each fd below the open-files limit)"},
+	{FlagChmodByProc, " (fallback: chmod through /proc/self/fd)"},
+	{FlagRemountByProc, " (fallback: remount through the container's /proc)"},
+	{FlagKeepLocked, " (keeps the mount's locked flags)"},
+	{FlagAlarmTimeout, " (fallback: timeout by alarm without a pidfd)"},
+	{FlagNosysOK, " (not needed without the syscall)"},
+	{FlagOwnerAsIs, " (owner as is if refused)"},
+	{FlagCoverLocked, " (covered by a tmpfs where locked)"},
+}
+
+func describeFallbacks(flags uint32) string {
+	s := ""
+	for _, f := range fallbackNames {
+		if flags&f.flag != 0 {
+			s += f.text
+		}
+	}
+	return s
 }

@@ -266,7 +266,9 @@ out:
 }
 
 /* Mount flags a remount must repeat: in a user namespace those set on the
- * source are locked, and leaving one out fails with EPERM. */
+ * source are locked, and leaving one out fails with EPERM. Read only for
+ * an op with RT_F_KEEP_LOCKED: the mount is one the stage made (a bind
+ * inside the container), which Go cannot see. */
 unsigned long current_mount_flags(const char *path)
 {
 	static const struct { unsigned long st, ms; } table[] = {
@@ -294,7 +296,9 @@ int op_remount_keep(const struct rt_op *op)
 
 	if (target_path(op, 1, op->flags & RT_F_IN_ROOT, dst, sizeof(dst), &dfd) < 0)
 		return -1;
-	flags = current_mount_flags(dst) | (unsigned long)op->arg[0] | MS_REMOUNT | MS_BIND;
+	flags = (unsigned long)op->arg[0] | MS_REMOUNT | MS_BIND;
+	if (op->flags & RT_F_KEEP_LOCKED)
+		flags |= current_mount_flags(dst);
 	rc = mount(NULL, dst, NULL, flags, NULL);
 	err = errno;
 	if (dfd >= 0)
@@ -308,16 +312,15 @@ int op_remount_keep(const struct rt_op *op)
 #endif
 
 /* chmod_fd sets the mode of what an O_PATH fd holds (fchmod refuses such
- * an fd): fchmodat2 with AT_EMPTY_PATH (Linux 6.6), else the fd's magic
- * link, which names the inode itself and is never a symlink to follow. */
-static int chmod_fd(int fd, mode_t mode)
+ * an fd): fchmodat2 with AT_EMPTY_PATH (Linux 6.6), or with by_proc (Go
+ * found no fchmodat2: RT_F_CHMOD_BY_PROC) the fd's magic link, which names
+ * the inode itself and is never a symlink to follow. */
+static int chmod_fd(int fd, mode_t mode, int by_proc)
 {
 	char path[64];
 
-	if (syscall(SYS_fchmodat2, fd, "", mode, AT_EMPTY_PATH) == 0)
-		return 0;
-	if (errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
-		return -1;
+	if (!by_proc)
+		return (int)syscall(SYS_fchmodat2, fd, "", mode, AT_EMPTY_PATH);
 	fd_path(path, sizeof(path), fd);
 	return chmod(path, mode);
 }
@@ -326,8 +329,11 @@ static int chmod_fd(int fd, mode_t mode)
  * O_PATH fd opened without following a symlink, after checking that it is
  * the node asked for: a symlink planted or swapped in at the path never
  * has its target changed (fchmodat has no no-follow of its own). */
-static int set_node_attrs(int pfd, const char *name, mode_t mode, dev_t dev, int64_t owner)
+static int set_node_attrs(int pfd, const char *name, const struct rt_op *op)
 {
+	mode_t mode = (mode_t)op->arg[0];
+	dev_t dev = (dev_t)op->arg[1];
+	int64_t owner = op->arg[2];
 	struct stat st;
 	int fd, rc = -1, err;
 
@@ -342,7 +348,7 @@ static int set_node_attrs(int pfd, const char *name, mode_t mode, dev_t dev, int
 	}
 	if (fchownat(fd, "", (uid_t)(owner >> 32), (gid_t)(owner & 0xffffffff), AT_EMPTY_PATH) < 0)
 		goto out;
-	rc = chmod_fd(fd, mode & 07777);
+	rc = chmod_fd(fd, mode & 07777, op->flags & RT_F_CHMOD_BY_PROC);
 out:
 	err = errno;
 	close(fd);
@@ -365,7 +371,7 @@ int op_mknod(const struct rt_op *op)
 		return -1;
 	rc = mknodat(pfd, name, mode, dev);
 	if (rc == 0 || errno == EEXIST)
-		rc = set_node_attrs(pfd, name, mode, dev, op->arg[2]);
+		rc = set_node_attrs(pfd, name, op);
 	err = errno;
 	close(pfd);
 	errno = err;

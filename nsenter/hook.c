@@ -62,25 +62,71 @@ static int poll_timeout(int timeout, long long deadline)
 	return left > 0 ? (int)left : 0;
 }
 
-/* hook_what: the failure's first words, as Go wrote them in the plan. */
-static const char *hook_what(void)
+static volatile sig_atomic_t alarm_rang;
+
+static void on_alarm(int sig)
 {
-	return op_str(&stage.ops[stage.current], 1);
+	(void)sig;
+	alarm_rang = 1;
+}
+
+static void timed_out(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	fail(0, RT_WHY_HOOK_TIMEOUT, "");
+}
+
+/* wait_by_alarm is the plan's way without a pidfd (RT_F_ALARM_TIMEOUT): the
+ * state is written whole, then the hook waited for, both cut short by
+ * SIGALRM after timeout seconds (no SA_RESTART: the blocked call returns
+ * EINTR). */
+static void wait_by_alarm(pid_t pid, struct feed *f, int timeout)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	siginfo_t info;
+
+	alarm_rang = 0;
+	sigaction(SIGALRM, &sa, &old);
+	alarm((unsigned)timeout);
+	while (f->fd >= 0 && f->off < stage.start_state_len && !alarm_rang) {
+		ssize_t n = write(f->fd, stage.start_state + f->off, stage.start_state_len - f->off);
+
+		if (n <= 0 && !(n < 0 && errno == EINTR))
+			break;
+		if (n > 0)
+			f->off += (size_t)n;
+	}
+	feed_done(f);
+	while (!alarm_rang && waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+		;
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	if (alarm_rang)
+		timed_out(pid);
 }
 
 /* feed_and_wait feeds the state to the hook while waiting for it to exit,
  * and kills it past timeout seconds (0: none). The state has no size
  * limit: neither a big state nor a hook that never reads stdin can block
- * the init. Without a pidfd (a seccomp profile that refuses it) the state
- * is written whole first, then the hook is waited for. */
-static void feed_and_wait(pid_t pid, struct feed *f, int timeout)
+ * the init. Without a pidfd (a seccomp profile that refuses it) the plan
+ * says what to do: with no timeout the state is written whole, then the
+ * hook waited for; with one, RT_F_ALARM_TIMEOUT keeps it by alarm(2), and
+ * without that flag the failure is the op's. */
+static int feed_and_wait(pid_t pid, struct feed *f, int timeout, uint32_t flags)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), n;
 	long long deadline = now_ms() + (long long)timeout * 1000;
 
+	if (pidfd < 0 && timeout > 0 && (flags & RT_F_ALARM_TIMEOUT)) {
+		wait_by_alarm(pid, f, timeout);
+		return 0;
+	}
+	if (pidfd < 0 && timeout > 0)
+		return -1;
 	if (pidfd < 0) {
 		feed_some(f);
-		return;
+		return 0;
 	}
 	fcntl(f->fd, F_SETFL, O_NONBLOCK);
 	for (;;) {
@@ -89,11 +135,8 @@ static void feed_and_wait(pid_t pid, struct feed *f, int timeout)
 		n = poll(p, f->fd >= 0 ? 2 : 1, poll_timeout(timeout, deadline));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n == 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			fail(0, "%s: timed out", hook_what());
-		}
+		if (n == 0)
+			timed_out(pid);
 		if (n < 0 || p[0].revents)
 			break;
 		if (p[1].revents & (POLLERR | POLLHUP))
@@ -102,25 +145,33 @@ static void feed_and_wait(pid_t pid, struct feed *f, int timeout)
 			feed_some(f);
 	}
 	close(pidfd);
+	return 0;
 }
 
-static int wait_hook(pid_t pid, struct feed *f, int timeout)
+static int wait_hook(pid_t pid, struct feed *f, const struct rt_op *op)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
-	int status;
+	int status, rc, err;
 
 	/* A hook that does not read its stdin must not kill the init. */
 	sigaction(SIGPIPE, &ign, &old);
-	feed_and_wait(pid, f, timeout);
+	rc = feed_and_wait(pid, f, (int)op->arg[0], op->flags);
+	err = errno;
 	feed_done(f);
 	sigaction(SIGPIPE, &old, NULL);
+	if (rc < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		errno = err;
+		return -1;
+	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
 	if (WIFSIGNALED(status))
-		fail(0, "%s: killed by signal %d", hook_what(), WTERMSIG(status));
+		fail_number(0, RT_WHY_HOOK_SIGNAL, WTERMSIG(status));
 	if (WEXITSTATUS(status) != 0)
-		fail(0, "%s: exit status %d", hook_what(), WEXITSTATUS(status));
+		fail_number(0, RT_WHY_HOOK_STATUS, WEXITSTATUS(status));
 	return 0;
 }
 
@@ -161,5 +212,5 @@ int op_hook(const struct rt_op *op)
 	}
 	close(pipefd[0]);
 	feed.fd = pipefd[1];
-	return wait_hook(pid, &feed, (int)op->arg[0]);
+	return wait_hook(pid, &feed, op);
 }

@@ -95,12 +95,14 @@ int op_mask(const struct rt_op *op)
 }
 
 /* remount_readonly_by_proc makes the attached mount of tree read-only
- * before Linux 5.12 (no mount_setattr): a remount, which takes a path, of
+ * before Linux 5.12 (no mount_setattr: Go plans RT_F_REMOUNT_BY_PROC): a
+ * remount, which takes a path, of
  * the fd's magic link, reached through the container's /proc checked to be
  * a procfs and without crossing a mount inside it (a bind over
- * /proc/self/fd cannot redirect it). Without such a /proc: ENOSYS. The
- * remount repeats the flags the mount has (a user namespace locks them). */
-static int remount_readonly_by_proc(int tree)
+ * /proc/self/fd cannot redirect it). Without such a /proc: ENOSYS. With
+ * RT_F_KEEP_LOCKED the remount repeats the flags the mount has (a user
+ * namespace locks them). */
+static int remount_readonly_by_proc(int tree, uint32_t op_flags)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
@@ -115,7 +117,8 @@ static int remount_readonly_by_proc(int tree)
 		fds = (int)syscall(SYS_openat2, proc, "self/fd", &how, sizeof(how));
 	if (fds >= 0 && fchdir(fds) == 0) {
 		snprintf(name, sizeof(name), "%d", tree);
-		rc = mount(NULL, name, NULL, current_mount_flags(name) | MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
+		rc = mount(NULL, name, NULL, ((op_flags & RT_F_KEEP_LOCKED) ? current_mount_flags(name) : 0) |
+			   MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
 		err = errno;
 		if (fchdir(stage.root_fd) < 0 && rc == 0) {
 			rc = -1;
@@ -147,9 +150,10 @@ int op_readonly(const struct rt_op *op)
 	tree = (int)syscall(SYS_open_tree, dfd, "",
 			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
 	if (tree >= 0 && attach_at(tree, dfd) == 0) {
-		rc = (int)syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof(attr));
-		if (rc < 0 && errno == ENOSYS)
-			rc = remount_readonly_by_proc(tree);
+		if (op->flags & RT_F_REMOUNT_BY_PROC)
+			rc = remount_readonly_by_proc(tree, op->flags);
+		else
+			rc = (int)syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof(attr));
 	}
 	err = errno;
 	if (tree >= 0)
@@ -163,9 +167,9 @@ int op_readonly(const struct rt_op *op)
  * before a move of the root (--no-pivot), where the old root stays
  * underneath: the mount point is made a slave first, so that no unmount
  * propagates to the host, then the arg0 mounts stacked there are detached
- * one by one. A mount this namespace may not unmount (one locked by a new
- * user namespace: EINVAL, or EPERM) is covered with an empty read-only
- * tmpfs instead. */
+ * one by one. With RT_F_COVER_LOCKED a mount this namespace may not
+ * unmount (one locked by a new user namespace: EINVAL, or EPERM) is
+ * covered with an empty read-only tmpfs instead. */
 int op_hide_mount(const struct rt_op *op)
 {
 	const char *path = op_str(op, 0);
@@ -176,7 +180,7 @@ int op_hide_mount(const struct rt_op *op)
 	for (i = 0; i < op->arg[0]; i++) {
 		if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
 			continue;
-		if (errno != EINVAL && errno != EPERM)
+		if (!(op->flags & RT_F_COVER_LOCKED) || (errno != EINVAL && errno != EPERM))
 			return -1;
 		return mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	}

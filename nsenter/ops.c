@@ -77,17 +77,16 @@ static int op_wait_start(const struct rt_op *op)
 	return 0;
 }
 
-/* op_close_from marks every fd from arg0 on close-on-exec; without
- * close_range (Linux < 5.11) each fd below the open-files limit. */
+/* op_close_from marks every fd from arg0 on close-on-exec: close_range,
+ * or with RT_F_FD_LOOP (Go found no CLOSE_RANGE_CLOEXEC, Linux < 5.11)
+ * each fd below the open-files limit. */
 static int op_close_from(const struct rt_op *op)
 {
 	struct rlimit rl;
 	int fd;
 
-	if (syscall(SYS_close_range, (unsigned)op->arg[0], ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return 0;
-	if (errno != ENOSYS && errno != EINVAL)
-		return -1;
+	if (!(op->flags & RT_F_FD_LOOP))
+		return (int)syscall(SYS_close_range, (unsigned)op->arg[0], ~0U, CLOSE_RANGE_CLOEXEC);
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return -1;
 	for (fd = (int)op->arg[0]; fd < (int)rl.rlim_cur && fd < 1 << 20; fd++)
@@ -103,12 +102,11 @@ static int op_sync(const struct rt_op *op)
 }
 
 /* op_keyring gives the container a session keyring of its own, so it does
- * not share the caller's. A kernel without keyrings needs none. */
+ * not share the caller's. (A kernel without keyrings needs none: Go plans
+ * the op with RT_F_NOSYS_OK.) */
 static int op_keyring(const struct rt_op *op)
 {
-	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, op_str(op, 0)) < 0 && errno != ENOSYS)
-		return -1;
-	return 0;
+	return (int)syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, op_str(op, 0));
 }
 
 int run_op(const struct rt_op *op)
@@ -147,7 +145,7 @@ int run_op(const struct rt_op *op)
 	case OP_CHDIR: return op_chdir(op);
 	case OP_ARG: case OP_ENV: return 0; /* collected by OP_EXEC */
 	case OP_CLOSE_FROM: return op_close_from(op);
-	case OP_READY: send_msg(MSG_READY, 0); stage.ready = 1; return 0;
+	case OP_READY: send_msg(MSG_READY, 0); stage.ready = stage.current + 1; return 0;
 	case OP_WAIT_START: return op_wait_start(op);
 	case OP_FIND_EXEC: return op_find_exec(op);
 	case OP_EXEC: return op_exec();
@@ -184,6 +182,8 @@ const char *op_detail(const struct rt_op *op)
 
 	if (op->code == OP_FIND_EXEC || op->code == OP_EXEC)
 		return stage.exec_path[0] ? stage.exec_path : "";
+	if (op->code == OP_HOOK) /* its other strings are words */
+		return op_str(op, 0);
 	for (i = 1; i >= 0; i--)
 		if (*op_str(op, i))
 			return op_str(op, i);

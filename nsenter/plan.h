@@ -66,16 +66,19 @@ enum rt_op_code {
 	OP_ARG,              /* str0: one argv entry */
 	OP_ENV,              /* str0: one environ entry */
 	OP_CLOSE_FROM,       /* arg0: every fd >= this gets close-on-exec */
-	OP_READY,            /* tell the parent the container is set up */
+	OP_READY,            /* tell the parent the container is set up. str0: the words of a
+	                      * later failure (a template, see below) */
 	OP_WAIT_START,       /* arg0 exec fifo fd: block until `rt start` writes to it: the
 	                      * length of the container state (u64, host order), then the
 	                      * state, of any size, kept for OP_HOOK */
 	OP_FIND_EXEC,        /* str0 PATH: resolve argv[0] now, so create fails if it is missing */
-	OP_EXEC,             /* execve the resolved argv[0]; never returns */
+	OP_EXEC,             /* execve the resolved argv[0]; never returns. str0: the words of
+	                      * its failure (a template, see below) */
 	OP_KEYRING,          /* str0: join a new session keyring of that name */
 	OP_OPEN_TREE,        /* str0 host path, arg0 slot, arg1 AT_RECURSIVE or 0: a detached
 	                      * copy of the mount, taken before a new user namespace */
-	OP_HOOK,             /* str0 path, str1 the words of a failure, arg0 timeout (s, 0: none);
+	OP_HOOK,             /* str0 path, str1..str3 the words of a failure (exit status, signal,
+	                      * timeout: see the templates below), arg0 timeout (s, 0: none);
 	                      * stdin: what `start` wrote
 	                      * into the fifo (the state); argv and
 	                      * environ are the OP_HOOK_ARG / OP_HOOK_ENV ops right after it */
@@ -101,8 +104,7 @@ enum rt_op_code {
 	                      * (str0: the source, for the error message only) */
 	OP_READONLY,         /* str0 path: a bind of itself, read-only, attached by fd */
 	OP_HIDE_MOUNT,       /* str0 host path, arg0 mounts stacked there: slave, then detach
-	                      * them, or cover with a read-only tmpfs the first that cannot be
-	                      * unmounted (--no-pivot) */
+	                      * them (--no-pivot); RT_F_COVER_LOCKED: what cannot be unmounted */
 	OP_MEMPOLICY,        /* arg0 mode | MPOL_F_* flags, str0 comma-separated node numbers
 	                      * (none: no mask); str1 the policy, for the error message only:
 	                      * set_mempolicy */
@@ -130,8 +132,53 @@ enum rt_op_code {
 #define RT_F_DEFER_DENIED 0x10000u /* OP_CHDIR, OP_FIND_EXEC as rt (before seccomp and the user
                                     * switch): a denial is left to the RT_F_REDO op of that code */
 #define RT_F_REDO         0x20000u /* OP_CHDIR, OP_FIND_EXEC as the process user: only if the
-                                    * RT_F_DEFER_DENIED op was denied */
+                                    * RT_F_DEFER_DENIED op was denied; OP_CHDIR then enters str0
+                                    * by name and checks with getcwd that it is under the root,
+                                    * as runc's init (openat2 may be filtered by then) */
+/* Fallbacks: each is set by Go (a kernel probe, nsenter/kernel.go, or the
+ * config) and is the only way the stage does anything but the op's one way. */
+#define RT_F_FD_LOOP       0x40000u  /* OP_CLOSE_FROM: no close_range(CLOSE_RANGE_CLOEXEC) on this
+                                      * kernel: mark each fd below the open-files limit */
+#define RT_F_CHMOD_BY_PROC 0x80000u  /* OP_MKNOD: no fchmodat2: chmod the node's O_PATH fd through
+                                      * its /proc/self/fd magic link */
+#define RT_F_REMOUNT_BY_PROC 0x100000u /* OP_READONLY: no mount_setattr: remount the attached tree's
+                                        * fd through the container's /proc (a procfs, no mount
+                                        * crossed); without such a /proc: ENOSYS */
+#define RT_F_KEEP_LOCKED   0x200000u /* OP_REMOUNT_KEEP, OP_READONLY with RT_F_REMOUNT_BY_PROC: repeat
+                                      * the flags the mount has now (statvfs), which a user
+                                      * namespace locks: only the stage can see that mount */
+#define RT_F_ALARM_TIMEOUT 0x400000u /* OP_HOOK with a timeout: if pidfd_open fails (a filter may
+                                      * refuse it), keep the timeout with alarm(2); without this
+                                      * flag that failure is the op's */
+#define RT_F_NOSYS_OK      0x800000u /* ENOSYS is not a failure: the kernel has no such thing and
+                                      * the op is not needed there (OP_KEYRING) */
+#define RT_F_OWNER_AS_IS   0x1000000u /* OP_CONSOLE: an owner rt may not give (EPERM) or a read-only
+                                       * devpts (EROFS) leaves the pty's owner as it is */
+#define RT_F_COVER_LOCKED  0x2000000u /* OP_HIDE_MOUNT: a mount this namespace may not unmount
+                                       * (EINVAL, EPERM: locked by a new user namespace) is
+                                       * covered with an empty read-only tmpfs instead */
 #define RT_MAX_TREES      1024
+
+/* Why a failure with no OS error happened (rt_msg.value of MSG_ERROR);
+ * Go words each (libct/stageerr.go). RT_WHY_ERRNO: the op's call failed
+ * with rt_msg.err. */
+enum rt_why {
+	RT_WHY_ERRNO = 0,
+	RT_WHY_PLAN_BAD,      /* the plan could not be read: detail "size", "strings", "op N" */
+	RT_WHY_PLAN_END,      /* the plan ended without OP_EXEC */
+	RT_WHY_HOOK_STATUS,   /* OP_HOOK exited with status detail */
+	RT_WHY_HOOK_SIGNAL,   /* OP_HOOK was killed by signal detail */
+	RT_WHY_HOOK_TIMEOUT,  /* OP_HOOK ran past its timeout and was killed */
+	RT_WHY_FILTER_SIZE,   /* OP_SECCOMP: the program does not fit the plan */
+	RT_WHY_LISTENER_SEND, /* OP_SECCOMP: the notify fd could not be sent (with err) */
+};
+
+/* After OP_READY nobody reads the sync socket: a failure is printed on the
+ * process's stderr from a template Go put in the plan. The template is the
+ * failing op's own (OP_HOOK: str1 exit status, str2 signal, str3 timeout;
+ * OP_EXEC: str0), else OP_READY's str0. The stage only substitutes: %s the
+ * detail (a path, a number), %e the OS error (strerror, first letter lower
+ * case, as Go's), %% a %. */
 
 /* Messages on the sync socket (SOCK_SEQPACKET), both directions. */
 enum rt_msg_type {
@@ -139,7 +186,7 @@ enum rt_msg_type {
 	MSG_PID,             /* child → parent: value = the init's pid */
 	MSG_SYNC,            /* child → parent: value = sync id */
 	MSG_READY,           /* child → parent */
-	MSG_ERROR,           /* child → parent: op, err, detail */
+	MSG_ERROR,           /* child → parent: op, err, value (enum rt_why), detail */
 	MSG_CONTINUE,        /* parent → child */
 	MSG_SECCOMP_FD,      /* child → parent: the seccomp notify fd (SCM_RIGHTS) */
 	MSG_WARNING,         /* child → parent: op, err, value: a failure that does not stop

@@ -70,15 +70,15 @@ static int bind_console(int peer)
 }
 
 /* set_up_pty gives the pty to the process user (arg2, -1: none), as runc's
- * init does for its stdio; an owner outside rt's reach (EPERM) or a
- * read-only /dev/pts (EROFS) leaves it as it is, as in runc. With
+ * init does for its stdio; with RT_F_OWNER_AS_IS an owner outside rt's
+ * reach (EPERM) or a read-only /dev/pts (EROFS) leaves it as it is. With
  * RT_F_CLEAR_ONLCR the output is left as the process wrote it. */
 static int set_up_pty(const struct rt_op *op, int peer)
 {
 	struct termios t;
 
 	if (op->arg[2] >= 0 && fchown(peer, (uid_t)op->arg[2], (gid_t)-1) < 0 &&
-	    errno != EPERM && errno != EROFS)
+	    !((op->flags & RT_F_OWNER_AS_IS) && (errno == EPERM || errno == EROFS)))
 		return -1;
 	if (!(op->flags & RT_F_CLEAR_ONLCR))
 		return 0;
@@ -200,7 +200,8 @@ static int denied(int err)
 
 /* chdir_checked enters path by name, then makes sure the result is under
  * the root: getcwd fails for a directory outside it (the CVE-2024-21626
- * class). These are the only calls runc's init makes for the cwd. */
+ * class). These are the only calls runc's init makes for the cwd. Only the
+ * RT_F_REDO op does this, as the user, where Go planned it. */
 static int chdir_checked(const char *path)
 {
 	static char cwd[PATH_MAX];
@@ -221,10 +222,6 @@ static int chdir_in_root(const char *path)
 	if (stage.root_fd < 0)
 		stage.root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	fd = open_in_root(path, O_PATH | O_DIRECTORY);
-	if (fd < 0 && errno == ENOSYS)
-		/* openat2 refused by a filter loaded earlier: not rt's plan,
-		 * which resolves the cwd before seccomp; kept as a fallback. */
-		return chdir_checked(path);
 	if (fd < 0)
 		return -1;
 	rc = fchdir(fd);

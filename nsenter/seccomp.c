@@ -59,16 +59,16 @@ int op_seccomp(const struct rt_op *op)
 
 	if (op->str[0] == RT_STR_NONE || op->arg[1] <= 0 || len % sizeof(struct sock_filter) != 0 ||
 	    len / sizeof(struct sock_filter) > BPF_MAXINSNS || off + len > hdr->strings_len)
-		fail(EINVAL, "filter of %lld bytes does not fit the plan", (long long)op->arg[1]);
+		fail_number(EINVAL, RT_WHY_FILTER_SIZE, (long long)op->arg[1]);
 	prog.len = (unsigned short)(len / sizeof(struct sock_filter));
 	prog.filter = (struct sock_filter *)(uintptr_t)(stage.strings + off);
 	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
 	if (fd < 0)
-		fail(errno, "load filter of %u instructions (flags %#x)", prog.len, flags);
+		fail_number(errno, RT_WHY_ERRNO, prog.len); /* Go words it from the op */
 	if (!(flags & SECCOMP_FILTER_FLAG_NEW_LISTENER))
 		return 0;
 	if (send_listener_fd((int)fd) < 0)
-		fail(errno, "send the listener fd to rt");
+		fail(errno, RT_WHY_LISTENER_SEND, "");
 	close((int)fd);
 	wait_continue(); /* the parent has given the fd to the listener */
 	return 0;

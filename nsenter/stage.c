@@ -26,33 +26,57 @@
 
 struct stage stage;
 
-/* say_on_stderr writes a failure as one line on the process's stderr, the
- * OS error in Go's words (lower case); a failed exec in runc's: "exec
- * /bin/x: no such file or directory". */
-static void say_on_stderr(const struct rt_msg *msg)
+/* template_for: the words Go put in the plan for a failure after READY:
+ * the failing op's own, else OP_READY's (plan.h). */
+static const char *template_for(const struct rt_msg *msg)
 {
-	char why[128] = "";
+	const struct rt_op *op = msg->op < stage.nops ? &stage.ops[msg->op] : NULL;
+	const char *own = "";
 
-	if (msg->err) {
-		snprintf(why, sizeof(why), ": %s", strerror(msg->err));
-		why[2] = (char)tolower((unsigned char)why[2]);
-	}
-	if (msg->op < stage.nops && stage.ops[msg->op].code == OP_EXEC)
-		dprintf(2, "exec %s%s\n", msg->detail, why);
-	else
-		dprintf(2, "rt: %s%s\n", msg->detail, why);
+	if (op && op->code == OP_HOOK && msg->value >= RT_WHY_HOOK_STATUS && msg->value <= RT_WHY_HOOK_TIMEOUT)
+		own = op_str(op, 1 + msg->value - RT_WHY_HOOK_STATUS);
+	else if (op && op->code == OP_EXEC)
+		own = op_str(op, 0);
+	if (*own || !stage.ready)
+		return own;
+	return op_str(&stage.ops[stage.ready - 1], 0);
 }
 
-/* fail reports the current op's failure to the parent and ends the stage
- * with status 255, as runc's init: a process that could not start. */
-void fail(int err, const char *fmt, ...)
+/* say_on_stderr prints a failure after READY on the process's stderr: the
+ * plan's template with %s the detail and %e the OS error substituted; no
+ * word of the stage's own. */
+static void say_on_stderr(const struct rt_msg *msg)
 {
-	struct rt_msg msg = { .type = MSG_ERROR, .op = stage.current, .err = err };
-	va_list ap;
+	const char *t = template_for(msg);
+	char why[128] = "", line[1024];
+	size_t n = 0;
 
-	va_start(ap, fmt);
-	vsnprintf(msg.detail, sizeof(msg.detail), fmt, ap);
-	va_end(ap);
+	if (msg->err) {
+		snprintf(why, sizeof(why), "%s", strerror(msg->err));
+		why[0] = (char)tolower((unsigned char)why[0]);
+	}
+	for (; *t && n < sizeof(line) - 1; t++) {
+		const char *sub = NULL;
+
+		if (t[0] == '%' && (t[1] == 's' || t[1] == 'e' || t[1] == '%'))
+			sub = *++t == 's' ? msg->detail : *t == 'e' ? why : "%";
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s", sub ? sub : (char[2]){ *t, 0 });
+		if (n >= sizeof(line))
+			n = sizeof(line) - 1;
+	}
+	line[n] = '\0';
+	if (n > 0)
+		dprintf(2, "%s\n", line);
+}
+
+/* fail reports the current op's failure to the parent, as (op index,
+ * errno, why, detail: a path or a number), and ends the stage with status
+ * 255, as runc's init: a process that could not start. Go words it. */
+void fail(int err, int why, const char *detail)
+{
+	struct rt_msg msg = { .type = MSG_ERROR, .op = stage.current, .err = err, .value = why };
+
+	snprintf(msg.detail, sizeof(msg.detail), "%s", detail);
 	/* After `start`, a byte left in the fifo tells `rt start` that the
 	 * process never ran (it then skips the poststart hooks). */
 	if (stage.started_fifo > 0 && write(stage.started_fifo, &(char){RT_FIFO_NOT_STARTED}, 1) < 0)
@@ -62,6 +86,15 @@ void fail(int err, const char *fmt, ...)
 	if (stage.ready || send(stage.sync_fd, &msg, sizeof(msg), MSG_NOSIGNAL) < 0)
 		say_on_stderr(&msg);
 	_exit(255);
+}
+
+/* fail_number is fail with a number as the detail. */
+void fail_number(int err, int why, long long value)
+{
+	char detail[32];
+
+	snprintf(detail, sizeof(detail), "%lld", value);
+	fail(err, why, detail);
 }
 
 void send_msg(uint32_t type, int32_t value)
@@ -122,26 +155,26 @@ static void load_plan(int plan_fd)
 	int j;
 
 	if (fstat(plan_fd, &st) < 0)
-		fail(errno, "fstat plan");
+		fail(errno, RT_WHY_PLAN_BAD, "fstat");
 	if ((size_t)st.st_size < sizeof(*hdr))
-		fail(EINVAL, "plan too short");
+		fail(EINVAL, RT_WHY_PLAN_BAD, "size");
 	hdr = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, plan_fd, 0);
 	if (hdr == MAP_FAILED)
-		fail(errno, "mmap plan");
+		fail(errno, RT_WHY_PLAN_BAD, "mmap");
 	close(plan_fd);
 	ops_size = (size_t)hdr->nops * sizeof(struct rt_op);
 	if (hdr->magic != RT_PLAN_MAGIC ||
 	    sizeof(*hdr) + ops_size + hdr->strings_len != (size_t)st.st_size)
-		fail(EINVAL, "plan header does not match its size");
+		fail(EINVAL, RT_WHY_PLAN_BAD, "size");
 	stage.ops = (const struct rt_op *)(hdr + 1);
 	stage.nops = hdr->nops;
 	stage.strings = (const char *)(stage.ops + hdr->nops);
 	if (hdr->strings_len > 0 && stage.strings[hdr->strings_len - 1] != '\0')
-		fail(EINVAL, "plan string table is not terminated");
+		fail(EINVAL, RT_WHY_PLAN_BAD, "strings");
 	for (i = 0; i < stage.nops; i++)
 		for (j = 0; j < 4; j++)
 			if (stage.ops[i].str[j] != RT_STR_NONE && stage.ops[i].str[j] >= hdr->strings_len)
-				fail(EINVAL, "plan op %u string %d out of range", i, j);
+				fail_number(EINVAL, RT_WHY_PLAN_BAD, (long long)i);
 }
 
 static int parse_fd(const char *s)
@@ -156,20 +189,6 @@ static int parse_fd(const char *s)
 	return (int)v;
 }
 
-/* close_from closes every fd from first on: close_range, else (Linux <
- * 5.9) each fd below the open-files limit. */
-static void close_from(int first)
-{
-	struct rlimit rl;
-	rlim_t fd, end = 1 << 20;
-
-	if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0)
-		return;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < end)
-		end = rl.rlim_cur;
-	for (fd = (rlim_t)first; fd < end; fd++)
-		close((int)fd);
-}
 
 /* run_stage is entered from the constructor when the rt binary was started
  * as the C stage. _RT_STAGE is "SYNC_FD,PLAN_FD". It never returns. */
@@ -184,8 +203,12 @@ static void run_stage(const char *spec)
 		_exit(1);
 	/* rt passes its fds from 3 to the plan's, the last one. Any above it
 	 * are the caller's, leaked through rt (a lock, a pipe): the init
-	 * must not hold them while it waits for `start`. */
-	close_from(plan_fd + 1);
+	 * must not hold them while it waits for `start`. This runs before
+	 * the plan is read, so it has no fallback: on a kernel without
+	 * close_range (Linux < 5.9) they stay open until the plan's
+	 * OP_CLOSE_FROM, which Go then plans with RT_F_FD_LOOP. */
+	if (syscall(SYS_close_range, (unsigned)plan_fd + 1, ~0U, 0) < 0)
+		(void)0;
 	/* The init must not be dumpable until it execs: /proc/<pid>/exe and
 	 * its memory are the rt binary's until then (CVE-2019-5736 class). */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -197,10 +220,11 @@ static void run_stage(const char *spec)
 		const struct rt_op *op = &stage.ops[stage.current];
 
 		if (run_op(op) < 0 && !(op->flags & RT_F_OPTIONAL) &&
-		    !((op->flags & RT_F_SKIP_MISSING) && errno == ENOENT))
-			fail(errno, "%s", op_detail(op));
+		    !((op->flags & RT_F_SKIP_MISSING) && errno == ENOENT) &&
+		    !((op->flags & RT_F_NOSYS_OK) && errno == ENOSYS))
+			fail(errno, RT_WHY_ERRNO, op_detail(op));
 	}
-	fail(EINVAL, "plan ended without exec");
+	fail(EINVAL, RT_WHY_PLAN_END, "");
 }
 
 __attribute__((constructor)) static void rt_stage_entry(void)

@@ -18,12 +18,15 @@ struct stage {
 	char *start_state;          /* what `rt start` wrote into the fifo (any size) */
 	size_t start_state_len;
 	int started_fifo;           /* the fifo after `start`: a failure is written back to it */
-	int ready;                  /* MSG_READY was sent: nobody reads the socket any more */
+	uint32_t ready;             /* OP_READY ran (its index + 1): nobody reads the socket any
+	                             * more, and its str0 words later failures */
 };
 
 extern struct stage stage;
 
-void fail(int err, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+/* fail: (errno, enum rt_why, detail: a path or a number), never words. */
+void fail(int err, int why, const char *detail) __attribute__((noreturn));
+void fail_number(int err, int why, long long value) __attribute__((noreturn));
 void send_msg(uint32_t type, int32_t value);
 void send_warning(int err, int32_t value);
 void wait_continue(void);

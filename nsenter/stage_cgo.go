@@ -95,6 +95,29 @@ const (
 	FlagDeferDenied uint32 = C.RT_F_DEFER_DENIED
 	FlagRedo        uint32 = C.RT_F_REDO
 	MaxTrees               = C.RT_MAX_TREES
+
+	// Fallbacks (plan.h): Go sets them, the stage only obeys.
+	FlagFdLoop        uint32 = C.RT_F_FD_LOOP
+	FlagChmodByProc   uint32 = C.RT_F_CHMOD_BY_PROC
+	FlagRemountByProc uint32 = C.RT_F_REMOUNT_BY_PROC
+	FlagKeepLocked    uint32 = C.RT_F_KEEP_LOCKED
+	FlagAlarmTimeout  uint32 = C.RT_F_ALARM_TIMEOUT
+	FlagNosysOK       uint32 = C.RT_F_NOSYS_OK
+	FlagOwnerAsIs     uint32 = C.RT_F_OWNER_AS_IS
+	FlagCoverLocked   uint32 = C.RT_F_COVER_LOCKED
+)
+
+// Why a failure with no OS error happened (rt_msg.value of MsgError);
+// libct words each.
+const (
+	WhyErrno        int32 = C.RT_WHY_ERRNO
+	WhyPlanBad      int32 = C.RT_WHY_PLAN_BAD
+	WhyPlanEnd      int32 = C.RT_WHY_PLAN_END
+	WhyHookStatus   int32 = C.RT_WHY_HOOK_STATUS
+	WhyHookSignal   int32 = C.RT_WHY_HOOK_SIGNAL
+	WhyHookTimeout  int32 = C.RT_WHY_HOOK_TIMEOUT
+	WhyFilterSize   int32 = C.RT_WHY_FILTER_SIZE
+	WhyListenerSend int32 = C.RT_WHY_LISTENER_SEND
 )
 
 // Sync message types.

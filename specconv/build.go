@@ -159,6 +159,7 @@ func (b *planBuilder) finishProcess() (*nsenter.Plan, error) {
 		return nil, err
 	}
 	plan := orderPlan(&b.phases)
+	b.planFallbacks(plan)
 	if err := checkNoNUL(plan); err != nil {
 		return nil, err
 	}

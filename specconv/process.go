@@ -279,12 +279,16 @@ func (b *planBuilder) execOps() error {
 		nsenter.Op{Code: nsenter.OpChdir, Flags: nsenter.FlagRedo, Strs: [4]string{cwd}, Field: "/process/cwd"},
 		findExec,
 	)
-	b.addTo(phaseReady, nsenter.Op{Code: nsenter.OpReady, Field: "/process"})
+	// The words of a failure after this, printed by the stage: %s the
+	// path, %e the OS error (plan.h).
+	b.addTo(phaseReady, nsenter.Op{Code: nsenter.OpReady, Strs: [4]string{"rt: %s: %e"}, Field: "/process"})
 	if b.o.Fds.Fifo != 0 {
 		b.addTo(phaseWait, nsenter.Op{Code: nsenter.OpWaitStart, Args: [3]int64{int64(b.o.Fds.Fifo)}, Field: "/process"})
 		b.startContainerHooks()
 	}
-	b.addTo(phaseExec, nsenter.Op{Code: nsenter.OpExec, Field: "/process/args/0"})
+	// runc's words for a failed exec (its init prints them): "exec
+	// /bin/x: no such file or directory".
+	b.addTo(phaseExec, nsenter.Op{Code: nsenter.OpExec, Strs: [4]string{"exec %s: %e"}, Field: "/process/args/0"})
 	return nil
 }
 
@@ -339,9 +343,10 @@ func (b *planBuilder) startContainerHooks() {
 			timeout = int64(*h.Timeout)
 		}
 		// The words of a failure, which the init prints itself: after
-		// `start` nobody reads its reports.
-		what := fmt.Sprintf("%s: error running startContainer hook #%d: %s", field, i, h.Path)
-		b.addTo(phaseStartHooks, nsenter.Op{Code: nsenter.OpHook, Strs: [4]string{h.Path, what}, Args: [3]int64{timeout}, Field: field})
+		// `start` nobody reads its reports (templates: plan.h).
+		what := "rt: " + stderrTemplate(fmt.Sprintf("%s: error running startContainer hook #%d: %s", field, i, h.Path))
+		b.addTo(phaseStartHooks, nsenter.Op{Code: nsenter.OpHook, Args: [3]int64{timeout}, Field: field, Strs: [4]string{h.Path,
+			what + ": exit status %s", what + ": killed by signal %s", what + ": timed out"}})
 		args := h.Args
 		if len(args) == 0 {
 			args = []string{h.Path}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/all.sh — `make test`: every stage (unit bats validation clients vm),
+# tests/all.sh — `make test`: every stage (unit bats validation clients vm systemd),
 # each through `make STAGE`, all of them run even when one fails, then a
 # summary: each stage's verdict and closing line, and for a failed stage the
 # lines that say what failed. A CI log is often read from its tail only, so
@@ -12,7 +12,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 MAKE=${MAKE:-make}
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(unit bats validation clients vm)
+[ ${#stages[@]} -gt 0 ] || stages=(unit bats validation clients vm systemd)
 
 logs=$(mktemp -d /tmp/rt-test-logs.XXXXXX) || exit 2
 trap 'rm -rf "$logs"' EXIT
