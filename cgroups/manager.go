@@ -76,15 +76,12 @@ type Manager interface {
 type Config struct {
 	ID          string
 	CgroupsPath string // linux.cgroupsPath
-	Systemd     bool   // --systemd-cgroup: not available yet
+	Systemd     bool   // --systemd-cgroup: a systemd scope (cgroupsd)
 }
 
 // ErrCgroupsPath is wrapped by errors about linux.cgroupsPath, so that
 // callers can name the field.
 var ErrCgroupsPath = errors.New("invalid linux.cgroupsPath")
-
-// ErrSystemd is returned when the systemd driver is asked for.
-var ErrSystemd = errors.New("the systemd cgroup driver is not supported")
 
 type pathError struct{ err error }
 
@@ -96,7 +93,7 @@ func (e pathError) Unwrap() []error { return []error{e.err, ErrCgroupsPath} }
 // path wraps ErrCgroupsPath.
 func New(cfg Config) (Manager, error) {
 	if cfg.Systemd {
-		return nil, ErrSystemd
+		return newSystemd(cfg)
 	}
 	host, err := cgroupsfs.Detect()
 	if err != nil {
@@ -115,7 +112,7 @@ func New(cfg Config) (Manager, error) {
 // Frozen (from Status) stays cheap.
 func Load(paths map[string]string, unit string) (Manager, error) {
 	if unit != "" {
-		return nil, ErrSystemd
+		return loadSystemd(paths, unit), nil
 	}
 	return &fsManager{paths: paths}, nil
 }

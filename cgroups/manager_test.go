@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -45,14 +46,20 @@ func TestLoadIsLazy(t *testing.T) {
 	}
 }
 
-// The systemd driver is not there yet: asking for it, or loading a state
-// that names a unit, is an error rather than the fs driver.
-func TestSystemdNotYet(t *testing.T) {
-	if _, err := Load(nil, "rt-x.scope"); !errors.Is(err, ErrSystemd) {
-		t.Errorf("Load with a unit: %v", err)
+// The systemd driver: a state naming a unit loads it (it reaches systemd
+// only when needed); a malformed cgroupsPath is refused naming the field
+// before systemd is asked.
+func TestSystemdDriver(t *testing.T) {
+	m, err := Load(map[string]string{"": "/sys/fs/cgroup/system.slice/rt-x.scope"}, "rt-x.scope")
+	if err != nil || m.Unit() != "rt-x.scope" {
+		t.Errorf("Load with a unit: %v, %v", m, err)
 	}
-	if _, err := New(Config{ID: "x", Systemd: true}); !errors.Is(err, ErrSystemd) {
-		t.Errorf("New systemd: %v", err)
+	if _, ok := m.BornInto(); ok {
+		t.Errorf("a scope is started with its process, never born into")
+	}
+	_, err = New(Config{ID: "x", CgroupsPath: "/not/slice:form", Systemd: true})
+	if err == nil || !strings.HasPrefix(err.Error(), "/linux/cgroupsPath: ") {
+		t.Errorf("New systemd with a bad path: %v", err)
 	}
 }
 

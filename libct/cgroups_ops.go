@@ -62,3 +62,7 @@ func ParseSubCgroups(values []string) (map[string]string, error) {
 // CgroupV2Only reports whether this host has the unified hierarchy alone
 // (pure cgroup v2), where `rt spec` adds a cgroup namespace, as runc's does.
 func CgroupV2Only() bool { return cgroups.UnifiedOnly() }
+
+// SystemdAvailable reports whether systemd answers on D-Bus for the
+// --systemd-cgroup driver: the system instance, and the user's.
+func SystemdAvailable() (system, user bool) { return cgroups.SystemdAvailable() }

@@ -31,6 +31,7 @@ type CreateOptions struct {
 	PreserveFds   int
 	Stdio         [3]*os.File
 	Spec          *specs.Spec // the bundle's config.json when the caller read it already
+	SystemdCgroup bool        // the cgroup is a systemd scope (--systemd-cgroup)
 	Warn          func(string)
 	// ListenFds passes fds 3..3+ListenFds-1 on as socket activation fds
 	// (LISTEN_FDS=n, LISTEN_PID=1 in the process's environment), ahead of
@@ -88,7 +89,7 @@ func Create(ctx context.Context, o CreateOptions) (c *Container, err error) {
 		return nil, &specconv.FieldError{Field: "/process/terminal",
 			Err: fmt.Errorf("--console-socket was given but terminal is false")}
 	}
-	mgr, err := newCgroup(spec, o.ID)
+	mgr, err := newCgroup(spec, o.ID, o.SystemdCgroup)
 	if err != nil {
 		return nil, err
 	}
@@ -212,8 +213,8 @@ func makeRoot(root string) error {
 
 // newCgroup finds the host's hierarchies and the container's cgroup path
 // in them (cgroups.New); nothing is made yet.
-func newCgroup(spec *specs.Spec, id string) (cgroups.Manager, error) {
-	mgr, err := cgroups.New(cgroups.Config{ID: id, CgroupsPath: spec.Linux.CgroupsPath})
+func newCgroup(spec *specs.Spec, id string, systemd bool) (cgroups.Manager, error) {
+	mgr, err := cgroups.New(cgroups.Config{ID: id, CgroupsPath: spec.Linux.CgroupsPath, Systemd: systemd})
 	if errors.Is(err, cgroups.ErrCgroupsPath) {
 		return nil, &specconv.FieldError{Field: "/linux/cgroupsPath", Err: err}
 	}

@@ -18,7 +18,7 @@ func PlanFor(bundle, id string, noPivot, terminal bool) (*nsenter.Plan, error) {
 		return nil, err
 	}
 	paths := map[string]string{}
-	mgr, err := newCgroup(spec, id)
+	mgr, err := newCgroup(spec, id, false)
 	switch {
 	case err == nil:
 		paths = mgr.Paths()

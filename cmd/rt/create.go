@@ -38,7 +38,7 @@ func (f *containerFlags) options(id string) libct.CreateOptions {
 	return libct.CreateOptions{
 		Root: g.root, ID: id, Bundle: f.bundle, PidFile: f.pidFile, ConsoleSocket: f.consoleSocket,
 		PidfdSocket: f.pidfdSocket, NoPivot: f.noPivot, NoNewKeyring: f.noNewKeyring, PreserveFds: f.preserveFds,
-		Stdio: [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, Warn: logWarn,
+		Stdio: [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, Warn: logWarn, SystemdCgroup: g.systemdCgroup,
 		ListenFds: libct.ListenFdsFromEnv(), NotifySocket: libct.NotifySocketFromEnv(), Effects: cliEffects,
 	}
 }
@@ -50,9 +50,6 @@ func createCommand() *cobra.Command {
 		Short: "create a container; its process waits for `rt start`",
 		Args:  exactlyOneID,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkSystemdCgroup(); err != nil {
-				return err
-			}
 			c, err := libct.Create(cmd.Context(), f.options(args[0]))
 			if err != nil {
 				return err

@@ -10,6 +10,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 	"github.com/spf13/cobra"
 
+	"github.com/rt-runtime/rt/libct"
 	"github.com/rt-runtime/rt/rootfs"
 	"github.com/rt-runtime/rt/specconv"
 )
@@ -53,6 +54,7 @@ func featuresCommand() *cobra.Command {
 // accepts.
 func rtFeatures() *features.Features {
 	yes, no := true, false
+	systemd, systemdUser := libct.SystemdAvailable()
 	idmap := rootfs.IDMapMountsSupported()
 	seccomp := specconv.SeccompFeatures()
 	f := &features.Features{
@@ -64,8 +66,9 @@ func rtFeatures() *features.Features {
 			Namespaces:   specconv.NamespaceNames(),
 			Capabilities: specconv.SupportedCapabilityNames(),
 			// cgroupsfs drives v1, v2 and hybrid hierarchies, rdma included,
-			// through the cgroup filesystem; systemd is refused.
-			Cgroup:  &features.Cgroup{V1: &yes, V2: &yes, Systemd: &no, SystemdUser: &no, Rdma: &yes},
+			// through the cgroup filesystem; cgroupsd drives systemd where
+			// it answers on D-Bus (the user's instance for systemdUser).
+			Cgroup:  &features.Cgroup{V1: &yes, V2: &yes, Systemd: &systemd, SystemdUser: &systemdUser, Rdma: &yes},
 			Seccomp: seccomp,
 			// features-linux.md: whether rt implements them, whatever the
 			// host runs (as runc says true). rt applies

@@ -90,7 +90,7 @@ func newRootCommand() *cobra.Command {
 	f.StringVar(&g.log, "log", "", "log file (default: stderr only)")
 	f.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	f.BoolVar(&g.debug, "debug", false, "log debug messages")
-	f.BoolVar(&g.systemdCgroup, "systemd-cgroup", false, "use systemd for cgroups (not supported)")
+	f.BoolVar(&g.systemdCgroup, "systemd-cgroup", false, "make the container's cgroup a systemd scope (cgroupsPath \"slice:prefix:name\")")
 	f.StringVar(&g.rootless, "rootless", "auto", "accepted for runc compatibility")
 	root.AddCommand(cgroupCommands()...)
 	root.AddCommand(createCommand(), startCommand(), stateCommand(), killCommand(), deleteCommand(),
@@ -115,12 +115,4 @@ func main() {
 	}
 	logError(err)
 	os.Exit(1)
-}
-
-// checkSystemdCgroup refuses --systemd-cgroup for commands that make cgroups.
-func checkSystemdCgroup() error {
-	if g.systemdCgroup {
-		return errors.New("--systemd-cgroup is not supported: rt manages cgroups through the cgroup filesystem (drop the flag, or set SystemdCgroup = false)")
-	}
-	return nil
 }

@@ -14,9 +14,6 @@ func runCommand() *cobra.Command {
 		Short: "create and start a container; in the foreground, wait for it and exit with its status",
 		Args:  exactlyOneID,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkSystemdCgroup(); err != nil {
-				return err
-			}
 			if detach {
 				return runDetached(cmd, &f, args[0])
 			}

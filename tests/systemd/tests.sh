@@ -317,6 +317,37 @@ t_sd_custom_slice() {
 	systemctl stop rtsd-custom.slice rtsd.slice >/dev/null 2>&1
 }
 
+t_sd_ops() {
+	need_sd_driver
+	cfg '.process.args = ["sleep", "1000"] | .linux.resources.cpu = {quota: 12345, period: 100000, cpus: "0"} | .linux.resources.memory = {limit: 67108864, reservation: 33554432}'
+	sd_start $ID "system.slice:$SLICE_PREFIX:$ID"
+	unit=$SLICE_PREFIX-$ID.scope
+	dir=$CG/system.slice/$unit
+	eq "$(unit_prop $unit CPUQuotaPerSecUSec)" 130ms "CPUQuotaPerSecUSec"
+	eq "$(cat $dir/cpu.max)" "13000 100000" "cpu.max (rounded as systemd rounds)"
+	eq "$(unit_prop $unit AllowedCPUs)" 0 "AllowedCPUs"
+	eq "$(unit_prop $unit MemoryLow)" 33554432 "MemoryLow"
+	eq "$(unit_prop $unit DevicePolicy)" strict "DevicePolicy"
+	echo "# DeviceAllow: $(systemctl show -p DeviceAllow $unit | tr "\n" ";")"
+	eq "$(jq -r .systemdUnit /run/rt/$ID/state.json)" "$unit" "state's unit"
+	out=$(rt pause $ID 2>&1) || fail "pause: $out"
+	eq "$(status $ID)" paused "status after pause"
+	out=$(rt resume $ID 2>&1) || fail "resume: $out"
+	eq "$(status $ID)" running "status after resume"
+	out=$(rt ps $ID 2>&1) || fail "ps: $out"
+	echo "# ps: $(echo $out | head -c 200)"
+	out=$(rt events --stats $ID 2>&1) || fail "events: $out"
+	echo "# events: $(echo $out | head -c 120)"
+	out=$(rt exec $ID cat /proc/self/cgroup 2>&1) || fail "exec: $out"
+	echo "# exec's cgroup: $out"
+	out=$(rt kill --all $ID KILL 2>&1) || fail "kill --all: $out"
+	wait_status $ID stopped
+	out=$(rt delete $ID 2>&1) || fail "delete: $out"
+	retry 20 eval "[ \"\$(systemctl show -P LoadState $unit)\" = not-found ]" || fail "$unit still loaded"
+	[ ! -e $dir ] || fail "$dir left"
+}
+
+
 # ---------------------------------------------------------------------------
 # Runner
 
@@ -413,6 +444,7 @@ t "systemd driver: the scope unit exists with the limits, the files hold them" t
 t "systemd driver: rt update changes the unit and the files" t_sd_update
 t "systemd driver: delete after kill -9 leaves no unit and no cgroup" t_sd_delete
 t "systemd driver: slice:prefix:name in a custom nested slice" t_sd_custom_slice
+t "systemd driver: props, pause, resume, ps, events, exec, kill --all, delete" t_sd_ops
 echo "1..$n"
 echo "RT-SD-DONE $pass $failed $skipped"
 sync
