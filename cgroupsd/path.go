@@ -3,6 +3,8 @@ package cgroupsd
 import (
 	"fmt"
 	"strings"
+
+	"github.com/rt-runtime/rt/specerr"
 )
 
 // Unit is where a container's scope lives.
@@ -35,12 +37,12 @@ func ParsePath(cgroupsPath, id string, rootless bool) (Unit, error) {
 	if cgroupsPath != "" {
 		parts := strings.Split(cgroupsPath, ":")
 		if len(parts) != 3 {
-			return Unit{}, fmt.Errorf("%s: %q: with --systemd-cgroup it must have the form \"slice:prefix:name\" (e.g. \"system.slice:rt:ID\")", field, cgroupsPath)
+			return Unit{}, specerr.Errorf(field, "%q: with --systemd-cgroup it must have the form \"slice:prefix:name\" (e.g. \"system.slice:rt:ID\")", cgroupsPath)
 		}
 		slice, prefix, name = parts[0], parts[1], parts[2]
 	}
 	if name == "" || strings.Contains(name, "/") || strings.Contains(prefix, "/") {
-		return Unit{}, fmt.Errorf("%s: %q: the name must be non-empty, and neither it nor the prefix may hold a \"/\"", field, cgroupsPath)
+		return Unit{}, specerr.Errorf(field, "%q: the name must be non-empty, and neither it nor the prefix may hold a \"/\"", cgroupsPath)
 	}
 	if slice == "" {
 		slice = "system.slice"
@@ -50,7 +52,7 @@ func ParsePath(cgroupsPath, id string, rootless bool) (Unit, error) {
 	}
 	slicePath, err := ExpandSlice(slice)
 	if err != nil {
-		return Unit{}, fmt.Errorf("%s: %q: %w", field, cgroupsPath, err)
+		return Unit{}, specerr.Errorf(field, "%q: %w", cgroupsPath, err)
 	}
 	u := Unit{Slice: slice, Name: name}
 	if !u.IsSlice() {

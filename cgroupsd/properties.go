@@ -12,6 +12,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/rt-runtime/rt/cgroupsfs"
+	"github.com/rt-runtime/rt/specerr"
 )
 
 // Target is what the properties are for: a unit on cgroup v2 (pure
@@ -169,7 +170,7 @@ func cpuProperties(cpu *specs.LinuxCPU, t Target) ([]sd.Property, error) {
 			}
 			bits, err := RangeToBits(c.list)
 			if err != nil {
-				return nil, fmt.Errorf("/linux/resources/cpu/%s: %q: %w", c.field, c.list, err)
+				return nil, specerr.Errorf("/linux/resources/cpu/"+c.field, "%q: %w", c.list, err)
 			}
 			props = append(props, prop(c.name, bits))
 		}
@@ -271,18 +272,18 @@ func unifiedProperties(unified map[string]string, t Target) ([]sd.Property, erro
 		case "cpu.max":
 			f := strings.Fields(v)
 			if len(f) < 1 || len(f) > 2 {
-				return nil, fmt.Errorf("%s: %q: want \"QUOTA [PERIOD]\"", ptr, v)
+				return nil, specerr.Errorf(ptr, "%q: want \"QUOTA [PERIOD]\"", v)
 			}
 			quota, period := int64(-1), uint64(defaultQuotaPeriod)
 			var err error
 			if f[0] != "max" {
 				if quota, err = strconv.ParseInt(f[0], 10, 64); err != nil {
-					return nil, fmt.Errorf("%s: %q: %w", ptr, v, err)
+					return nil, specerr.Errorf(ptr, "%q: %w", v, err)
 				}
 			}
 			if len(f) == 2 {
 				if period, err = strconv.ParseUint(f[1], 10, 64); err != nil {
-					return nil, fmt.Errorf("%s: %q: %w", ptr, v, err)
+					return nil, specerr.Errorf(ptr, "%q: %w", v, err)
 				}
 			}
 			p, _ := quotaProperties(quota, period, t.Version)
@@ -293,7 +294,7 @@ func unifiedProperties(unified map[string]string, t Target) ([]sd.Property, erro
 			}
 			bits, err := RangeToBits(v)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %q: %w", ptr, v, err)
+				return nil, specerr.Errorf(ptr, "%q: %w", v, err)
 			}
 			props = append(props, prop(map[string]string{"cpuset.cpus": "AllowedCPUs", "cpuset.mems": "AllowedMemoryNodes"}[k], bits))
 		default:
@@ -305,7 +306,7 @@ func unifiedProperties(unified map[string]string, t Target) ([]sd.Property, erro
 			if v != "max" {
 				var err error
 				if n, err = strconv.ParseUint(v, 10, 64); err != nil {
-					return nil, fmt.Errorf("%s: %q: %w", ptr, v, err)
+					return nil, specerr.Errorf(ptr, "%q: %w", v, err)
 				}
 			}
 			if name == "TasksMax" && n == 0 {
