@@ -9,7 +9,7 @@ LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 # CFLAGS: exporting them here would also apply to Go's own runtime/cgo.
 
 APT_PKGS_TEST := bats busybox-static libseccomp-dev uidmap iproute2 jq runc crun hyperfine
-SOURCES := $(shell find cmd libct specconv nsenter rootfs cgroupsfs -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null)
+SOURCES := $(shell find cmd libct specerr internal -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null)
 
 .PHONY: all rt install man demo test unit bats validation clients vm systemd bench deps-build deps-test clean fmt vet
 
@@ -61,8 +61,8 @@ demo: deps-build rt
 # A failing input is kept in testdata/fuzz/TARGET and replayed by go test.
 # Together they take about 20 s; FUZZ_SCALE=10 runs ten times as many.
 FUZZ_SCALE ?= 1
-FUZZ_TARGETS := specconv:FuzzLoad:4000 specconv:FuzzBuild:4000 specconv:FuzzBuildExec:8000 specconv:FuzzBuildField:8000 \
-	nsenter:FuzzPlanCodec:100000 nsenter:FuzzMsgCodec:200000
+FUZZ_TARGETS := internal/specconv:FuzzLoad:4000 internal/specconv:FuzzBuild:4000 internal/specconv:FuzzBuildExec:8000 internal/specconv:FuzzBuildField:8000 \
+	internal/nsenter:FuzzPlanCodec:100000 internal/nsenter:FuzzMsgCodec:200000
 
 unit: deps-test
 	$(GO) vet ./...
@@ -99,7 +99,7 @@ test: deps-test rt
 	tests/all.sh
 
 fmt:
-	gofmt -l -w cmd libct specconv nsenter rootfs cgroupsfs
+	gofmt -l -w cmd libct specerr internal
 
 clean:
 	rm -rf rt rt-man man

@@ -5,7 +5,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/rt-runtime/rt/cgroups"
+	"github.com/rt-runtime/rt/internal/cgroups"
 )
 
 // Update applies new resource limits to a container that has not stopped

@@ -13,8 +13,8 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/cgroups"
-	"github.com/rt-runtime/rt/specconv"
+	"github.com/rt-runtime/rt/internal/cgroups"
+	"github.com/rt-runtime/rt/internal/specconv"
 )
 
 // CreateOptions are `rt create`'s inputs.

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/rt-runtime/rt/nsenter"
-	"github.com/rt-runtime/rt/specconv"
+	"github.com/rt-runtime/rt/internal/nsenter"
+	"github.com/rt-runtime/rt/internal/specconv"
 )
 
 // Debug receives one line for each step libct takes (`rt --debug`): the

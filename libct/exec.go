@@ -7,8 +7,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/rt-runtime/rt/nsenter"
-	"github.com/rt-runtime/rt/specconv"
+	"github.com/rt-runtime/rt/internal/nsenter"
+	"github.com/rt-runtime/rt/internal/specconv"
 )
 
 // ExecOptions are `rt exec`'s inputs, the process already resolved.

@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/nsenter"
+	"github.com/rt-runtime/rt/internal/nsenter"
 )
 
 // stageFiles are the files behind the stage's fd table (nsenter.StageFds,

@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/rt-runtime/rt/nsenter"
+	"github.com/rt-runtime/rt/internal/nsenter"
 )
 
 // TestExtraFilesFollowTheTable: the files reach the stage at the fd

@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/specconv"
+	"github.com/rt-runtime/rt/internal/specconv"
 )
 
 // Foreground is how Run and ExecAndWait wait for the process: they make

@@ -14,9 +14,9 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/cgroups"
-	"github.com/rt-runtime/rt/nsenter"
-	"github.com/rt-runtime/rt/specconv"
+	"github.com/rt-runtime/rt/internal/cgroups"
+	"github.com/rt-runtime/rt/internal/nsenter"
+	"github.com/rt-runtime/rt/internal/specconv"
 	"github.com/rt-runtime/rt/specerr"
 )
 

@@ -8,7 +8,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/rootfs"
+	"github.com/rt-runtime/rt/internal/rootfs"
 )
 
 // idmapUserns returns, for each id mapping of the spec's idmapped mounts

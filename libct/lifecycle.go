@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/cgroups"
+	"github.com/rt-runtime/rt/internal/cgroups"
 )
 
 // Start lets a created container's init exec the process. ctx is checked

@@ -7,7 +7,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/nsenter"
+	"github.com/rt-runtime/rt/internal/nsenter"
 )
 
 // runc's words, which tools match, in the line that names the field

@@ -3,10 +3,10 @@ package libct
 import (
 	"errors"
 
-	"github.com/rt-runtime/rt/cgroups"
-	"github.com/rt-runtime/rt/nsenter"
-	"github.com/rt-runtime/rt/rootfs"
-	"github.com/rt-runtime/rt/specconv"
+	"github.com/rt-runtime/rt/internal/cgroups"
+	"github.com/rt-runtime/rt/internal/nsenter"
+	"github.com/rt-runtime/rt/internal/rootfs"
+	"github.com/rt-runtime/rt/internal/specconv"
 )
 
 // PlanFor builds the plan `create` would run for bundle, touching nothing:

@@ -11,7 +11,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/specconv"
+	"github.com/rt-runtime/rt/internal/specconv"
 )
 
 // ociState is the runtime-spec state of the container with the given

@@ -12,10 +12,10 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/cgroups"
-	"github.com/rt-runtime/rt/nsenter"
-	"github.com/rt-runtime/rt/rootfs"
-	"github.com/rt-runtime/rt/specconv"
+	"github.com/rt-runtime/rt/internal/cgroups"
+	"github.com/rt-runtime/rt/internal/nsenter"
+	"github.com/rt-runtime/rt/internal/rootfs"
+	"github.com/rt-runtime/rt/internal/specconv"
 )
 
 // stageIO is what a stage run needs from its caller besides the plan.

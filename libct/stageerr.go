@@ -14,8 +14,8 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/nsenter"
-	"github.com/rt-runtime/rt/specconv"
+	"github.com/rt-runtime/rt/internal/nsenter"
+	"github.com/rt-runtime/rt/internal/specconv"
 )
 
 // StageError is a failure the stage reported: the process could not be

@@ -33,7 +33,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/cgroups"
+	"github.com/rt-runtime/rt/internal/cgroups"
 )
 
 // Status values, as runtime.md names them.

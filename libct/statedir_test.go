@@ -10,7 +10,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/cgroups"
+	"github.com/rt-runtime/rt/internal/cgroups"
 )
 
 // Issue 10, item 7: a root others could write is refused.

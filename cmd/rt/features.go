@@ -10,9 +10,9 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 	"github.com/spf13/cobra"
 
+	"github.com/rt-runtime/rt/internal/rootfs"
+	"github.com/rt-runtime/rt/internal/specconv"
 	"github.com/rt-runtime/rt/libct"
-	"github.com/rt-runtime/rt/rootfs"
-	"github.com/rt-runtime/rt/specconv"
 )
 
 // Annotations of `rt features` (runc's are org.opencontainers.runc.*).

@@ -9,9 +9,9 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/rt-runtime/rt/nsenter"
-	"github.com/rt-runtime/rt/rootfs"
-	"github.com/rt-runtime/rt/specconv"
+	"github.com/rt-runtime/rt/internal/nsenter"
+	"github.com/rt-runtime/rt/internal/rootfs"
+	"github.com/rt-runtime/rt/internal/specconv"
 )
 
 // issue 12 point 6: `rt features` lists exactly what the tables that

@@ -13,8 +13,8 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 
-	"github.com/rt-runtime/rt/nsenter"
-	"github.com/rt-runtime/rt/specconv"
+	"github.com/rt-runtime/rt/internal/nsenter"
+	"github.com/rt-runtime/rt/internal/specconv"
 )
 
 // specMountOptions is every mount option the runtime-spec names

@@ -12,8 +12,8 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
 
+	"github.com/rt-runtime/rt/internal/specconv"
 	"github.com/rt-runtime/rt/libct"
-	"github.com/rt-runtime/rt/specconv"
 )
 
 // updateFlag is one of runc's update flags: its name, help, and how its
