@@ -83,10 +83,21 @@ func (c *Cgroup) frozenState(frozen bool) (bool, error) {
 	return s == "THAWED", nil
 }
 
-// Frozen reports whether the cgroup is frozen (a paused container).
+// Frozen reports whether the cgroup is frozen (a paused container). A v1
+// freezer also reports FREEZING while a task that just joined a frozen
+// cgroup (an `exec --ignore-paused`) is being frozen: the container is
+// still paused then, as it is while a freeze is under way.
 func (c *Cgroup) Frozen() bool {
 	ok, err := c.frozenState(true)
-	return err == nil && ok
+	if err != nil || ok {
+		return ok
+	}
+	file, v2, err := c.freezer()
+	if err != nil || v2 {
+		return false
+	}
+	s, err := readFile(file)
+	return err == nil && s == "FREEZING"
 }
 
 func splitLines(s string) []string {
