@@ -250,9 +250,39 @@ func (c *Container) undoCreate(cg cgroups.Manager, initPid int) {
 	os.RemoveAll(c.dir())
 }
 
-// waitGone polls until pid no longer runs (or is a zombie) or the deadline.
+// waitGone waits until pid no longer runs (or is a zombie) or the
+// deadline: it blocks on a pidfd, which turns readable at the exit.
+// Without pidfd_open (Linux < 5.3) it polls /proc.
 func waitGone(pid int, limit time.Duration) bool {
 	deadline := time.Now().Add(limit)
+	fd, err := unix.PidfdOpen(pid, 0)
+	if errors.Is(err, unix.ESRCH) {
+		return true
+	}
+	if err != nil {
+		return pollGone(pid, deadline)
+	}
+	defer unix.Close(fd)
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return false
+		}
+		n, err := unix.Poll(fds, int(left.Milliseconds())+1)
+		switch {
+		case err == unix.EINTR:
+		case err != nil:
+			return pollGone(pid, deadline)
+		case n > 0:
+			return true
+		}
+	}
+}
+
+// pollGone polls /proc until pid no longer runs (or is a zombie) or the
+// deadline.
+func pollGone(pid int, deadline time.Time) bool {
 	for delay := 100 * time.Microsecond; time.Now().Before(deadline); delay = min(delay*2, 20*time.Millisecond) {
 		state, _, err := procStat(pid)
 		if err != nil || state == 'Z' || state == 'X' {

@@ -215,21 +215,21 @@ func (c *Container) Delete(ctx context.Context, force bool) error {
 	return nil
 }
 
-// waitHangup waits for POLLHUP on a fifo reader (no writer left).
+// waitHangup waits for POLLHUP on a fifo reader (no writer left). It asks
+// for no event: poll(2) always reports POLLHUP and POLLERR, and leaving
+// POLLIN out keeps the state still unread in the fifo from waking it, so
+// the wait blocks rather than spins until the init's exec closes the writer.
 func waitHangup(f *os.File) {
-	fds := []unix.PollFd{{Fd: int32(f.Fd()), Events: unix.POLLIN}}
+	fds := []unix.PollFd{{Fd: int32(f.Fd())}}
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
 		n, err := unix.Poll(fds, int(time.Until(deadline).Milliseconds()))
 		if err == unix.EINTR {
 			continue
 		}
-		if err != nil || n == 0 || fds[0].Revents&(unix.POLLHUP|unix.POLLERR) != 0 {
+		if err != nil || n == 0 || fds[0].Revents&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) != 0 {
 			return
 		}
-		// Only POLLIN: the init has not read the state yet. Wait a little
-		// rather than spin on the pending data.
-		time.Sleep(50 * time.Microsecond)
 	}
 }
 
