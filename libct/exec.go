@@ -71,9 +71,9 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 	}
 	debugf("exec in %s: cgroup %s", c.State.ID, debugPaths(cg.Paths()))
 	if o.WarmCgroup {
-		warmMigration(cg)
+		go cg.WarmJoin() // the process is moved, never born there (joinForked)
 	}
-	io := stageIO{root: c.Root, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
+	io := stageIO{root: c.Root, joinForked: true, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
 		pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindExec}
 	if o.PidfdSocket != "" {
 		// The process is orphaned by its stage and may exit at once: as

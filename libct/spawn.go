@@ -37,6 +37,10 @@ type stageIO struct {
 	warn        func(string) // the stage's warnings; nil: dropped
 	pidfdSocket string       // --pidfd-socket: receives a pidfd of the process
 	pidfdKind   string       // the message sent with it (pidfdKindInit, pidfdKindExec)
+	// joinForked (exec): the stage stays outside the cgroup and the process
+	// it forks joins it at SYNC_CGROUP, as runc's exec joins after its
+	// forks, so that an exec starts in a container at its pids limit.
+	joinForked bool
 }
 
 // runStage starts the C stage with the plan that build returns for the fd
@@ -80,6 +84,10 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 	// As runc: the caller's fds above stdio reach neither the stage nor
 	// the hooks rt runs (ExtraFiles are passed all the same).
 	_ = unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+	stageCg := cg
+	if io.joinForked {
+		stageCg = nil
+	}
 	cmd, joined, err := startStage(func() *exec.Cmd {
 		return &exec.Cmd{
 			Path:       fmt.Sprintf("/proc/self/fd/%d", exe.Fd()),
@@ -90,7 +98,7 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 			Stderr:     io.stdio[2],
 			ExtraFiles: extra,
 		}
-	}, cg)
+	}, stageCg)
 	if err != nil {
 		return 0, fmt.Errorf("start container init: %w", err)
 	}
@@ -99,9 +107,9 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 	testStep("stage started")
 	debugf("stage: started, pid %d", cmd.Process.Pid)
 	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync,
-		listenerState: io.listenerState, joined: joined, onPid: io.onInitPid, warn: io.warn,
+		listenerState: io.listenerState, joined: joined, cg: cg, onPid: io.onInitPid, warn: io.warn,
 		pidfd: -1, wantPidfd: files.pidfd != nil}
-	pid, err = s.run(cg)
+	pid, err = s.run()
 	if s.pidfd >= 0 {
 		if err == nil {
 			err = sendPidfd(files.pidfd, io.pidfdKind, s.pidfd)
@@ -134,8 +142,13 @@ func warmMigration(cg cgroups.Manager) {
 // it is born there (CLONE_INTO_CGROUP). Otherwise it is moved there: a move
 // can wait for an RCU grace period (milliseconds), so it starts at once,
 // beside the stage's loading, and the stage waits at its first sync until
-// joined says it is done.
+// joined says it is done. A nil cg: the stage is started where rt runs,
+// and joined is nil.
 func startStage(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, <-chan error, error) {
+	if cg == nil {
+		cmd := newCmd()
+		return cmd, nil, cmd.Start()
+	}
 	joined := make(chan error, 1)
 	if dir, ok := cg.BornInto(); ok {
 		// O_PATH will not do: the kernel wants an open cgroup directory.
@@ -201,7 +214,8 @@ func planMemfd(plan *nsenter.Plan) (*os.File, error) {
 
 // session is one conversation with a C stage.
 type session struct {
-	joined        <-chan error // the move of the stage into the cgroup
+	joined        <-chan error // the move of the stage into the cgroup; nil: the forked process joins cg
+	cg            cgroups.Manager
 	onSync        func(id int32, pid int) error
 	onPid         func(pid int) error
 	listenerState func(pid int) specs.State
@@ -240,8 +254,9 @@ func (s *session) send(t uint32) error {
 	return err
 }
 
-// run puts the stage in the cgroup and serves it until it is ready.
-func (s *session) run(cg cgroups.Manager) (int, error) {
+// run puts the stage (or the process it forked) in the cgroup and serves
+// it until it is ready.
+func (s *session) run() (int, error) {
 	for {
 		m, fd, err := s.recv()
 		if fd != nil && (err != nil || m.Type != nsenter.MsgSeccompFd) {
@@ -278,7 +293,7 @@ func (s *session) run(cg cgroups.Manager) (int, error) {
 			continue
 		case nsenter.MsgSync:
 			if m.Value == specconv.SyncCgroup {
-				if err := <-s.joined; err != nil {
+				if err := s.joinCgroup(); err != nil {
 					return s.initPid, err
 				}
 			} else if m.Value == specconv.SyncTimeOffsets {
@@ -305,6 +320,18 @@ func (s *session) run(cg cgroups.Manager) (int, error) {
 			return s.initPid, errStageGone
 		}
 	}
+}
+
+// joinCgroup waits for the stage's move into the cgroup or, when the
+// stage stays outside it (joinForked), moves the process it forked.
+func (s *session) joinCgroup() error {
+	if s.joined != nil {
+		return <-s.joined
+	}
+	if s.initPid <= 0 {
+		return fmt.Errorf("container init sent the cgroup sync before its pid")
+	}
+	return s.cg.Join(s.initPid)
 }
 
 // writeTimeOffsets writes the offsets the plan's op holds for the stage's

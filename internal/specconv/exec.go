@@ -29,7 +29,7 @@ var execJoinOrder = []specs.LinuxNamespaceType{
 }
 
 // BuildExec plans a process that joins a running container: its
-// namespaces (those the config lists), its cgroup, then p's settings.
+// namespaces (those the config lists), its cgroup (once forked), then p's settings.
 func BuildExec(spec *specs.Spec, p *specs.Process, o ExecOptions) (*nsenter.Plan, error) {
 	if p == nil || len(p.Args) == 0 {
 		return nil, fieldErr("/args", "exec needs a command")
@@ -62,7 +62,6 @@ func BuildExec(spec *specs.Spec, p *specs.Process, o ExecOptions) (*nsenter.Plan
 	if b.initialAffinity != nil {
 		b.addTo(phaseAffinity, *b.initialAffinity)
 	}
-	b.addTo(phaseCgroup, nsenter.Op{Code: nsenter.OpSync, Args: [3]int64{SyncCgroup}, Field: "/linux/cgroupsPath"})
 	for _, t := range execJoinOrder {
 		if listed[t] {
 			b.addTo(phaseJoin, nsenter.Op{Code: nsenter.OpSetns, Strs: [4]string{fmt.Sprintf("/proc/%d/ns/%s", o.InitPid, nsProc(t))},
@@ -73,6 +72,9 @@ func BuildExec(spec *specs.Spec, p *specs.Process, o ExecOptions) (*nsenter.Plan
 		b.addTo(phaseJoin, nsenter.Op{Code: nsenter.OpSetidRoot, Field: "/linux/uidMappings"})
 	}
 	b.addTo(phaseFork, nsenter.Op{Code: nsenter.OpFork, Field: "/linux/namespaces"})
+	// As runc's exec: the process joins the cgroup after the stage's own
+	// fork, which a pids limit already reached would refuse.
+	b.addTo(phaseFork, nsenter.Op{Code: nsenter.OpSync, Args: [3]int64{SyncCgroup}, Field: "/linux/cgroupsPath"})
 	if p.Terminal {
 		b.addTo(phaseFork, nsenter.Op{Code: nsenter.OpSetsid, Field: "/process/terminal"})
 	}

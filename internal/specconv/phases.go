@@ -22,7 +22,7 @@ type phase int
 
 const (
 	phaseAffinity     phase = iota // execCPUAffinity.initial: the stage's own work runs there
-	phaseCgroup                    // SYNC_CGROUP: nothing runs before the stage is in the cgroup
+	phaseCgroup                    // SYNC_CGROUP: nothing runs before the stage is in the cgroup (exec: in phaseFork, after the fork)
 	phaseJoin                      // setns by path, as the host's root (ip netns add's namespaces)
 	phaseEarly                     // rootfs.Result.Early: copies of bind sources, as host root
 	phaseJoinUser                  // setns into the user namespace (then become root), then the mount namespace
