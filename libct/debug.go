@@ -22,7 +22,11 @@ func debugf(format string, args ...any) {
 
 // planPhases describes a plan as its runs of ops by the config section
 // they come from: "namespaces 1-2 (unshare, fork-init), mounts 7-62 (...)".
-func planPhases(plan *nsenter.Plan) string {
+// A Stringer, so that debugf builds it only when someone listens.
+type planPhases struct{ plan *nsenter.Plan }
+
+func (p planPhases) String() string {
+	plan := p.plan
 	var parts []string
 	for start := 0; start < len(plan.Ops); {
 		section := fieldSection(plan.Ops[start].Field)
@@ -70,7 +74,9 @@ func syncName(id int32) string {
 }
 
 // debugPaths lists a cgroup's directories, sorted.
-func debugPaths(paths map[string]string) string {
+type debugPaths map[string]string // a Stringer, as planPhases
+
+func (paths debugPaths) String() string {
 	dirs := make([]string, 0, len(paths))
 	for _, d := range paths {
 		dirs = append(dirs, d)
@@ -81,6 +87,9 @@ func debugPaths(paths map[string]string) string {
 
 // debugMsg tells what the stage reports as it goes through the plan.
 func debugMsg(m nsenter.Msg) {
+	if Debug == nil {
+		return
+	}
 	switch m.Type {
 	case nsenter.MsgPid:
 		debugf("stage: the process is pid %d", m.Value)

@@ -67,7 +67,7 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 	if err := files.fds.CheckFds(plan); err != nil {
 		return 0, fmt.Errorf("internal error: %w", err)
 	}
-	debugf("plan: %d ops: %s", len(plan.Ops), planPhases(plan))
+	debugf("plan: %d ops: %s", len(plan.Ops), planPhases{plan})
 	if files.plan, err = planMemfd(plan); err != nil {
 		return 0, err
 	}

@@ -18,16 +18,15 @@ import (
 // fakeSystemd plays systemd's part: a started scope gets its cgroup in every
 // hierarchy (with the files cgroupfs would have), a stopped one loses it.
 type fakeSystemd struct {
-	t        *testing.T
-	host     *cgroupsfs.Host
-	units    map[string]string // unit -> cgroup path
-	result   string            // the next start job's result ("" = done)
-	stopErr  error
-	started  [][]sd.Property
-	set      [][]sd.Property
-	resets   []string
-	stops    []string
-	versions string
+	t       *testing.T
+	host    *cgroupsfs.Host
+	units   map[string]string // unit -> cgroup path
+	result  string            // the next start job's result ("" = done)
+	stopErr error
+	started [][]sd.Property
+	set     [][]sd.Property
+	resets  []string
+	stops   []string
 }
 
 var newCgroupFiles = map[string]string{"cgroup.procs": "", "memory.limit_in_bytes": "9223372036854771712",

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -168,13 +167,4 @@ func v2Layout() []hierarchy {
 			"cpu.max": "max 100000", "cpu.weight": "100", "memory.max": "max", "pids.max": "max"},
 		root: map[string]string{
 			"cgroup.controllers": "cpuset cpu io memory hugetlb pids rdma misc", "cgroup.subtree_control": "cpu memory"}}}
-}
-
-func sorted(m map[string]string) []string {
-	var out []string
-	for k, v := range m {
-		out = append(out, k+"="+v)
-	}
-	sort.Strings(out)
-	return out
 }

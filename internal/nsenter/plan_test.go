@@ -6,8 +6,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -217,38 +215,11 @@ func TestDecodeMsgWrongSize(t *testing.T) {
 // OP_CODE_MAX, with its value.
 func declaredCodes(t *testing.T) map[string]uint32 {
 	t.Helper()
-	data, err := os.ReadFile("plan.h")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := string(data)
-	start := strings.Index(src, "enum rt_op_code {")
-	end := strings.Index(src[start:], "};")
-	if start < 0 || end < 0 {
-		t.Fatal("no enum rt_op_code in plan.h")
-	}
-	body := regexp.MustCompile(`(?s)/\*.*?\*/`).ReplaceAllString(src[start+len("enum rt_op_code {"):start+end], "")
 	codes := map[string]uint32{}
-	next := uint32(0)
-	for _, item := range strings.Split(body, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
+	for name, v := range headerEnum(t, readFile(t, "plan.h"), "rt_op_code") {
+		if name != "OP_CODE_MAX" {
+			codes[name] = uint32(v)
 		}
-		name, value, hasValue := strings.Cut(item, "=")
-		name = strings.TrimSpace(name)
-		if hasValue {
-			v, err := strconv.ParseUint(strings.TrimSpace(value), 0, 32)
-			if err != nil {
-				t.Fatalf("enum item %q: %v", item, err)
-			}
-			next = uint32(v)
-		}
-		if name == "OP_CODE_MAX" {
-			break
-		}
-		codes[name] = next
-		next++
 	}
 	if len(codes) == 0 {
 		t.Fatal("no op codes found in plan.h")

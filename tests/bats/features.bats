@@ -102,17 +102,6 @@ run_fresh() {
 	assert_error
 }
 
-# with_lsms LSMS CMD... — run CMD in a private mount namespace whose
-# /sys/kernel/security/lsm lists LSMS (comma-separated): rt then plans as on
-# a kernel that runs them.
-with_lsms() {
-	local lsms=$1
-	shift
-	timeout --kill-after=5 "$RT_CMD_TIMEOUT" unshare -m --propagation private -- sh -c \
-		'mount -t tmpfs -o size=64k rt-test-lsm /sys/kernel/security && printf "%s\n" "$0" >/sys/kernel/security/lsm && exec "$@"' \
-		"$lsms" "$@"
-}
-
 # features-linux.md: apparmor.enabled and selinux.enabled say whether the
 # runtime supports them, whatever the host runs (runc says true). rt does:
 # on a kernel that runs the LSM, each label is in the plan; on one that

@@ -667,3 +667,17 @@ refute_option() {
 		return 1
 	fi
 }
+
+# ---------------------------------------------------------------------------
+# LSMs
+
+# with_lsms LSMS CMD... — run CMD in a private mount namespace whose
+# /sys/kernel/security/lsm lists LSMS (comma-separated): rt then plans as on
+# a kernel that runs them. Nothing outside that namespace changes.
+with_lsms() {
+	local lsms=$1
+	shift
+	timeout --kill-after=5 "$RT_CMD_TIMEOUT" unshare -m --propagation private -- sh -c \
+		'mount -t tmpfs -o size=64k rt-test-lsm /sys/kernel/security && printf "%s\n" "$0" >/sys/kernel/security/lsm && exec "$@"' \
+		"$lsms" "$@"
+}

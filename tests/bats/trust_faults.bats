@@ -138,8 +138,9 @@ create_killed_at() {
 # bats test_tags=rt-only
 @test "faults: rt create killed while it makes the cgroup: delete -f removes every cgroup dir" {
 	command -v strace >/dev/null || skip "needs strace"
-	[ -d "$CGROUP_ROOT/pids" ] && [ -d "$CGROUP_ROOT/unified" ] ||
+	if [ ! -d "$CGROUP_ROOT/pids" ] || [ ! -d "$CGROUP_ROOT/unified" ]; then
 		skip "needs a v1 pids hierarchy beside the unified one (made after it)"
+	fi
 	# pids is made after the unified hierarchy and most v1 ones
 	create_killed_at mkdir,mkdirat "$CGROUP_ROOT/pids/rt/$ID"
 	[ -d "$CGROUP_ROOT/unified/rt/$ID" ]

@@ -17,17 +17,6 @@ setup_file() {
 
 LABEL=system_u:object_r:container_file_t:s0:c1,c2
 
-# with_lsms LSMS CMD... — run CMD in a private mount namespace whose
-# /sys/kernel/security/lsm lists LSMS (comma-separated): rt then plans as on
-# a kernel that runs them. Nothing outside that namespace changes.
-with_lsms() {
-	local lsms=$1
-	shift
-	timeout --kill-after=5 "$RT_CMD_TIMEOUT" unshare -m --propagation private -- sh -c \
-		'mount -t tmpfs -o size=64k rt-test-lsm /sys/kernel/security && printf "%s\n" "$0" >/sys/kernel/security/lsm && exec "$@"' \
-		"$lsms" "$@"
-}
-
 # selinux_on — true if this kernel runs SELinux.
 selinux_on() {
 	grep -qsw selinux /sys/kernel/security/lsm || [ -e /sys/fs/selinux/enforce ]

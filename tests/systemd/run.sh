@@ -24,17 +24,13 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${RT_SD_CACHE:-$here/.cache}
 vm_timeout=${RT_SD_TIMEOUT:-600}
-kernel_meta=linux-image-cloud-amd64
 # Loaded by the initramfs to find the root disk.
 initrd_modules="drivers/virtio/virtio.ko drivers/virtio/virtio_ring.ko drivers/virtio/virtio_pci_legacy_dev.ko
 	drivers/virtio/virtio_pci_modern_dev.ko drivers/virtio/virtio_pci.ko drivers/block/virtio_blk.ko"
 
-die() {
-	echo "not ok - tests/systemd harness: $*"
-	echo "0 passed, 1 failed"
-	exit 1
-}
-log() { echo "# $*"; }
+HARNESS=tests/systemd
+# shellcheck source=../lib/qemu-harness.bash
+. "$here/../lib/qemu-harness.bash"
 
 [ $# -eq 1 ] || {
 	echo "usage: tests/systemd/run.sh RT_BINARY" >&2
@@ -57,39 +53,12 @@ start=$(date +%s)
 # ---------------------------------------------------------------------------
 # Packages (installed only when missing)
 
-apt_updated=
-apt_update() {
-	[ -z "$apt_updated" ] || return 0
-	log "apt-get update"
-	apt-get update -qq >"$tmp/apt.log" 2>&1 || { cat "$tmp/apt.log" >&2; return 1; }
-	apt_updated=1
-}
-apt_install() { # PACKAGE...
-	command -v apt-get >/dev/null || return 1
-	apt_update || return 1
-	log "apt-get install $*"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" \
-		>"$tmp/apt.log" 2>&1 || { cat "$tmp/apt.log" >&2; return 1; }
-}
-have() { local p; p=$(command -v "$1") && [ -x "$p" ]; }
-need_cmd() { # COMMAND PACKAGE
-	have "$1" && return 0
-	apt_install "$2" || die "$1 is missing and installing the Debian package $2 failed"
-	have "$1" || die "$1 is still missing after installing $2"
-}
-is_static() { ! ldd "$1" >/dev/null 2>&1; }
-
 need_cmd qemu-system-x86_64 qemu-system-x86
 need_cmd cpio cpio
 need_cmd debootstrap debootstrap
 need_cmd mkfs.ext4 e2fsprogs
 need_cmd ldd libc-bin
-busybox=${BUSYBOX:-/bin/busybox}
-if ! [ -x "$busybox" ] || ! is_static "$busybox"; then
-	apt_install busybox-static || die "installing busybox-static failed"
-	busybox=/bin/busybox
-	[ -x "$busybox" ] && is_static "$busybox" || die "$busybox is not a static binary"
-fi
+need_static_busybox
 
 # ---------------------------------------------------------------------------
 # The cache: the cloud kernel (vmlinuz and its modules, from the .deb), the
@@ -100,19 +69,7 @@ exec 9>"$cache/.lock"
 flock 9
 kdir=$(ls -d "$cache"/kernel-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$kdir" ] || [ ! -e "$kdir/ok" ]; then
-	command -v apt-get >/dev/null || die "no cached kernel and no apt-get to download $kernel_meta"
-	pkg=$(apt-cache depends "$kernel_meta" 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}' || true)
-	if [ -z "$pkg" ]; then
-		apt_update || die "apt-get update failed"
-		pkg=$(apt-cache depends "$kernel_meta" 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}' || true)
-	fi
-	[ -n "$pkg" ] || die "cannot find the kernel package that $kernel_meta depends on"
-	log "downloading $pkg"
-	mkdir -p "$tmp/deb"
-	chmod 0777 "$tmp/deb" # apt-get download runs as _apt
-	(cd "$tmp/deb" && apt-get download -qq "$pkg" >"$tmp/apt.log" 2>&1) ||
-		{ cat "$tmp/apt.log" >&2; die "apt-get download $pkg failed"; }
-	dpkg-deb -x "$tmp"/deb/*.deb "$tmp/deb/x" || die "dpkg-deb -x of $pkg failed"
+	unpack_cloud_kernel
 	kver=$(basename "$(ls -d "$tmp"/deb/x/lib/modules/*-cloud-amd64 | head -n 1)")
 	rm -rf "$cache"/kernel-*
 	kdir=$cache/kernel-$kver

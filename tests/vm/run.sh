@@ -24,15 +24,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${RT_VM_CACHE:-$here/.cache}
 vm_timeout=${RT_VM_TIMEOUT:-540}
-kernel_meta=linux-image-cloud-amd64
 
-# A harness error: say why, count it as one failure, exit 1.
-die() {
-	echo "not ok - tests/vm harness: $*"
-	echo "0 passed, 1 failed"
-	exit 1
-}
-log() { echo "# $*"; }
+HARNESS=tests/vm
+# shellcheck source=../lib/qemu-harness.bash
+. "$here/../lib/qemu-harness.bash"
 
 [ $# -eq 1 ] || {
 	echo "usage: tests/vm/run.sh RT_BINARY" >&2
@@ -56,39 +51,11 @@ start=$(date +%s)
 # ---------------------------------------------------------------------------
 # Packages (installed only when missing)
 
-apt_updated=
-apt_install() { # PACKAGE...
-	command -v apt-get >/dev/null || return 1
-	if [ -z "$apt_updated" ]; then
-		log "apt-get update"
-		apt-get update -qq >"$tmp/apt.log" 2>&1 || { cat "$tmp/apt.log" >&2; return 1; }
-		apt_updated=1
-	fi
-	log "apt-get install $*"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" \
-		>"$tmp/apt.log" 2>&1 || { cat "$tmp/apt.log" >&2; return 1; }
-}
-
-have() { local p; p=$(command -v "$1") && [ -x "$p" ]; }
-
-need_cmd() { # COMMAND PACKAGE
-	have "$1" && return 0
-	apt_install "$2" || die "$1 is missing and installing the Debian package $2 failed"
-	have "$1" || die "$1 is still missing after installing $2"
-}
-
-is_static() { ! ldd "$1" >/dev/null 2>&1; }
-
 need_cmd qemu-system-x86_64 qemu-system-x86
 need_cmd cpio cpio
 need_cmd jq jq
 need_cmd ldd libc-bin
-busybox=${BUSYBOX:-/bin/busybox}
-if ! [ -x "$busybox" ] || ! is_static "$busybox"; then
-	apt_install busybox-static || die "a static busybox is needed: installing busybox-static failed"
-	busybox=/bin/busybox
-	[ -x "$busybox" ] && is_static "$busybox" || die "$busybox is not a static binary even after installing busybox-static"
-fi
+need_static_busybox
 
 # ---------------------------------------------------------------------------
 # The kernel: Debian's cloud kernel, extracted from its .deb into the cache
@@ -107,20 +74,7 @@ else
 	vmlinuz=$(ls "$cache"/kernel/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1 || true)
 fi
 if [ -z "$vmlinuz" ]; then
-	command -v apt-get >/dev/null || die "no cached kernel and no apt-get to download $kernel_meta"
-	pkg=$(apt-cache depends "$kernel_meta" 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}' || true)
-	if [ -z "$pkg" ] && [ -z "$apt_updated" ]; then
-		apt-get update -qq >"$tmp/apt.log" 2>&1 || { cat "$tmp/apt.log" >&2; die "apt-get update failed"; }
-		apt_updated=1
-		pkg=$(apt-cache depends "$kernel_meta" 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}' || true)
-	fi
-	[ -n "$pkg" ] || die "cannot find the kernel package that $kernel_meta depends on"
-	log "downloading $pkg"
-	mkdir -p "$tmp/deb"
-	chmod 0777 "$tmp/deb" # apt-get download runs as _apt
-	(cd "$tmp/deb" && apt-get download -qq "$pkg" >"$tmp/apt.log" 2>&1) ||
-		{ cat "$tmp/apt.log" >&2; die "apt-get download $pkg failed"; }
-	dpkg-deb -x "$tmp"/deb/*.deb "$tmp/deb/x" || die "dpkg-deb -x of $pkg failed"
+	unpack_cloud_kernel
 	for f in "$tmp"/deb/x/boot/vmlinuz-* "$tmp"/deb/x/boot/config-*; do
 		cp "$f" "$cache/kernel/"
 	done
