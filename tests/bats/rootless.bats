@@ -149,7 +149,7 @@ teardown() {
 }
 
 @test "rootless: a --root the user cannot write is a one-line error naming it, and nothing is made" {
-	parent=$BATS_TEST_TMPDIR/rootowned
+	parent=$RL_HOME/rootowned
 	mkdir -m 0755 "$parent"
 	run --separate-stderr as_user "$RL_RT" --root "$parent/rt" run --bundle "$B" rl11 </dev/null
 	assert_error

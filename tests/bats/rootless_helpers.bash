@@ -129,7 +129,7 @@ rl_teardown() {
 	if [ -n "$(ls -A "$RL_XDG/rt" 2>/dev/null | grep -v '^\.')" ]; then
 		residue+=("state in $RL_XDG/rt: $(ls -A "$RL_XDG/rt")")
 	fi
-	rm -rf "$B" "$RL_XDG"
+	rm -rf "$B" "$RL_XDG" "$RL_HOME/rootowned"
 	if [ ${#residue[@]} -gt 0 ]; then
 		echo "RESIDUE after the test:" >&2
 		printf '  %s\n' "${residue[@]}" >&2
