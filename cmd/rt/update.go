@@ -63,10 +63,10 @@ file, or from standard input for "-", and the other flags are ignored.`,
 			if err != nil {
 				return err
 			}
-			if err := specconv.ValidateResources(res); err != nil {
+			if err := specconv.ValidateUpdate(res); err != nil {
 				return err
 			}
-			if res.Memory != nil && res.Memory.Kernel != nil {
+			if res.Memory != nil && res.Memory.Kernel != nil && *res.Memory.Kernel != 0 {
 				logWarn("kernel memory limits are ignored (Linux 5.16 and later ignore them too)")
 			}
 			c, err := libct.Load(g.root, args[0], true)
