@@ -66,7 +66,7 @@ file, or from standard input for "-", and the other flags are ignored.`,
 			if err := specconv.ValidateUpdate(res); err != nil {
 				return err
 			}
-			if res.Memory != nil && res.Memory.Kernel != nil && *res.Memory.Kernel != 0 {
+			if res.Memory != nil && res.Memory.Kernel != nil {
 				logWarn("kernel memory limits are ignored (Linux 5.16 and later ignore them too)")
 			}
 			c, err := libct.Load(g.root, args[0], true)
