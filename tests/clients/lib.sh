@@ -15,6 +15,15 @@ fail() {
 	exit 1
 }
 
+# skip REASON... — end the scenario, skipped: this machine cannot run it
+# (a missing kernel feature or device). run.sh counts it as skipped and
+# prints the reason.
+skip() {
+	{ set +x; } 2>/dev/null
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
 # note MESSAGE... — a line in the scenario's log, outside the xtrace noise.
 note() {
 	{ set +x; } 2>/dev/null
