@@ -193,17 +193,6 @@ dk_status() { dk inspect -f '{{.State.Status}}' "$1"; }
 # rt_dk ARGS... — rt on the root containerd's shim gives it.
 rt_dk() { "$RT" --root "$DK_RTROOT" "$@"; }
 
-# dk_host_nodes — device nodes in subdirectories of the host's /dev, made
-# here (c 1:3, a null device) and removed at the end: $DK_HOSTSUB/dri/card0
-# and $DK_HOSTSUB/snd/controlC0.
-dk_host_nodes() {
-	DK_HOSTSUB=/dev/rt-clients-$$
-	defer "rm -rf $DK_HOSTSUB"
-	mkdir -p "$DK_HOSTSUB/dri" "$DK_HOSTSUB/snd"
-	mknod -m 0666 "$DK_HOSTSUB/dri/card0" c 1 3
-	mknod -m 0660 "$DK_HOSTSUB/snd/controlC0" c 1 3
-}
-
 # free_port — a TCP port nothing listens on.
 free_port() {
 	local p i
@@ -278,10 +267,10 @@ t_docker_device_tun() {
 # host's path and at another one.
 t_docker_device_subdir() {
 	local out
-	dk_host_nodes
-	out=$(dkrun --rm --device "$DK_HOSTSUB/dri/card0" --device "$DK_HOSTSUB/snd/controlC0:/dev/snd/controlC0" "$DK_IMAGE" \
-		sh -c "stat -c '%n %F %t:%T %a' $DK_HOSTSUB/dri/card0 /dev/snd/controlC0; stat -c '%a' /dev/snd; echo x >/dev/snd/controlC0 && echo write-ok")
-	expect_eq "the nodes" "$out" "$DK_HOSTSUB/dri/card0 character special file 1:3 666
+	host_dev_nodes
+	out=$(dkrun --rm --device "$HOSTSUB/dri/card0" --device "$HOSTSUB/snd/controlC0:/dev/snd/controlC0" "$DK_IMAGE" \
+		sh -c "stat -c '%n %F %t:%T %a' $HOSTSUB/dri/card0 /dev/snd/controlC0; stat -c '%a' /dev/snd; echo x >/dev/snd/controlC0 && echo write-ok")
+	expect_eq "the nodes" "$out" "$HOSTSUB/dri/card0 character special file 1:3 666
 /dev/snd/controlC0 character special file 1:3 660
 755
 write-ok"
@@ -292,23 +281,11 @@ write-ok"
 # not in the container's stderr). runc 1.1.5 and 1.5 fail here when the
 # caller lacks one ("unable to apply caps").
 t_docker_privileged() {
-	local out want p eff bnd bit
-	dk_host_nodes
-	want=$(find /dev -mindepth 2 \( -type c -o -type b \) ! -path '/dev/pts/*' ! -path '/dev/shm/*' ! -path '/dev/mqueue/*' | sort)
-	out=$(dkrun --rm --privileged "$DK_IMAGE" sh -c "for p in $(echo "$want" | tr '\n' ' '); do [ -c \$p ] || [ -b \$p ] || echo missing \$p; done
-		grep CapEff /proc/self/status | cut -f2; mknod /tmp/n c 1 3 && echo mknod-ok" 2>"$SCEN_DIR/err")
+	local out
+	host_dev_nodes
+	out=$(dkrun --rm --privileged "$DK_IMAGE" sh -c "$(privileged_probe)" 2>"$SCEN_DIR/err")
 	expect_eq "docker run --privileged: stderr (no rt warning there)" "$(cat "$SCEN_DIR/err")" ""
-	expect_no_match "host nodes missing in the container" "$out" '^missing'
-	expect_match "mknod inside" "$out" '^mknod-ok$'
-	eff=$((16#$(echo "$out" | grep -E '^[0-9a-f]{16}$')))
-	bnd=$((16#$(awk '$1 == "CapBnd:" { print $2 }' /proc/self/status)))
-	expect_eq "capabilities the caller lacks" "$(printf '%x' $((eff & ~bnd)))" 0
-	# CAP_NET_ADMIN 12, CAP_SYS_MODULE 16, CAP_SYS_ADMIN 21, CAP_MKNOD 27,
-	# and CAP_SYS_RESOURCE 24 when the caller holds it
-	for bit in 12 16 21 27 24; do
-		[ $((bnd >> bit & 1)) = 0 ] && continue
-		expect_eq "capability $bit" $((eff >> bit & 1)) 1
-	done
+	check_privileged "$out"
 }
 
 # --read-only with --tmpfs: / is read-only, the tmpfs writable with its size.
