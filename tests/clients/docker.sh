@@ -13,9 +13,12 @@
 # dockerd changes the machine's firewall: the DOCKER, DOCKER-USER and
 # DOCKER-ISOLATION-STAGE-* chains (filter and nat) with their jumps, rules
 # for its bridge and subnet, and the FORWARD policy (DROP when it turns
-# ip_forward on). teardown_docker removes the rules for our bridge and
-# subnet, the chains when they were not there before, and sets the FORWARD
-# policy back; run.sh sets ip_forward back and removes /run/docker,
+# ip_forward on). teardown_docker removes the chains, the jumps to them and
+# the rules for our bridge and subnet, and sets the FORWARD policy back.
+# Where DOCKER chains exist already (a dockerd of the machine) ours runs with
+# --iptables=false: on start it would flush that dockerd's DOCKER chain.
+# Published ports on 127.0.0.1 work without it (docker-proxy). run.sh sets
+# ip_forward back and removes /run/docker,
 # /run/containerd and /etc/docker/key.json (dockerd 20.10 writes its trust
 # key there whatever its flags) when they were not there.
 #
@@ -57,11 +60,12 @@ vars_docker() {
 	# <exec-root>/runtime-runc for every runtime, the shim adds the namespace.
 	export DK_RTROOT=$DK_EXEC/runtime-runc/rt-clients
 	DK_FORWARD_POLICY=$(iptables -w 5 -S FORWARD 2>/dev/null | awk '$1 == "-P" { print $3 }')
-	declare -gA DK_CHAINS_BEFORE=()
-	local t
-	for t in filter nat; do
-		DK_CHAINS_BEFORE[$t]=$(iptables -w 5 -t $t -S 2>/dev/null | grep -cE "$DK_CHAINS_RE" || true)
-	done
+	DK_IPTABLES=true
+	if iptables -w 5 -t filter -S 2>/dev/null | grep -qE "$DK_CHAINS_RE" ||
+		iptables -w 5 -t nat -S 2>/dev/null | grep -qE "$DK_CHAINS_RE"; then
+		DK_IPTABLES=false
+	fi
+	export DK_IPTABLES
 	DK_BRIDGE_BEFORE=$(ip link show "$DK_BRIDGE" >/dev/null 2>&1 && echo 1 || echo 0)
 	DK_NF_CALL=$(cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null || true)
 }
@@ -70,6 +74,7 @@ vars_docker() {
 # under set -e).
 setup_docker() {
 	mkdir -p "$DK_DIR/client" "$DK_EXEC" "$DK_DATA"
+	[ "$DK_IPTABLES" = true ] || echo "DOCKER chains exist (another dockerd): ours runs with --iptables=false"
 	"$DOCKER" --version
 	dockerd --version
 	if [ "$DK_BRIDGE_BEFORE" = 0 ]; then
@@ -96,7 +101,7 @@ dk_start() {
 		-H "unix://$DK_SOCK" \
 		--containerd-namespace rt-clients --containerd-plugins-namespace rt-clients-plugins \
 		--storage-driver "$1" --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "$DK_CG" \
-		--bridge "$DK_BRIDGE" --iptables=true --ip-forward=true --userland-proxy=true \
+		--bridge "$DK_BRIDGE" --iptables="$DK_IPTABLES" --ip-forward=true --userland-proxy=true \
 		</dev/null >>"$DK_DIR/dockerd.log" 2>&1 &
 	for i in $(seq 150); do
 		if dk version >/dev/null 2>&1; then
@@ -147,15 +152,15 @@ teardown_docker() {
 	return 0
 }
 
-# dk_firewall_cleanup — remove dockerd's rules for our bridge and subnet;
-# the DOCKER* chains, and the jumps to them, when they were not there
-# before; the FORWARD policy as it was.
+# dk_firewall_cleanup — with --iptables=true: dockerd's rules for our
+# bridge and subnet, the DOCKER* chains and the jumps to them; the FORWARD
+# policy as it was.
 dk_firewall_cleanup() {
 	local t rule chain mine="(-[io] $DK_BRIDGE( |$)|${DK_SUBNET//./\\.})"
 	for t in filter nat; do
+		[ "${DK_IPTABLES:-false}" = true ] || continue
 		iptables -w 5 -t $t -S 2>/dev/null | grep -E '^-A ' | grep -E -- "$mine" |
 			while read -r rule; do eval "iptables -w 5 -t $t ${rule/#-A/-D}" 2>/dev/null; done
-		[ "${DK_CHAINS_BEFORE[$t]:-1}" = 0 ] || continue
 		iptables -w 5 -t $t -S 2>/dev/null | grep -E '^-A [A-Z]+ .*-j DOCKER(-USER|-ISOLATION-STAGE-[0-9]+)?( |$)' |
 			while read -r rule; do eval "iptables -w 5 -t $t ${rule/#-A/-D}" 2>/dev/null; done
 		for chain in $(iptables -w 5 -t $t -S 2>/dev/null | grep -E "$DK_CHAINS_RE" | awk '{ print $2 }'); do
@@ -315,6 +320,12 @@ t_docker_memory_oom() {
 	local out rc
 	if [ ! -d /sys/fs/cgroup/memory ] && ! grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
 		skip "no memory cgroup controller on this host"
+	fi
+	# With swap on and no swap accounting, --memory-swap is ignored and the
+	# shell would swap instead of being killed.
+	if [ "$(wc -l </proc/swaps)" -gt 1 ] && [ ! -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ] &&
+		! grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+		skip "swap is on and the memory cgroup has no swap accounting (boot with swapaccount=1)"
 	fi
 	out=$(dkrun --rm --memory 32m --memory-swap 32m "$DK_IMAGE" sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max')
 	expect_eq "memory limit inside" "$out" 33554432
