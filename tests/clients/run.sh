@@ -240,8 +240,12 @@ need iproute2 /usr/bin/ip
 need jq /usr/bin/jq
 need bsdutils /usr/bin/script
 need util-linux /usr/bin/nsenter
-need docker.io /usr/sbin/dockerd
-need docker.io /usr/bin/docker
+# Debian's Docker, unless a dockerd is there already (docker-ce's would
+# conflict with the package).
+if ! command -v dockerd >/dev/null; then
+	need docker.io /usr/sbin/dockerd
+	need docker.io /usr/bin/docker
+fi
 if [ ${#need_pkgs[@]} -gt 0 ]; then
 	mapfile -t need_pkgs < <(printf '%s\n' "${need_pkgs[@]}" | sort -u)
 	echo "installing: ${need_pkgs[*]}"
