@@ -297,6 +297,12 @@ t_docker_privileged() {
 	out=$(dkrun --rm --privileged "$DK_IMAGE" sh -c "$(privileged_probe)" 2>"$SCEN_DIR/err")
 	expect_eq "docker run --privileged: stderr (no rt warning there)" "$(cat "$SCEN_DIR/err")" ""
 	check_privileged "$out"
+	# exec --privileged in a container that is not: every capability rt
+	# holds, no word on stderr
+	dk_sleeper dk-xpriv
+	out=$(dk exec --privileged dk-xpriv grep CapEff /proc/self/status 2>"$SCEN_DIR/err")
+	expect_eq "docker exec --privileged: stderr" "$(cat "$SCEN_DIR/err")" ""
+	expect_eq "docker exec --privileged: CAP_SYS_ADMIN" $((16#$(echo "$out" | cut -f2) >> 21 & 1)) 1
 }
 
 # --read-only with --tmpfs: / is read-only, the tmpfs writable with its size.
