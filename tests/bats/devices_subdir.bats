@@ -9,23 +9,15 @@
 # field, zeroes for "unchanged").
 #
 # The host nodes the tests bind live in /dev/rt-test-sub-PID-N, made with
-# mknod and removed in teardown.
+# mknod and removed in teardown (defer).
 
 load helpers
 
-setup() {
-	setup_bundle
-	HOSTSUB=/dev/rt-test-sub-$$-$BATS_SUITE_TEST_NUMBER
-}
-
-teardown() {
-	teardown_bundle
-	rm -rf "$HOSTSUB"
-}
-
 # host_nodes — make $HOSTSUB/dri/card0 (c 1:3, a null device) and
-# $HOSTSUB/blk (b 7:0) on the host.
+# $HOSTSUB/blk (b 7:0) on the host; removed in teardown.
 host_nodes() {
+	HOSTSUB=/dev/rt-test-sub-$$-$BATS_SUITE_TEST_NUMBER
+	defer rm -rf "$HOSTSUB"
 	mkdir -p "$HOSTSUB/dri"
 	mknod -m 0660 "$HOSTSUB/dri/card0" c 1 3
 	chown 0:44 "$HOSTSUB/dri/card0"
