@@ -99,6 +99,12 @@ teardown() {
 	run urt ps --format json rl6
 	[ "$status" -eq 0 ] || { echo "status $status: $output $stderr"; false; }
 	assert_contains "$output" "$pid"
+	in_delegated urt_noio exec --detach rl6 sleep 1000
+	assert_eq "$(wc -l <"$RL_CG/rl6/cgroup.procs")" 2 "processes in the container's cgroup"
+	# From a cgroup outside the delegated subtree, exec cannot move its
+	# process: it runs all the same (runc's rootless exec).
+	run --separate-stderr urt exec rl6 true
+	[ "$status" -eq 0 ] || { echo "status $status: $output $stderr"; false; }
 	urt pause rl6
 	retry_until 10 rl_status_is rl6 paused
 	urt resume rl6
