@@ -164,6 +164,16 @@ teardown() {
 	rl_no_state
 }
 
+@test "rootless: a --root the user owns but cannot write is a one-line error naming it" {
+	as_user mkdir -m 0500 "$RL_HOME/rootowned"
+	run --separate-stderr as_user "$RL_RT" --root "$RL_HOME/rootowned" run --bundle "$B" rl15 </dev/null
+	assert_error
+	assert_contains "$stderr" "--root $RL_HOME/rootowned"
+	run ls -A "$RL_HOME/rootowned"
+	assert_eq "$output" "" "entries in --root"
+	rl_no_state
+}
+
 @test "rootless: without XDG_RUNTIME_DIR and --root, a one-line error" {
 	RL_NOXDG=1
 	run --separate-stderr urt_noio run --bundle "$B" rl12
