@@ -154,6 +154,14 @@ teardown() {
 	rl_no_state
 }
 
+@test "rootless: a cgroupsPath without a delegated cgroup is a one-line error naming the field" {
+	rl_config '.linux.cgroupsPath = "/rtbats-rootless"'
+	run --separate-stderr urt_noio run --bundle "$B" rl16
+	assert_error
+	assert_contains "$stderr" "/linux/cgroupsPath" "Delegate=yes"
+	rl_no_state
+}
+
 @test "rootless: a --root the user cannot write is a one-line error naming it, and nothing is made" {
 	parent=$RL_HOME/rootowned
 	mkdir -m 0755 "$parent"
