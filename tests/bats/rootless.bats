@@ -209,3 +209,12 @@ teardown() {
 	assert_contains "$stderr" "/linux/namespaces" "user namespace"
 	rl_no_state
 }
+
+@test "rootless: createContainer hooks join the container's namespaces" {
+	rl_config '.hooks = {createContainer: [{path: "/bin/sh", args: ["sh", "-c", "id -u > " + $f]}]}' \
+		--arg f "$B/rootfs/hookran"
+	rl_cmd cat /hookran
+	run --separate-stderr urt_noio run --bundle "$B" rl17
+	[ "$status" -eq 0 ] || { echo "status $status: $output $stderr"; false; }
+	assert_eq "$output" 0 "the hook's uid in the container's user namespace"
+}
