@@ -36,7 +36,13 @@ type ExecOptions struct {
 // checked before the process is made.
 func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 	switch st := c.Status(); st {
-	case Running, Created:
+	case Created:
+		if rootlessEUID() {
+			// Its init is not dumpable until it execs: a user other than
+			// root may not open its /proc/<pid>/ns files.
+			return 0, stateErr(ErrNotRunning, c.State.ID, st, "cannot exec in container %q: it is created, not started, and rt runs unprivileged (start it first)", c.State.ID)
+		}
+	case Running:
 	case Paused:
 		if !o.IgnorePaused {
 			return 0, stateErr(ErrPaused, c.State.ID, st, "cannot exec in container %q: it is paused (use --ignore-paused)", c.State.ID)

@@ -62,6 +62,14 @@ teardown() {
 	assert_eq "${lines[2]}" "$(jq -r .hostname "$B/config.json")" "hostname"
 }
 
+@test "rootless: exec into a created container says to start it first" {
+	rl_cmd sleep 1000
+	urt_noio create --bundle "$B" rl18
+	run --separate-stderr urt exec rl18 true
+	assert_error
+	assert_contains "$stderr" "start it first"
+}
+
 @test "rootless: list shows the user's containers, owned by it" {
 	rl_cmd sleep 1000
 	urt_noio run --detach --bundle "$B" rl4
