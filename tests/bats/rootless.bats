@@ -226,3 +226,14 @@ teardown() {
 	[ "$status" -eq 0 ] || { echo "status $status: $output $stderr"; false; }
 	assert_eq "$output" 0 "the hook's uid in the container's user namespace"
 }
+
+@test "rootless: --rootless false makes the cgroup a root one (refused), a bad value is an error" {
+	run --separate-stderr urt_noio --rootless false run --bundle "$B" rl19
+	assert_error
+	assert_contains "$stderr" "permission denied"
+	rl_no_state
+	run --separate-stderr urt_noio --rootless maybe run --bundle "$B" rl19
+	assert_error
+	assert_contains "$stderr" "--rootless" "true, false or auto"
+	rl_no_state
+}
