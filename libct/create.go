@@ -211,7 +211,7 @@ func makeRoot(root string) error {
 	err := CheckRoot(root)
 	if errors.Is(err, os.ErrNotExist) {
 		if err := os.MkdirAll(root, 0o700); err != nil {
-			return fmt.Errorf("state root: %w", err)
+			return fmt.Errorf("--root %s: %w", root, err)
 		}
 		err = CheckRoot(root)
 	}

@@ -9,6 +9,7 @@ import (
 	"os/user"
 	"strconv"
 	"strings"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -31,8 +32,10 @@ import (
 // root: its cgroups are rootless ones, and its default --root is under
 // $XDG_RUNTIME_DIR.
 func Rootless() bool {
-	return os.Geteuid() != 0 || InNestedUserNS()
+	return os.Geteuid() != 0 || inNestedUserNS()
 }
+
+var inNestedUserNS = sync.OnceValue(InNestedUserNS)
 
 // InNestedUserNS reports whether rt runs in a user namespace that is not
 // the initial one (its uid_map is not the identity of the whole range).

@@ -56,7 +56,7 @@ func newRootless(cfg Config) (Manager, error) {
 		case !path.IsAbs(p):
 			p = path.Join(parent, p)
 		}
-		v2 := &cgroupsfs.Host{Mode: cgroupsfs.ModeV2, Unified: host.Unified, UnifiedControllers: host.UnifiedControllers}
+		v2 := &cgroupsfs.Host{Mode: cgroupsfs.ModeV2, Unified: host.Unified, UnifiedControllers: host.UnifiedControllers, Rootless: true}
 		return &fsManager{path: path.Clean(p), paths: v2.Paths(path.Clean(p)), host: v2}, nil
 	}
 	if field := RequestedResource(cfg.Resources); field != "" {
