@@ -125,6 +125,18 @@ rlm_sysfs() {
 	rl_no_state
 }
 
+@test "rootless mounts: an idmapped bind is a one-line error naming /mounts/N/options, and nothing is left" {
+	as_user mkdir "$RL_HOME/idm"
+	RLM_N=$(jq '.mounts | length' "$B/config.json")
+	rl_config '.mounts += [{destination: "/mnt", type: "bind", source: $s, options: ["rbind", "idmap"],
+		uidMappings: [{containerID: 0, hostID: $u, size: 1}], gidMappings: [{containerID: 0, hostID: $g, size: 1}]}]' \
+		--arg s "$RL_HOME/idm" --argjson u "$RL_UID" --argjson g "$RL_GID"
+	run --separate-stderr urt_noio run --bundle "$B" rlm10
+	assert_error
+	assert_contains "$stderr" "/mounts/$RLM_N/options" "idmapped" "unprivileged"
+	rl_no_state
+}
+
 @test "rootless mounts: the stage runs from the user's rt binary sealed on a read-only overlayfs, not a memfd copy (CVE-2019-5736)" {
 	rl_cmd sleep 1000
 	run --separate-stderr urt_noio --debug create --bundle "$B" rlm8
