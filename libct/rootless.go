@@ -51,6 +51,19 @@ func InNestedUserNS() bool {
 	return !(inside == 0 && outside == 0 && size == 4294967295)
 }
 
+// rootlessCgroup reads --rootless: "true", "false", or "auto" (or "").
+func rootlessCgroup(mode string) (bool, error) {
+	switch mode {
+	case "", "auto":
+		return Rootless(), nil
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, fmt.Errorf("--rootless %q: want true, false or auto", mode)
+}
+
 func rootlessEUID() bool { return os.Geteuid() != 0 }
 
 // idMapper says how one of a container's two maps is written.
