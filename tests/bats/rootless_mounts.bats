@@ -68,6 +68,15 @@ rlm_sysfs() {
 	assert_contains "${lines[1]}" " /dev/net/tun "
 }
 
+@test "rootless mounts: a device the host lacks is a one-line error naming /linux/devices/N, and nothing is left" {
+	[ ! -e /dev/rtbats-none ] || skip "the host has /dev/rtbats-none"
+	rl_config '.linux.devices = [{path: "/dev/null", type: "c", major: 1, minor: 3}, {path: "/dev/rtbats-none", type: "c", major: 1, minor: 3}]'
+	run --separate-stderr urt_noio run --bundle "$B" rlm11
+	assert_error
+	assert_contains "$stderr" "/linux/devices/1" "/dev/rtbats-none" "cannot create device nodes"
+	rl_no_state
+}
+
 @test "rootless mounts: the default devices work (bound from the host)" {
 	rl_cmd sh -c 'stat -c "%t:%T" /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty; echo x >/dev/null; head -c 4 /dev/zero | wc -c; head -c 4 /dev/urandom | wc -c'
 	run --separate-stderr urt_noio run --bundle "$B" rlm2
