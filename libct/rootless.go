@@ -82,8 +82,11 @@ func idMappers(l *specs.Linux) ([2]idMapper, error) {
 		{kind: "uid", field: "/linux/uidMappings", maps: l.UIDMappings, own: os.Geteuid()},
 		{kind: "gid", field: "/linux/gidMappings", maps: l.GIDMappings, own: os.Getegid()},
 	}
-	if !rootlessEUID() || len(l.UIDMappings)+len(l.GIDMappings) == 0 {
+	if !rootlessEUID() {
 		return m, nil
+	}
+	if err := checkRootlessUserNS(l); err != nil {
+		return m, err
 	}
 	for i := range m {
 		if err := m[i].check(); err != nil {
@@ -91,6 +94,23 @@ func idMappers(l *specs.Linux) ([2]idMapper, error) {
 		}
 	}
 	return m, nil
+}
+
+// checkRootlessUserNS: an unprivileged rt can make a container only in a
+// user namespace, new with maps or one it joins (runc's rootless check).
+func checkRootlessUserNS(l *specs.Linux) error {
+	for _, ns := range l.Namespaces {
+		if ns.Type != specs.UserNamespace {
+			continue
+		}
+		if ns.Path == "" && (len(l.UIDMappings) == 0 || len(l.GIDMappings) == 0) {
+			return &specconv.FieldError{Field: "/linux/uidMappings", Err: errors.New(
+				"a new user namespace made by a user other than root needs uidMappings and gidMappings (rt spec --rootless writes them)")}
+		}
+		return nil
+	}
+	return &specconv.FieldError{Field: "/linux/namespaces", Err: errors.New(
+		"rt runs as a user other than root and the config has no user namespace: a rootless container needs one (rt spec --rootless makes it)")}
 }
 
 // ownOnly: the map is a single mapping of the caller's own id, which an

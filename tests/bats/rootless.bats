@@ -177,3 +177,11 @@ teardown() {
 	[ "$status" -eq 0 ] || { echo "status $status: $output $stderr"; false; }
 	[ "$stderr" = "" ]
 }
+
+@test "rootless: a config without a user namespace is a one-line error naming /linux/namespaces" {
+	rl_config 'del(.linux.uidMappings, .linux.gidMappings) | .linux.namespaces |= map(select(.type != "user"))'
+	run --separate-stderr urt_noio run --bundle "$B" rl14
+	assert_error
+	assert_contains "$stderr" "/linux/namespaces" "user namespace"
+	rl_no_state
+}
