@@ -188,7 +188,6 @@ func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg cgroups.Manager,
 		return specconv.BuildValidated(spec, specconv.Options{
 			ID: c.State.ID, Bundle: c.State.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring,
 			ConsoleRelay: o.ConsoleConn != nil, CgroupPaths: cg.Paths(), Warn: o.Warn, Fds: fds, NotifySocket: notifySocket,
-			IDMaps: idmaps,
 		}) // loadBundle validated it
 	}, func(id int32, pid int) error {
 		if id != specconv.SyncHooks {
