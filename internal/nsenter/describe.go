@@ -220,6 +220,8 @@ func (o Op) describe() string {
 		}
 	case OpPasswdHome:
 		return fmt.Sprintf("%s %s uid=%d", n, s[0], a[0])
+	case OpFindExec:
+		return describeFindExec(n, s[0], a[0] != 0)
 	}
 	var parts []string
 	for _, str := range s {
@@ -228,6 +230,20 @@ func (o Op) describe() string {
 		}
 	}
 	return strings.TrimSpace(n + " " + strings.Join(parts, " "))
+}
+
+// describeFindExec lists the paths the op tries, in order (plan.h).
+func describeFindExec(name, list string, search bool) string {
+	var paths []string
+	for _, p := range strings.Split(strings.TrimSuffix(list, "\x00"), "\x00") {
+		if p != "" {
+			paths = append(paths, fmt.Sprintf("%q", p))
+		}
+	}
+	if search {
+		name += " in $PATH"
+	}
+	return strings.TrimSpace(name + " " + strings.Join(paths, " "))
 }
 
 // fallbackNames: what `rt plan` says of each fallback flag (plan.h).

@@ -58,7 +58,7 @@ enum rt_op_code {
 	OP_GROUP,            /* arg0 gid: collected for OP_USER */
 	OP_USER,             /* arg0 uid, arg1 gid: setgroups(collected), setresgid, setresuid */
 	OP_UMASK,            /* arg0 */
-	OP_CAPS_BOUNDING,    /* arg0 mask kept in the bounding set */
+	OP_CAPS_BOUNDING,    /* arg0 mask kept in the bounding set, arg1 the kernel's last capability */
 	OP_CAPS,             /* arg0 effective, arg1 permitted, arg2 inheritable */
 	OP_CAPS_AMBIENT,     /* arg0 mask raised in the ambient set */
 	OP_NO_NEW_PRIVS,
@@ -71,7 +71,8 @@ enum rt_op_code {
 	OP_WAIT_START,       /* arg0 exec fifo fd: block until `rt start` writes to it: the
 	                      * length of the container state (u64, host order), then the
 	                      * state, of any size, kept for OP_HOOK */
-	OP_FIND_EXEC,        /* str0 PATH: resolve argv[0] now, so create fails if it is missing */
+	OP_FIND_EXEC,        /* str0 the paths to try, each NUL-ended, then an empty one; arg0 1: a $PATH
+	                      * search. Resolve argv[0] now, so create fails if it is missing */
 	OP_EXEC,             /* execve the resolved argv[0]; never returns. str0: the words of
 	                      * its failure (a template, see below) */
 	OP_KEYRING,          /* str0: join a new session keyring of that name */

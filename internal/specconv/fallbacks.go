@@ -25,6 +25,9 @@ type Kernel struct {
 	Fchmodat2         bool // fchmodat2 (Linux 6.6)
 	MountSetattr      bool // mount_setattr (Linux 5.12)
 	PidfdOpen         bool // pidfd_open (Linux 5.3)
+	// LastCap is the highest capability number (cap_last_cap): the
+	// bounding set is dropped up to it.
+	LastCap int
 }
 
 // KernelFeatures returns this kernel's features, probed once. Tests may
@@ -45,7 +48,22 @@ func probeKernel() Kernel {
 		unix.Close(fd)
 		k.PidfdOpen = true
 	}
+	k.LastCap = kernelLastCap()
 	return withoutForTests(k, os.Getenv(envKernelWithout))
+}
+
+// kernelLastCap is /proc/sys/kernel/cap_last_cap, capped at 63 (the
+// plan's masks have 64 bits); without it (Linux < 3.2), the highest
+// capability rt knows.
+func kernelLastCap() int {
+	if last := lastCap(); last >= 0 {
+		return min(last, 63)
+	}
+	highest := 0
+	for _, bit := range capabilities {
+		highest = max(highest, bit)
+	}
+	return highest
 }
 
 // envKernelWithout, for the tests only (tests/bats/stage_policy.bats):

@@ -12,7 +12,7 @@ import (
 
 // modernKernel has every call the stage uses: the goldens are this
 // kernel's plans on any host.
-var modernKernel = specconv.Kernel{CloseRangeCloexec: true, Fchmodat2: true, MountSetattr: true, PidfdOpen: true}
+var modernKernel = specconv.Kernel{CloseRangeCloexec: true, Fchmodat2: true, MountSetattr: true, PidfdOpen: true, LastCap: 40}
 
 func init() { specconv.KernelFeatures = func() specconv.Kernel { return modernKernel } }
 

@@ -193,8 +193,7 @@ func (b *planBuilder) credentialOps() {
 	p := b.proc
 	caps := p.Capabilities
 	if caps != nil {
-		b.addTo(phaseCredentials, nsenter.Op{Code: nsenter.OpCapsBounding,
-			Args: [3]int64{capMask(caps.Bounding, "/process/capabilities/bounding", b.warn)}, Field: "/process/capabilities/bounding"})
+		b.addTo(phaseCredentials, boundingOp(capMask(caps.Bounding, "/process/capabilities/bounding", b.warn)))
 	}
 	for i, g := range p.User.AdditionalGids {
 		b.addTo(phaseCredentials, nsenter.Op{Code: nsenter.OpGroup, Args: [3]int64{int64(g)}, Field: fmt.Sprintf("/process/user/additionalGids/%d", i)})
@@ -261,7 +260,11 @@ func (b *planBuilder) execOps() error {
 	if b.finalAffinity != nil {
 		b.add(*b.finalAffinity)
 	}
-	findExec := nsenter.Op{Code: nsenter.OpFindExec, Flags: nsenter.FlagDeferDenied, Strs: [4]string{path}, Field: "/process/args/0"}
+	arg0 := ""
+	if len(p.Args) > 0 {
+		arg0 = p.Args[0]
+	}
+	findExec := findExecOp(arg0, path)
 	b.add(findExec)
 	if err := b.rlimitOps(); err != nil {
 		return err
