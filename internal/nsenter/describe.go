@@ -261,6 +261,15 @@ var fallbackNames = []struct {
 	{FlagCoverLocked, " (covered by a tmpfs where locked)"},
 }
 
+// DescribeFlags renders the plan's own flags as `rt plan` prints them
+// before its ops; "" when none is set.
+func (p *Plan) DescribeFlags() string {
+	if p.Flags&PlanKeepLeaked != 0 {
+		return "fds above the plan's left to close-from (fallback: no close_range)"
+	}
+	return ""
+}
+
 func describeFallbacks(flags uint32) string {
 	s := ""
 	for _, f := range fallbackNames {

@@ -20,8 +20,15 @@ struct rt_plan_header {
 	uint32_t magic;
 	uint32_t nops;
 	uint32_t strings_len;
-	uint32_t reserved;
+	uint32_t flags; /* RT_PLAN_F_* */
 };
+
+/* The plan's own flags. Once the plan is read, the stage closes every fd
+ * above the plan's (the caller's, leaked through rt: a lock, a pipe), so
+ * that the init does not hold them while it waits for `start`; with
+ * RT_PLAN_F_KEEP_LEAKED (Go found no close_range, Linux < 5.9) it leaves
+ * them to OP_CLOSE_FROM, which marks them close-on-exec. */
+#define RT_PLAN_F_KEEP_LEAKED 0x1u
 
 /* One operation. Strings are offsets into the string table that follows
  * the op array; each string there is NUL-terminated. */
@@ -172,6 +179,7 @@ enum rt_why {
 	RT_WHY_HOOK_TIMEOUT,  /* OP_HOOK ran past its timeout and was killed */
 	RT_WHY_FILTER_SIZE,   /* OP_SECCOMP: the program does not fit the plan */
 	RT_WHY_LISTENER_SEND, /* OP_SECCOMP: the notify fd could not be sent (with err) */
+	RT_WHY_CLOSE_LEAKED,  /* the fds above the plan's (detail) could not be closed (with err) */
 };
 
 /* After OP_READY nobody reads the sync socket: a failure is printed on the

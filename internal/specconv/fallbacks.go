@@ -21,6 +21,7 @@ import (
 // the kernel about a call with arguments it refuses (a bad fd, an empty
 // range): ENOSYS says it has no such call; nothing is changed.
 type Kernel struct {
+	CloseRange        bool // close_range (Linux 5.9)
 	CloseRangeCloexec bool // close_range with CLOSE_RANGE_CLOEXEC (Linux 5.11)
 	Fchmodat2         bool // fchmodat2 (Linux 6.6)
 	MountSetattr      bool // mount_setattr (Linux 5.12)
@@ -39,6 +40,7 @@ const sysFchmodat2 = 452 // the same number on every architecture
 func probeKernel() Kernel {
 	var k Kernel
 	// The fds from MaxUint32 on: none is open, so none is touched.
+	k.CloseRange = unix.CloseRange(math.MaxUint32, math.MaxUint32, 0) == nil
 	k.CloseRangeCloexec = unix.CloseRange(math.MaxUint32, math.MaxUint32, unix.CLOSE_RANGE_CLOEXEC) == nil
 	_, _, errno := unix.Syscall6(sysFchmodat2, ^uintptr(0), uintptr(0), 0, unix.AT_EMPTY_PATH, 0, 0)
 	k.Fchmodat2 = errno != unix.ENOSYS
@@ -77,7 +79,7 @@ func withoutForTests(k Kernel, list string) Kernel {
 	for _, name := range strings.Split(list, ",") {
 		switch name {
 		case "close_range":
-			k.CloseRangeCloexec = false
+			k.CloseRange, k.CloseRangeCloexec = false, false
 		case "fchmodat2":
 			k.Fchmodat2 = false
 		case "mount_setattr":
@@ -94,6 +96,9 @@ func withoutForTests(k Kernel, list string) Kernel {
 func (b *planBuilder) planFallbacks(plan *nsenter.Plan) {
 	k := KernelFeatures()
 	seccomp := b.spec != nil && b.spec.Linux != nil && b.spec.Linux.Seccomp != nil
+	if !k.CloseRange {
+		plan.Flags |= nsenter.PlanKeepLeaked
+	}
 	for i := range plan.Ops {
 		op := &plan.Ops[i]
 		switch op.Code {
