@@ -75,21 +75,7 @@ func (e Effects) setSubreaper() error {
 // On any error everything it did is undone. ctx is checked before the
 // container's process is made; a ctx done later does not undo the create.
 func Create(ctx context.Context, o CreateOptions) (c *Container, err error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := ValidateID(o.ID); err != nil {
-		return nil, err
-	}
-	bundle, spec, err := loadBundle(o.Bundle, o.Spec)
-	if err != nil {
-		return nil, err
-	}
-	if o.ConsoleSocket != "" && !spec.Process.Terminal {
-		return nil, &specconv.FieldError{Field: "/process/terminal",
-			Err: fmt.Errorf("--console-socket was given but terminal is false")}
-	}
-	mgr, err := newCgroup(spec, o.ID, o.SystemdCgroup)
+	bundle, spec, mgr, err := prepareCreate(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -117,6 +103,44 @@ func Create(ctx context.Context, o CreateOptions) (c *Container, err error) {
 		return c, err
 	}
 	cg, c.cg = mgr, mgr
+	if err := beforeSpawn(ctx, spec, o, cg); err != nil {
+		return c, err
+	}
+	initPid, err = c.spawn(spec, o, cg, pids)
+	if err != nil {
+		return c, err
+	}
+	return c, c.afterSpawn(o, initPid)
+}
+
+// prepareCreate checks what Create is asked for and loads the bundle,
+// making nothing: the context, the id, the config, the cgroup's manager.
+func prepareCreate(ctx context.Context, o CreateOptions) (string, *specs.Spec, cgroups.Manager, error) {
+	if err := ctx.Err(); err != nil {
+		return "", nil, nil, err
+	}
+	if err := ValidateID(o.ID); err != nil {
+		return "", nil, nil, err
+	}
+	bundle, spec, err := loadBundle(o.Bundle, o.Spec)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if o.ConsoleSocket != "" && !spec.Process.Terminal {
+		return "", nil, nil, &specconv.FieldError{Field: "/process/terminal",
+			Err: fmt.Errorf("--console-socket was given but terminal is false")}
+	}
+	mgr, err := newCgroup(spec, o.ID, o.SystemdCgroup)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return bundle, spec, mgr, nil
+}
+
+// beforeSpawn readies what the stage needs once the cgroup cg is made:
+// its warm-up, the subreaper for createContainer hooks; then it checks
+// ctx a last time.
+func beforeSpawn(ctx context.Context, spec *specs.Spec, o CreateOptions, cg cgroups.Manager) error {
 	testStep("cgroup made")
 	debugf("cgroup: made %s", debugPaths(cg.Paths()))
 	if o.WarmCgroup {
@@ -125,29 +149,27 @@ func Create(ctx context.Context, o CreateOptions) (c *Container, err error) {
 	if h := spec.Hooks; h != nil && len(h.CreateContainer) > 0 {
 		// Hook processes are orphaned by their stage: rt reaps them.
 		if err := o.setSubreaper(); err != nil {
-			return c, err
+			return err
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return c, err
-	}
-	initPid, err = c.spawn(spec, o, cg, pids)
-	if err != nil {
-		return c, err
-	}
+	return ctx.Err()
+}
+
+// afterSpawn records the init waiting for `start`, and its pid file.
+func (c *Container) afterSpawn(o CreateOptions, initPid int) error {
 	testStep("stage done")
 	debugf("create %s: init %d is waiting for start", o.ID, initPid)
 	if err := c.recordInit(initPid); err != nil {
-		return c, err
+		return err
 	}
 	testStep("init recorded")
 	if o.PidFile != "" {
 		if err := writePidFile(o.PidFile, initPid); err != nil {
-			return c, err
+			return err
 		}
 		testStep("pid file written")
 	}
-	return c, nil
+	return nil
 }
 
 // deferredPids splits linux.resources.pids off the rest. Its limit goes on
