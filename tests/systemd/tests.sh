@@ -349,6 +349,60 @@ t_sd_ops() {
 
 
 # ---------------------------------------------------------------------------
+# Checkpoint and restore (CRIU, issue 16 item 4)
+
+need_criu() {
+	command -v criu >/dev/null || skip "criu is not installed"
+	out=$(criu check 2>&1) || skip "criu check fails on this kernel: $(echo "$out" | grep -m1 Error)"
+}
+lines() { [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; } # FILE N
+# ckpt_run ID OUT — rt run -d with stdio on pipes (CRIU dumps pipes; a
+# file of the host's mount namespace it could not), stdout to OUT.
+ckpt_run() {
+	track "$1"
+	rt run -d --bundle . "$1" < <(:) > >(cat >"$2") 2>&1 || fail "rt run -d $1 failed"
+	wait_status "$1" running
+}
+
+# A busybox counter appends to a file in a bind mount: checkpointed (the
+# container goes away), restored (state, cgroup, mounts back), it counts on
+# from where it was.
+t_checkpoint_counter() {
+	need_criu
+	echo "# $(criu --version | head -n 1)"
+	mkdir -p "$T/data"
+	cfg --arg s "$T/data" '.mounts += [{destination: "/data", type: "bind", source: $s, options: ["rbind", "rw"]}]'
+	cfg '.linux.resources.pids = {limit: 20}'
+	args sh -c 'i=0; while true; do echo $i >>/data/count; i=$((i + 1)); sleep 0.2; done'
+	ckpt_run $ID "$T/out1"
+	retry 20 lines "$T/data/count" 3 || fail "the counter did not count"
+	out=$(rt checkpoint --image-path "$T/img" --work-path "$T/work" $ID 2>&1) || fail "checkpoint: $out; $(grep -m3 Error "$T/work/dump.log")"
+	rt state $ID >/dev/null 2>&1 && fail "the container is still there after checkpoint"
+	[ ! -e "$(cgdir)" ] || fail "$(cgdir) left after checkpoint"
+	n1=$(tail -n 1 "$T/data/count")
+	echo "# checkpointed at $n1 ($(ls "$T/img" | wc -l) image files)"
+	out=$(rt restore -d --bundle . --image-path "$T/img" --work-path "$T/work" --pid-file "$T/pid" $ID < <(:) > >(cat >"$T/out2") 2>&1) ||
+		fail "restore: $out; $(grep -m3 Error "$T/work/restore.log")"
+	eq "$(status $ID)" running "status after restore"
+	pid=$(pid_of $ID)
+	eq "$(cat "$T/pid")" "$pid" "pid file"
+	grep -qx "$pid" "$(cgdir)/cgroup.procs" || fail "restored init $pid not in $(cgdir): $(cat /proc/$pid/cgroup)"
+	eq "$(cat "$(cgdir)/pids.max")" 20 "pids.max after restore"
+	retry 20 lines "$T/data/count" $((n1 + 4)) || fail "the restored counter does not count on: $(tail -n 3 "$T/data/count")"
+	next=$(sed -n "$((n1 + 2))p" "$T/data/count")
+	eq "$next" $((n1 + 1)) "the count after the restore"
+	out=$(rt exec $ID cat /data/count 2>&1) || fail "exec: $out"
+	echo "# restored at pid $pid; counted on to $(tail -n 1 "$T/data/count")"
+	# --leave-running: the container keeps running and counting.
+	out=$(rt checkpoint --leave-running --image-path "$T/img2" $ID 2>&1) || fail "checkpoint --leave-running: $out"
+	eq "$(status $ID)" running "status after checkpoint --leave-running"
+	n2=$(wc -l <"$T/data/count")
+	retry 20 lines "$T/data/count" $((n2 + 2)) || fail "the counter stopped after --leave-running"
+	out=$(rt delete --force $ID 2>&1) || fail "delete: $out"
+}
+
+
+# ---------------------------------------------------------------------------
 # Runner
 
 if [ "${1:-}" = --one ]; then
@@ -445,6 +499,7 @@ t "systemd driver: rt update changes the unit and the files" t_sd_update
 t "systemd driver: delete after kill -9 leaves no unit and no cgroup" t_sd_delete
 t "systemd driver: slice:prefix:name in a custom nested slice" t_sd_custom_slice
 t "systemd driver: props, pause, resume, ps, events, exec, kill --all, delete" t_sd_ops
+t "checkpoint: a counter checkpointed, restored, counts on" t_checkpoint_counter
 echo "1..$n"
 echo "RT-SD-DONE $pass $failed $skipped"
 sync
