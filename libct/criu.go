@@ -83,7 +83,7 @@ func (s *criuSession) run(req *criurpc.CriuReq, notify notifyFunc) error {
 			return fmt.Errorf("criu: bad answer: %w", err)
 		}
 		if !resp.GetSuccess() {
-			return s.failed(fmt.Errorf("criu %s failed (errno %d)", strings.ToLower(resp.GetType().String()), resp.GetCrErrno()))
+			return s.failed(criuFailure(resp))
 		}
 		if resp.GetType() != criurpc.CriuReqType_NOTIFY {
 			return nil
@@ -162,9 +162,19 @@ func firstCriuError(name string) string {
 func firstErrorLine(data []byte) string {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); strings.Contains(l, "Error") {
-			return l
+		// "(00.013602) Error (criu/vdso.c:381): ...": from "Error" on.
+		if _, rest, ok := strings.Cut(sc.Text(), "Error"); ok {
+			return "Error" + strings.TrimRight(rest, " ")
 		}
 	}
 	return ""
+}
+
+// criuFailure names the request that failed and CRIU's errno, if any.
+func criuFailure(resp *criurpc.CriuResp) error {
+	what := "criu " + strings.ToLower(strings.ReplaceAll(resp.GetType().String(), "_", "-"))
+	if n := resp.GetCrErrno(); n != 0 {
+		return fmt.Errorf("%s failed (CRIU errno %d)", what, n)
+	}
+	return fmt.Errorf("%s failed", what)
 }

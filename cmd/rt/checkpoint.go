@@ -110,3 +110,14 @@ func restoreCommand() *cobra.Command {
 	fl.BoolVar(&noSubreaper, "no-subreaper", false, "do not reap orphaned processes while waiting")
 	return cmd
 }
+
+// annotationCheckpoint is runc's: clients look for it in `features` to
+// know checkpoint and restore work. rt reports it only where CRIU does.
+const annotationCheckpoint = "org.opencontainers.runc.checkpoint.enabled"
+
+// checkpointAnnotation adds annotationCheckpoint where CRIU works.
+func checkpointAnnotation(a map[string]string) {
+	if libct.CriuWorks(g.root) {
+		a[annotationCheckpoint] = "true"
+	}
+}
