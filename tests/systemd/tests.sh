@@ -402,6 +402,28 @@ t_checkpoint_counter() {
 }
 
 
+# podman container checkpoint and restore with --runtime rt: the counter
+# in the container's rootfs counts on after the restore.
+podman_count() { podman exec "$1" cat /tmp/count 2>/dev/null; }
+count_above() { local n; n=$(podman_count "$1") && [ "${n:-0}" -gt "$2" ]; } # NAME N
+t_podman_checkpoint() {
+	need_criu
+	local name=rt-sd-ck-$ID out n0 n1 pm="--cgroup-manager cgroupfs"
+	out=$(podman_rt $pm run -d --name $name --network none localhost/busybox \
+		sh -c 'i=0; while true; do echo $i >/tmp/count; i=$((i + 1)); sleep 0.2; done' 2>&1) || fail "podman run -d: $out"
+	retry 30 count_above $name 10 || fail "the counter did not count"
+	n0=$(podman_count $name)
+	out=$(podman_rt $pm container checkpoint $name 2>&1) || fail "podman container checkpoint: $out"
+	eq "$(podman inspect -f '{{.State.Status}}' $name)" exited "podman's status after checkpoint"
+	out=$(podman_rt $pm container restore $name 2>&1) || fail "podman container restore: $out"
+	eq "$(podman inspect -f '{{.State.Status}}' $name)" running "podman's status after restore"
+	n1=$(podman_count $name) || fail "podman exec after restore failed"
+	[ "$n1" -ge "$n0" ] || fail "the count went back from $n0 to $n1: the container started afresh"
+	retry 30 count_above $name $((n1 + 2)) || fail "the restored counter does not count on from $n1"
+	echo "# restored at $n1, then $(podman_count $name)"
+	out=$(podman_rt $pm rm -f $name 2>&1) || fail "podman rm -f: $out"
+}
+
 # ---------------------------------------------------------------------------
 # Runner
 
@@ -500,6 +522,7 @@ t "systemd driver: delete after kill -9 leaves no unit and no cgroup" t_sd_delet
 t "systemd driver: slice:prefix:name in a custom nested slice" t_sd_custom_slice
 t "systemd driver: props, pause, resume, ps, events, exec, kill --all, delete" t_sd_ops
 t "checkpoint: a counter checkpointed, restored, counts on" t_checkpoint_counter
+t "podman container checkpoint/restore --runtime rt: the counter counts on" t_podman_checkpoint
 echo "1..$n"
 echo "RT-SD-DONE $pass $failed $skipped"
 sync
