@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	criurpc "github.com/checkpoint-restore/go-criu/v7/rpc"
@@ -79,8 +80,11 @@ func (c *Container) dump(o CriuOptions, opts *criurpc.CriuOpts, spec *specs.Spec
 		opts.FreezeCgroup = ptr(fcg)
 	}
 	if !o.PreDump {
-		opts.ExtMnt = extMounts(spec, false)
-		if err := saveDescriptors(c.State.Pid, o.ImagePath); err != nil {
+		opts.ExtMnt = extMounts(spec, false, func(p string) bool {
+			fi, err := os.Stat(fmt.Sprintf("/proc/%d/root%s", c.State.Pid, p))
+			return err == nil && !fi.IsDir()
+		})
+		if err := saveDescriptors(opts, c.State.Pid, o.ImagePath); err != nil {
 			return err
 		}
 	}
@@ -171,14 +175,68 @@ func joinedNamespaces(spec *specs.Spec) []specs.LinuxNamespace {
 	return out
 }
 
-// saveDescriptors writes what the init's fds 0-2 point to.
-func saveDescriptors(pid int, imagePath string) error {
+// saveDescriptors writes what the init's fds 0-2 are: a pipe by its name
+// ("pipe:[123]"), a file on a mount the container does not see (the
+// caller's /dev/null) by CRIU's external file key, which it also marks
+// external for the dump. Restore hands its own stdio in their place.
+func saveDescriptors(opts *criurpc.CriuOpts, pid int, imagePath string) error {
 	fds := make([]string, 3)
 	for i := range fds {
 		fds[i], _ = os.Readlink(fmt.Sprintf("/proc/%d/fd/%d", pid, i))
+		if key, ok := externalFileKey(pid, i); ok {
+			if !slices.Contains(opts.External, key) {
+				opts.External = append(opts.External, key)
+			}
+			fds[i] = key
+		}
 	}
 	data, _ := json.Marshal(fds)
 	return os.WriteFile(filepath.Join(imagePath, descriptorsFile), data, 0o600)
+}
+
+// externalFileKey is CRIU's key of fd of pid, "file[MNT_ID:INODE]" in hex,
+// when the fd is a file on a mount outside the process's mount namespace.
+func externalFileKey(pid, fd int) (string, bool) {
+	var st unix.Stat_t
+	if err := unix.Stat(fmt.Sprintf("/proc/%d/fd/%d", pid, fd), &st); err != nil || st.Mode&unix.S_IFMT == unix.S_IFIFO ||
+		st.Mode&unix.S_IFMT == unix.S_IFSOCK {
+		return "", false
+	}
+	info, err := os.ReadFile(fmt.Sprintf("/proc/%d/fdinfo/%d", pid, fd))
+	if err != nil {
+		return "", false
+	}
+	mnt := fieldOf(string(info), "mnt_id:")
+	if mnt == "" || mountVisible(pid, mnt) {
+		return "", false
+	}
+	var id uint64
+	fmt.Sscan(mnt, &id)
+	return fmt.Sprintf("file[%x:%x]", id, st.Ino), true
+}
+
+// fieldOf is the value after name in a "name:\tvalue" listing.
+func fieldOf(text, name string) string {
+	for _, l := range strings.Split(text, "\n") {
+		if v, ok := strings.CutPrefix(l, name); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// mountVisible says whether mount id mnt is in pid's mount namespace.
+func mountVisible(pid int, mnt string) bool {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", pid))
+	if err != nil {
+		return true
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if id, _, ok := strings.Cut(l, " "); ok && id == mnt {
+			return true
+		}
+	}
+	return false
 }
 
 // imageDir is a directory CRIU reads or writes, and what it held before,

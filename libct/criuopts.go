@@ -87,6 +87,11 @@ func criuRPCOpts(o CriuOptions, restore bool) (*criurpc.CriuOpts, error) {
 		opts.LogFile = ptr("restore.log")
 		opts.EvasiveDevices = ptr(true)
 		opts.RstSibling = ptr(true)
+		// CRIU's older mount engine: 3.17's mount-v2 cannot restore an
+		// external file bind mount (a masked path bound from /dev/null:
+		// "move_mount ... Invalid argument"). CRIUs before 3.17 know no
+		// other engine and ignore the field.
+		opts.MntnsCompatMode = ptr(true)
 		return opts, nil
 	}
 	opts.LogFile = ptr("dump.log")
@@ -138,10 +143,12 @@ func CheckParentPath(imagePath, parent string) error {
 
 // extMounts is CRIU's external mount map for a container's spec: every
 // bind mount (by its destination), the masked files (bound from
-// /dev/null) and the device nodes. At dump, a key names the mount and the
-// value is the same key; at restore, the value is what to mount there (the
-// bind's source). Keys are absolute paths in the container, cleaned.
-func extMounts(spec *specs.Spec, restore bool) []*criurpc.ExtMountMap {
+// /dev/null; a masked directory is a tmpfs CRIU dumps, and maskedFile
+// tells them apart at dump) and the device nodes. At dump, a key names the
+// mount and the value is the same key; at restore, the value is what to
+// mount there (the bind's source). Keys are absolute paths in the
+// container, cleaned.
+func extMounts(spec *specs.Spec, restore bool, maskedFile func(string) bool) []*criurpc.ExtMountMap {
 	m := map[string]string{}
 	for _, mnt := range spec.Mounts {
 		if !isBind(mnt) {
@@ -156,8 +163,8 @@ func extMounts(spec *specs.Spec, restore bool) []*criurpc.ExtMountMap {
 	}
 	if l := spec.Linux; l != nil {
 		for _, p := range l.MaskedPaths {
-			if !restore {
-				m[containerPath(p)] = "/dev/null" // ignored for a directory: no such mount
+			if !restore && maskedFile(containerPath(p)) {
+				m[containerPath(p)] = "/dev/null"
 			}
 		}
 		if restore && len(l.MaskedPaths) > 0 {

@@ -58,7 +58,7 @@ func TestCriuRPCOptsRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !opts.GetRstSibling() || !opts.GetEvasiveDevices() || opts.GetLogFile() != "restore.log" || !opts.GetShellJob() {
+	if !opts.GetRstSibling() || !opts.GetEvasiveDevices() || !opts.GetMntnsCompatMode() || opts.GetLogFile() != "restore.log" || !opts.GetShellJob() {
 		t.Errorf("restore options: %v", opts)
 	}
 	// Dump-only options stay unset on restore.
@@ -96,7 +96,7 @@ func TestExtMounts(t *testing.T) {
 			{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs"},
 		},
 		Linux: &specs.Linux{
-			MaskedPaths: []string{"/proc/kcore"},
+			MaskedPaths: []string{"/proc/kcore", "/proc/acpi", "/proc/missing"},
 			Devices:     []specs.LinuxDevice{{Path: "/dev/fuse"}},
 		},
 	}
@@ -107,10 +107,11 @@ func TestExtMounts(t *testing.T) {
 		}
 		return strings.Join(s, " ")
 	}
-	if got, want := format(extMounts(spec, false)), "/data=/data /dev/fuse=/dev/fuse /hosts=/hosts /proc/kcore=/dev/null"; got != want {
+	maskedFile := func(p string) bool { return p == "/proc/kcore" }
+	if got, want := format(extMounts(spec, false, maskedFile)), "/data=/data /dev/fuse=/dev/fuse /hosts=/hosts /proc/kcore=/dev/null"; got != want {
 		t.Errorf("dump: %s, want %s", got, want)
 	}
-	if got, want := format(extMounts(spec, true)), "/data=/srv/data /dev/fuse=/dev/fuse /dev/null=/dev/null /hosts=/etc/hosts"; got != want {
+	if got, want := format(extMounts(spec, true, nil)), "/data=/srv/data /dev/fuse=/dev/fuse /dev/null=/dev/null /hosts=/etc/hosts"; got != want {
 		t.Errorf("restore: %s, want %s", got, want)
 	}
 }

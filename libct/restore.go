@@ -108,7 +108,7 @@ func (c *Container) restore(o RestoreOptions, opts *criurpc.CriuOpts, spec *spec
 	}
 	defer unix.Unmount(root, unix.MNT_DETACH)
 	opts.Root = ptr(root)
-	opts.ExtMnt = extMounts(spec, true)
+	opts.ExtMnt = extMounts(spec, true, nil)
 	stdio := o.Stdio
 	for i, f := range []*os.File{os.Stdin, os.Stdout, os.Stderr} {
 		if stdio[i] == nil {
@@ -185,8 +185,8 @@ func (c *Container) runRestore(s *criuSession, opts *criurpc.CriuOpts, consoleSo
 	return nil
 }
 
-// inheritStdio maps the pipes that were the init's stdio at the dump
-// (descriptors.json) to the worker's fds first, first+1, first+2: CRIU
+// inheritStdio maps the pipes and external files that were the init's
+// stdio at the dump (descriptors.json) to the worker's fds first, first+1, first+2: CRIU
 // gives the restored init the caller's stdio in their place.
 func inheritStdio(opts *criurpc.CriuOpts, imagePath string, first int) error {
 	data, err := os.ReadFile(filepath.Join(imagePath, descriptorsFile))
@@ -198,7 +198,7 @@ func inheritStdio(opts *criurpc.CriuOpts, imagePath string, first int) error {
 		return fmt.Errorf("image path: corrupt %s: %w", descriptorsFile, err)
 	}
 	for i, s := range fds {
-		if i < 3 && strings.Contains(s, "pipe:") {
+		if i < 3 && (strings.HasPrefix(s, "pipe:") || strings.HasPrefix(s, "file[")) {
 			opts.InheritFd = append(opts.InheritFd, &criurpc.InheritFd{Key: ptr(s), Fd: ptr(int32(first + i))})
 		}
 	}
