@@ -381,8 +381,8 @@ t_checkpoint_counter() {
 	[ ! -e "$(cgdir)" ] || fail "$(cgdir) left after checkpoint"
 	n1=$(tail -n 1 "$T/data/count")
 	echo "# checkpointed at $n1 ($(ls "$T/img" | wc -l) image files)"
-	out=$(rt restore -d --bundle . --image-path "$T/img" --work-path "$T/work" --pid-file "$T/pid" $ID < <(:) > >(cat >"$T/out2") 2>&1) ||
-		fail "restore: $out; $(grep -m3 Error "$T/work/restore.log")"
+	rt restore -d --bundle . --image-path "$T/img" --work-path "$T/work" --pid-file "$T/pid" $ID < <(:) > >(cat >"$T/out2") 2>"$T/restore.err" ||
+		fail "restore: $(cat "$T/restore.err"); $(grep -m3 Error "$T/work/restore.log")"
 	eq "$(status $ID)" running "status after restore"
 	pid=$(pid_of $ID)
 	eq "$(cat "$T/pid")" "$pid" "pid file"
