@@ -370,6 +370,7 @@ ckpt_run() {
 t_checkpoint_counter() {
 	need_criu
 	echo "# $(criu --version | head -n 1)"
+	eq "$(rt features | jq -r '.annotations["org.opencontainers.runc.checkpoint.enabled"]')" true "rt features' checkpoint annotation"
 	mkdir -p "$T/data"
 	cfg --arg s "$T/data" '.mounts += [{destination: "/data", type: "bind", source: $s, options: ["rbind", "rw"]}]'
 	cfg '.linux.resources.pids = {limit: 20}'
@@ -422,6 +423,28 @@ t_podman_checkpoint() {
 	retry 30 count_above $name $((n1 + 2)) || fail "the restored counter does not count on from $n1"
 	echo "# restored at $n1, then $(podman_count $name)"
 	out=$(podman_rt $pm rm -f $name 2>&1) || fail "podman rm -f: $out"
+}
+
+# ctr tasks checkpoint through containerd's runc shim with BinaryName rt:
+# the images are written, the task runs on (the shim asks for
+# --leave-running unless --exit).
+t_ctr_checkpoint() {
+	need_criu
+	systemctl is-active -q containerd || fail "containerd is not running"
+	local id=rt-sd-ck-$ID out
+	out=$(timeout -s KILL 120 ctr run -d --rootfs --runc-binary $RT_BIN --cgroup "$DELEG/ctr-$ID" $ROOTFS $id \
+		sh -c 'i=0; while true; do i=$((i + 1)); sleep 0.2; done' 2>&1) || fail "ctr run -d: $out"
+	out=$(timeout -s KILL 120 ctr tasks checkpoint --image-path "$T/ctr-img" $id 2>&1)
+	rc=$?
+	ls "$T/ctr-img" | grep -q '^core-.*\.img$' || rc=1
+	state=$(ctr tasks ls | awk -v id=$id '$1 == id {print $3}')
+	timeout -s KILL 60 ctr tasks kill -s KILL $id >/dev/null 2>&1
+	retry 20 eval "! ctr tasks ls | grep -q \"^$id .*RUNNING\""
+	timeout -s KILL 60 ctr tasks rm $id >/dev/null 2>&1
+	timeout -s KILL 60 ctr containers rm $id >/dev/null 2>&1
+	[ $rc = 0 ] || fail "ctr tasks checkpoint: $out; images: $(ls "$T/ctr-img" 2>&1 | head -n 5 | tr '\n' ' ')"
+	eq "$state" RUNNING "the task's status after the checkpoint"
+	echo "# $(ls "$T/ctr-img" | wc -l) image files"
 }
 
 # ---------------------------------------------------------------------------
@@ -523,6 +546,7 @@ t "systemd driver: slice:prefix:name in a custom nested slice" t_sd_custom_slice
 t "systemd driver: props, pause, resume, ps, events, exec, kill --all, delete" t_sd_ops
 t "checkpoint: a counter checkpointed, restored, counts on" t_checkpoint_counter
 t "podman container checkpoint/restore --runtime rt: the counter counts on" t_podman_checkpoint
+t "ctr tasks checkpoint (runc shim, BinaryName=rt): images written, the task runs on" t_ctr_checkpoint
 echo "1..$n"
 echo "RT-SD-DONE $pass $failed $skipped"
 sync
