@@ -400,6 +400,16 @@ t_checkpoint_counter() {
 	n2=$(wc -l <"$T/data/count")
 	retry 20 lines "$T/data/count" $((n2 + 2)) || fail "the counter stopped after --leave-running"
 	out=$(rt delete --force $ID 2>&1) || fail "delete: $out"
+	# restore in the foreground: rt waits for the init and exits with its
+	# status (137 after SIGKILL), the container deleted.
+	rt restore --bundle . --image-path "$T/img2" $ID < <(:) > >(cat >"$T/out3") 2>"$T/restore2.err" &
+	bg=$!
+	retry 30 status_is $ID running || fail "foreground restore: $(cat "$T/restore2.err")"
+	out=$(rt kill $ID KILL 2>&1) || fail "kill: $out"
+	wait $bg
+	eq "$?" 137 "foreground restore's exit status"
+	rt state $ID >/dev/null 2>&1 && fail "the container is still there after the foreground restore"
+	[ ! -e "$(cgdir)" ] || fail "$(cgdir) left after the foreground restore"
 }
 
 
