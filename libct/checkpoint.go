@@ -40,6 +40,9 @@ func (c *Container) Checkpoint(ctx context.Context, o CriuOptions) error {
 	if o.ImagePath == "" {
 		return fmt.Errorf("checkpoint: no image path")
 	}
+	if err := checkStatusFd(o); err != nil {
+		return err
+	}
 	opts, err := criuRPCOpts(o, false)
 	if err != nil {
 		return err
@@ -110,7 +113,16 @@ func (c *Container) dump(o CriuOptions, opts *criurpc.CriuOpts, spec *specs.Spec
 		t = criurpc.CriuReqType_PRE_DUMP
 	}
 	debugf("checkpoint %s: criu %s of pid %d into %s", c.State.ID, t, c.State.Pid, o.ImagePath)
-	err = s.run(&criurpc.CriuReq{Type: &t, Opts: opts}, func(string, int32, []int) error { return nil })
+	err = s.run(&criurpc.CriuReq{Type: &t, Opts: opts}, func(script string, _ int32, fds []int) error {
+		closeFds(fds)
+		if script == "status-ready" && o.StatusFd >= 0 {
+			// --lazy-pages: the images are ready to be served.
+			unix.Write(o.StatusFd, []byte{0})
+			unix.Close(o.StatusFd)
+			o.StatusFd = -1
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("checkpoint container %q: %w", c.State.ID, err)
 	}
@@ -286,4 +298,22 @@ func (d *imageDir) undo() {
 			os.RemoveAll(filepath.Join(d.path, e.Name()))
 		}
 	}
+}
+
+// checkStatusFd checks --status-fd: only with --lazy-pages, and writable.
+func checkStatusFd(o CriuOptions) error {
+	if o.StatusFd < 0 {
+		return nil
+	}
+	if !o.LazyPages {
+		return fmt.Errorf("--status-fd is for --lazy-pages")
+	}
+	flags, err := unix.FcntlInt(uintptr(o.StatusFd), unix.F_GETFL, 0)
+	if err != nil {
+		return fmt.Errorf("--status-fd %d: %w", o.StatusFd, err)
+	}
+	if flags&(unix.O_WRONLY|unix.O_RDWR) == 0 {
+		return fmt.Errorf("--status-fd %d: not open for writing", o.StatusFd)
+	}
+	return nil
 }

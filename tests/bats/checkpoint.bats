@@ -146,6 +146,12 @@ criu_fails_here() {
 	run --separate-stderr rt checkpoint --parent-path /abs --image-path "$BATS_TEST_TMPDIR/img" "$ID"
 	assert_error
 	assert_contains "$stderr" "--parent-path"
+	run --separate-stderr rt checkpoint --status-fd 1 --image-path "$BATS_TEST_TMPDIR/img" "$ID"
+	assert_error
+	assert_contains "$stderr" "--status-fd is for --lazy-pages"
+	run --separate-stderr rt checkpoint --page-server nope --image-path "$BATS_TEST_TMPDIR/img" "$ID"
+	assert_error
+	assert_contains "$stderr" "--page-server"
 	[ ! -e "$BATS_TEST_TMPDIR/img" ]
 	assert_eq "$(container_status "$ID")" running "status"
 }
