@@ -69,7 +69,11 @@ func Restore(ctx context.Context, o RestoreOptions) (c *Container, err error) {
 		return nil, err
 	}
 	defer images.Close()
-	mgr, err := newCgroup(spec, o.ID, o.SystemdCgroup)
+	rootless, err := rootlessCgroup("") // auto: CRIU itself needs root
+	if err != nil {
+		return nil, err
+	}
+	mgr, err := newCgroup(spec, o.ID, o.SystemdCgroup, rootless)
 	if err != nil {
 		return nil, err
 	}
