@@ -102,6 +102,9 @@ func Restore(ctx context.Context, o RestoreOptions) (c *Container, err error) {
 
 // restore binds the rootfs for CRIU and runs the restore request.
 func (c *Container) restore(o RestoreOptions, opts *criurpc.CriuOpts, spec *specs.Spec, images *imageDir) error {
+	if err := prepareRestoreMounts(c.State.Rootfs, spec.Mounts); err != nil {
+		return err
+	}
 	root := filepath.Join(c.dir(), criuRootDir)
 	if err := os.Mkdir(root, 0o755); err != nil {
 		return err
@@ -147,13 +150,15 @@ func (c *Container) restore(o RestoreOptions, opts *criurpc.CriuOpts, spec *spec
 		return err
 	}
 	started.logDir, started.logFile = s.logDir, s.logFile
-	return c.runRestore(started, opts, o.ConsoleSocket)
+	return c.runRestore(started, opts, spec, o.ConsoleSocket)
 }
 
 // runRestore puts the worker in the container's cgroup (the restored
 // tasks are born there: CRIU's cgroup root is that cgroup) and answers
-// CRIU's notifications: post-restore names the restored init.
-func (c *Container) runRestore(s *criuSession, opts *criurpc.CriuOpts, consoleSocket string) error {
+// CRIU's notifications: setup-namespaces runs the prestart and
+// createRuntime hooks (as runc does), post-restore names the restored
+// init.
+func (c *Container) runRestore(s *criuSession, opts *criurpc.CriuOpts, spec *specs.Spec, consoleSocket string) error {
 	pid := s.cmd.Process.Pid
 	if err := c.cg.Join(pid); err != nil {
 		s.close()
@@ -170,6 +175,8 @@ func (c *Container) runRestore(s *criuSession, opts *criurpc.CriuOpts, consoleSo
 	err = s.run(&criurpc.CriuReq{Type: &t, Opts: opts}, func(script string, pid int32, fds []int) error {
 		defer closeFds(fds)
 		switch script {
+		case "setup-namespaces":
+			return runRestoreHooks(c, spec, int(pid))
 		case "post-restore":
 			debugf("restore %s: init %d restored", c.State.ID, pid)
 			c.State.Created = time.Now().UTC()
@@ -182,11 +189,27 @@ func (c *Container) runRestore(s *criuSession, opts *criurpc.CriuOpts, consoleSo
 		}
 		return nil
 	})
-	if err != nil {
+	// A failed notification (a hook) leaves CRIU waiting for the answer:
+	// closing the socket makes it abort the restore.
+	s.close()
+	return err
+}
+
+// runRestoreHooks runs the prestart and createRuntime hooks once CRIU
+// has made the restored init's namespaces (its pid in their state), before
+// the processes run: as runc, which runs no createContainer hooks on
+// restore.
+func runRestoreHooks(c *Container, spec *specs.Spec, pid int) error {
+	h := spec.Hooks
+	if h == nil || len(h.Prestart)+len(h.CreateRuntime) == 0 { //nolint:staticcheck // deprecated, still run
+		return nil
+	}
+	debugf("restore %s: namespaces of %d set up: hooks", c.State.ID, pid)
+	state := c.hookState(Created, pid)
+	if err := runHooks("prestart", h.Prestart, state); err != nil { //nolint:staticcheck // deprecated, still run
 		return err
 	}
-	s.close()
-	return nil
+	return runHooks("createRuntime", h.CreateRuntime, state)
 }
 
 // inheritStdio maps the pipes and external files that were the init's

@@ -135,6 +135,8 @@ d=$tmp/data
 mkdir -p "$d/bundle"
 cp "$rt_bin" "$d/rt"
 cp "$here/tests.sh" "$d/tests.sh"
+# recvtty receives a terminal container's pty master (--console-socket).
+(cd "$repo" && CGO_ENABLED=0 go build -buildvcs=false -o "$d/recvtty" ./tests/bats/recvtty) || die "building tests/bats/recvtty failed"
 BUSYBOX=$busybox RT_ROOTFS_CACHE=$tmp/rootfs-cache "$repo/tests/mkbundle.sh" "$d/bundle" >/dev/null ||
 	die "tests/mkbundle.sh failed"
 tar -C "$d/bundle/rootfs" -cf "$d/rootfs.tar" .

@@ -458,6 +458,124 @@ t_ctr_checkpoint() {
 }
 
 # ---------------------------------------------------------------------------
+# Checkpoint and restore, continued: fresh rootfs, hooks, pre-dump, terminal
+
+# Each test's scratch files are in W, its own directory.
+
+# counter_cfg FILE — the bundle's process counts, a line every 0.2s, into
+# FILE in the container (under the /data bind of $W/data).
+counter_cfg() {
+	mkdir -p "$W/data"
+	cfg --arg s "$W/data" '.mounts += [{destination: "/data", type: "bind", source: $s, options: ["rbind", "rw"]}]'
+	args sh -c "i=0; while true; do echo \$i >>$1; i=\$((i + 1)); sleep 0.2; done"
+}
+# counts_on FILE N — after a restore at N, FILE goes on from N+1.
+counts_on() {
+	retry 20 lines "$1" $(($2 + 4)) || fail "the restored counter does not count on: $(tail -n 3 "$1")"
+	eq "$(sed -n "$(($2 + 2))p" "$1")" $(($2 + 1)) "the count after the restore"
+}
+# restore_d IMG [FLAGS...] — rt restore -d of $ID from IMG, stdio on pipes.
+restore_d() {
+	local img=$1
+	shift
+	rt restore -d --bundle . --image-path "$img" --work-path "$W/work" "$@" $ID < <(:) > >(cat >"$W/rout") 2>"$W/restore.err" ||
+		fail "restore: $(cat "$W/restore.err"); $(grep -m3 Error "$W/work/restore.log")"
+	eq "$(status $ID)" running "status after restore"
+}
+
+# The checkpointed container is restored onto a fresh copy of the rootfs
+# that lacks its bind mounts' mount points (a directory and a file): rt
+# makes them. The prestart and createRuntime hooks run again at the
+# restore, their state naming the restored init.
+t_restore_fresh_rootfs_hooks() {
+	need_criu
+	W=$T/$TEST
+	mkdir -p "$W/rfs1" "$W/rfs2" "$W/work"
+	tar -C "$W/rfs1" -xf "$T/rootfs.tar"
+	tar -C "$W/rfs2" -xf "$T/rootfs.tar"
+	echo hello >"$W/file"
+	cfg --arg r "$W/rfs1" --arg f "$W/file" '.root.path = $r |
+		.mounts += [{destination: "/etc/ck/file", type: "bind", source: $f, options: ["bind", "ro"]}]'
+	hook='{path: "/bin/sh", args: ["sh", "-c", "/usr/bin/jq -r .pid >>'"$W"'/hooks"]}'
+	cfg ".hooks = {prestart: [$hook], createRuntime: [$hook]}"
+	counter_cfg /data/ck/count
+	mkdir -p "$W/data/ck"
+	ckpt_run $ID "$W/out1"
+	[ -d "$W/rfs1/data" ] || fail "rt run made no /data in the rootfs"
+	[ ! -e "$W/rfs2/data" ] || fail "the fresh rootfs has /data"
+	retry 20 lines "$W/data/ck/count" 3 || fail "the counter did not count"
+	out=$(rt checkpoint --image-path "$W/img" --work-path "$W/work" $ID 2>&1) || fail "checkpoint: $out"
+	n=$(tail -n 1 "$W/data/ck/count")
+	rm -f "$W/hooks"
+	cfg --arg r "$W/rfs2" '.root.path = $r'
+	restore_d "$W/img"
+	[ -d "$W/rfs2/data" ] || fail "no /data made in the fresh rootfs"
+	[ -f "$W/rfs2/etc/ck/file" ] || fail "no file /etc/ck/file made in the fresh rootfs"
+	counts_on "$W/data/ck/count" $n
+	out=$(rt exec $ID cat /etc/ck/file 2>&1) || fail "exec: $out"
+	eq "$out" hello "the file bind after the restore"
+	pid=$(pid_of $ID)
+	eq "$(cat "$W/hooks" | tr '\n' ' ')" "$pid $pid " "the pids the restore's prestart and createRuntime hooks read"
+	grep -q " $W/rfs2/data " /proc/self/mountinfo && fail "rt left a bind on $W/rfs2/data"
+	echo "# restored at $n onto a fresh rootfs; hooks saw pid $pid"
+}
+
+# checkpoint --pre-dump, then the final dump with --parent-path: the
+# counter runs on after the pre-dump and counts on after the restore.
+t_checkpoint_predump() {
+	need_criu
+	W=$T/$TEST
+	counter_cfg /data/count
+	ckpt_run $ID "$W/out1"
+	retry 20 lines "$W/data/count" 3 || fail "the counter did not count"
+	out=$(rt checkpoint --pre-dump --image-path "$W/pre" --work-path "$W/work" $ID 2>&1) ||
+		fail "checkpoint --pre-dump: $out; $(grep -m3 Error "$W/work/dump.log")"
+	eq "$(status $ID)" running "status after --pre-dump"
+	ls "$W/pre" | grep -q '^pages-.*\.img$' || fail "no pages image after --pre-dump: $(ls "$W/pre" | tr '\n' ' ')"
+	n=$(wc -l <"$W/data/count")
+	retry 20 lines "$W/data/count" $((n + 2)) || fail "the counter stopped after --pre-dump"
+	out=$(rt checkpoint --parent-path ../pre --image-path "$W/img" --work-path "$W/work" $ID 2>&1) ||
+		fail "checkpoint --parent-path: $out; $(grep -m3 Error "$W/work/dump.log")"
+	[ -L "$W/img/parent" ] || fail "no parent link in the final images: $(ls "$W/img" | tr '\n' ' ')"
+	n=$(tail -n 1 "$W/data/count")
+	restore_d "$W/img"
+	counts_on "$W/data/count" $n
+	echo "# restored at $n from a dump on top of a pre-dump"
+}
+
+# A terminal container (its pty master sent to --console-socket) is
+# checkpointed and restored with --console-socket: the new socket gets the
+# master and the counter's output goes on there.
+t_restore_console_socket() {
+	need_criu
+	W=$T/$TEST
+	[ -x $DATA/recvtty ] || skip "no recvtty on the data disk"
+	cfg '.process.terminal = true'
+	args sh -c 'i=0; while true; do echo "n=$i"; i=$((i + 1)); sleep 0.2; done'
+	$DATA/recvtty -timeout 100s -ready "$W/r1" "$W/tty1.sock" >"$W/tty1" 2>&1 &
+	r1=$!
+	trap 'kill $r1 2>/dev/null' EXIT
+	retry 20 test -e "$W/r1" || fail "recvtty did not start"
+	track $ID
+	out=$(rt run -d --console-socket "$W/tty1.sock" --bundle . $ID 2>&1) || fail "rt run -d: $out"
+	retry 20 grep -q 'n=3' "$W/tty1" || fail "no output on the first pty: $(tail -c 200 "$W/tty1")"
+	out=$(rt checkpoint --image-path "$W/img" --work-path "$W/work" $ID 2>&1) || fail "checkpoint: $out"
+	wait $r1
+	n=$(grep -o 'n=[0-9]*' "$W/tty1" | tail -n 1 | cut -d= -f2)
+	$DATA/recvtty -timeout 200s -ready "$W/r2" "$W/tty2.sock" >"$W/tty2" 2>&1 &
+	r2=$!
+	trap 'kill $r2 2>/dev/null' EXIT
+	retry 20 test -e "$W/r2" || fail "recvtty did not start"
+	out=$(rt restore -d --console-socket "$W/tty2.sock" --bundle . --image-path "$W/img" --work-path "$W/work" $ID 2>&1) ||
+		fail "restore: $out; $(grep -m3 Error "$W/work/restore.log")"
+	retry 20 grep -q "n=$((n + 3))" "$W/tty2" || fail "the restored counter does not count on from $n on the new pty: $(tail -c 200 "$W/tty2")"
+	grep -q 'n=0' "$W/tty2" && fail "the counter started afresh"
+	out=$(rt kill $ID KILL 2>&1) || fail "kill: $out"
+	wait $r2
+	echo "# restored at $n; the new pty shows $(grep -o 'n=[0-9]*' "$W/tty2" | tail -n 1)"
+}
+
+# ---------------------------------------------------------------------------
 # Runner
 
 if [ "${1:-}" = --one ]; then
@@ -557,6 +675,9 @@ t "systemd driver: props, pause, resume, ps, events, exec, kill --all, delete" t
 t "checkpoint: a counter checkpointed, restored, counts on" t_checkpoint_counter
 t "podman container checkpoint/restore --runtime rt: the counter counts on" t_podman_checkpoint
 t "ctr tasks checkpoint (runc shim, BinaryName=rt): images written, the task runs on" t_ctr_checkpoint
+t "restore onto a fresh rootfs: mount points made, prestart/createRuntime hooks get the restored pid" t_restore_fresh_rootfs_hooks
+t "checkpoint --pre-dump, then --parent-path: the restored counter counts on" t_checkpoint_predump
+t "restore --console-socket: a terminal container's new pty gets the output" t_restore_console_socket
 echo "1..$n"
 echo "RT-SD-DONE $pass $failed $skipped"
 sync
