@@ -575,6 +575,45 @@ t_restore_console_socket() {
 	echo "# restored at $n; the new pty shows $(grep -o 'n=[0-9]*' "$W/tty2" | tail -n 1)"
 }
 
+# ctr containers checkpoint --task, then ctr containers restore --live
+# (containerd 1.6: the checkpoint is an image in containerd's store): the
+# runc shim runs `rt restore`; the counter in the rw layer counts on.
+ctr_t() { timeout -s KILL 120 ctr "$@"; }
+ctr_count() { ctr_t tasks exec --exec-id c$RANDOM "$1" cat /tmp/count 2>/dev/null; }
+ctr_count_above() { local n; n=$(ctr_count "$1") && [ "${n:-0}" -gt "$2" ]; } # ID N
+ctr_gone() { # ID — remove the task, container and checkpoint image
+	ctr_t tasks kill -s KILL "$1" >/dev/null 2>&1
+	retry 20 eval "! ctr tasks ls | grep -q \"^$1 .*RUNNING\""
+	ctr_t tasks rm "$1" >/dev/null 2>&1
+	ctr_t containers rm "$1" >/dev/null 2>&1
+}
+t_ctr_restore() {
+	need_criu
+	W=$T/$TEST
+	systemctl is-active -q containerd || fail "containerd is not running"
+	local id=rt-sd-cr-$ID img=localhost/busybox:latest out n0 n1
+	trap 'ctr_gone $id; ctr_t images rm localhost/ck-$id:1 >/dev/null 2>&1' EXIT
+	if ! ctr_t images ls -q | grep -qx $img; then
+		out=$(podman save --format docker-archive -o "$W/bb.tar" localhost/busybox 2>&1) || fail "podman save: $out"
+		out=$(ctr_t images import "$W/bb.tar" 2>&1) || fail "ctr images import: $out"
+	fi
+	out=$(ctr_t run -d --runc-binary $RT_BIN --cgroup "$DELEG/ctr-$ID" $img $id \
+		sh -c 'i=0; while true; do echo $i >/tmp/count; i=$((i + 1)); sleep 0.2; done' 2>&1) || fail "ctr run -d: $out"
+	retry 30 ctr_count_above $id 12 || fail "the counter did not count"
+	out=$(ctr_t containers checkpoint --task --rw $id localhost/ck-$id:1 2>&1) || fail "ctr containers checkpoint --task: $out"
+	n0=$(ctr_count $id)
+	ctr_gone $id
+	out=$(ctr_t containers restore --live --rw $id localhost/ck-$id:1 2>&1) || fail "ctr containers restore --live: $out"
+	eq "$(ctr tasks ls | awk -v id=$id '$1 == id {print $3}')" RUNNING "the task's status after the restore"
+	# The shim's runtime root: rt's state there says rt restored it.
+	out=$(rt --root /run/containerd/runc/default state $id 2>&1) || fail "rt state in the shim's root: $out"
+	eq "$(echo "$out" | jq -r .status)" running "rt's status of the restored container"
+	n1=$(ctr_count $id) || fail "ctr tasks exec after the restore failed"
+	[ "$n1" -gt 12 ] || fail "the count is $n1 after the restore (checkpointed after $n0): the container started afresh"
+	retry 30 ctr_count_above $id $((n1 + 2)) || fail "the restored counter does not count on from $n1"
+	echo "# checkpointed after $n0, restored at $n1, then $(ctr_count $id)"
+}
+
 # ---------------------------------------------------------------------------
 # Runner
 
@@ -678,6 +717,7 @@ t "ctr tasks checkpoint (runc shim, BinaryName=rt): images written, the task run
 t "restore onto a fresh rootfs: mount points made, prestart/createRuntime hooks get the restored pid" t_restore_fresh_rootfs_hooks
 t "checkpoint --pre-dump, then --parent-path: the restored counter counts on" t_checkpoint_predump
 t "restore --console-socket: a terminal container's new pty gets the output" t_restore_console_socket
+t "ctr containers checkpoint --task, restore --live (runc shim, BinaryName=rt): the counter counts on" t_ctr_restore
 echo "1..$n"
 echo "RT-SD-DONE $pass $failed $skipped"
 sync
