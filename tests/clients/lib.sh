@@ -15,6 +15,14 @@ fail() {
 	exit 1
 }
 
+# skip MESSAGE... — end the scenario (or a group's setup), skipped, saying
+# why: run.sh counts it as skipped and shows the reason.
+skip() {
+	{ set +x; } 2>/dev/null
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
 # note MESSAGE... — a line in the scenario's log, outside the xtrace noise.
 note() {
 	{ set +x; } 2>/dev/null

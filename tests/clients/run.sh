@@ -18,7 +18,8 @@
 #
 # Exit status: 0 when every scenario passed or failed as expected-fail says;
 # 1 otherwise; 2 on a usage or setup error. The last line is
-# "clients: N passed, N failed, N skipped" (skipped: failed as expected).
+# "clients: N passed, N failed, N skipped" (skipped: failed as expected-fail
+# says, or skipped by the scenario with its reason: `skip` in lib.sh).
 #
 # It starts a private containerd, a private podman store and network config,
 # CNI network namespaces and bridges, all under names and directories of its
@@ -59,10 +60,13 @@ export PATH=$PATH:/usr/local/go/bin:/usr/sbin:/sbin
 . "$HERE/podman.sh"
 # shellcheck source=cni.sh
 . "$HERE/cni.sh"
+# shellcheck source=podman-rootless.sh
+. "$HERE/podman-rootless.sh"
 
-GROUPS_ALL=(containerd podman cni)
-declare -A GROUP_FILE=([containerd]=containerd.sh [podman]=podman.sh [cni]=cni.sh)
-declare -A GROUP_LIST=([containerd]="${CD_SCENARIOS[*]}" [podman]="${PM_SCENARIOS[*]}" [cni]="${CNI_SCENARIOS[*]}")
+GROUPS_ALL=(containerd podman cni podman-rootless)
+declare -A GROUP_FILE=([containerd]=containerd.sh [podman]=podman.sh [cni]=cni.sh [podman-rootless]=podman-rootless.sh)
+declare -A GROUP_LIST=([containerd]="${CD_SCENARIOS[*]}" [podman]="${PM_SCENARIOS[*]}" [cni]="${CNI_SCENARIOS[*]}"
+	[podman-rootless]="${PR_SCENARIOS[*]}")
 
 selected() { # selected NAME — NAME matches a filter (or there are none)
 	local f
@@ -128,6 +132,7 @@ teardown() {
 	fi
 	teardown_containerd
 	teardown_podman
+	teardown_podman_rootless
 	teardown_cni
 	[ -f "$WORK/cri-build.pid" ] && kill "$(cat "$WORK/cri-build.pid")" 2>/dev/null
 	# Every process still in one of our cgroups (a container whose client
@@ -231,6 +236,8 @@ need iproute2 /usr/bin/ip
 need jq /usr/bin/jq
 need bsdutils /usr/bin/script
 need util-linux /usr/bin/nsenter
+need uidmap /usr/bin/newuidmap
+need slirp4netns /usr/bin/slirp4netns
 if [ ${#need_pkgs[@]} -gt 0 ]; then
 	mapfile -t need_pkgs < <(printf '%s\n' "${need_pkgs[@]}" | sort -u)
 	echo "installing: ${need_pkgs[*]}"
@@ -252,15 +259,20 @@ mkdir -p "$WORK/img"
 TS=$(date +%s)
 declare -A RESULT=()
 ORDER=()
-npass=0 nfail=0 nxfail=0
+npass=0 nfail=0 nxfail=0 nskip=0
 FAILED_NAMES=()
+SKIPPED=()
 RETRIED=()
 declare -A FAILED_BRIEF
 
-record() { # record NAME pass|fail LOG [WHY] [MS]
+record() { # record NAME pass|fail|skip LOG [WHY] [MS]
 	local name=$1 res=$2 log=$3 why=${4:-} ms=${5:-}
 	ORDER+=("$name")
-	if [ "$res" = pass ]; then
+	if [ "$res" = skip ]; then
+		RESULT[$name]="skip ($why)"
+		nskip=$((nskip + 1))
+		SKIPPED+=("$name: $why")
+	elif [ "$res" = pass ]; then
 		if [ -n "${XFAIL[$name]+x}" ]; then
 			RESULT[$name]="pass (listed in expected-fail: remove it there)"
 		elif [ -s "${SCEN_DIR:-/nonexistent}/retried" ]; then
@@ -284,7 +296,7 @@ record() { # record NAME pass|fail LOG [WHY] [MS]
 	local dur=""
 	[ -n "$ms" ] && dur=$(printf '%d.%ds' $((ms / 1000)) $((ms % 1000 / 100)))
 	printf '%-34s %6s  %s\n' "$name" "$dur" "${RESULT[$name]}"
-	if [ "$res" != pass ] && [ -z "${XFAIL[$name]+x}" ]; then
+	if [ "$res" = fail ] && [ -z "${XFAIL[$name]+x}" ]; then
 		sed 's/^/    | /' "$log" | tail -n 60
 	fi
 }
@@ -327,25 +339,36 @@ run_scenario() { # run_scenario GROUP NAME
 	echo "--- exit status $rc, ${t1} ms" >>"$log"
 	case $rc in
 	0) record "$name" pass "$log" "" "$t1" ;;
+	77) record "$name" skip "$log" "$(skip_reason "$log")" "$t1" ;;
 	124 | 137) record "$name" fail "$log" "timed out after ${SCEN_TIMEOUT}s" "$t1" ;;
 	*) record "$name" fail "$log" "" "$t1" ;;
 	esac
 }
+
+# skip_reason LOG — what `skip` said (lib.sh).
+skip_reason() { grep -m1 '^SKIP: ' "$1" | cut -c7-300; }
 
 for group in "${GROUPS_ALL[@]}"; do
 	wanted=()
 	for name in ${GROUP_LIST[$group]}; do selected "$name" && wanted+=("$name"); done
 	[ ${#wanted[@]} -gt 0 ] || continue
 	echo "=== $group"
-	"vars_$group"
+	"vars_${group//-/_}"
 	ts=$(date +%s%N)
 	(
 		set -ex
-		"setup_$group"
+		"setup_${group//-/_}"
 	) >"$WORK/logs/setup-$group.log" 2>&1
 	rc=$?
 	ts=$((($(date +%s%N) - ts) / 1000000))
-	printf '%-34s %6s  %s\n' "(setup $group)" "$(printf '%d.%ds' $((ts / 1000)) $((ts % 1000 / 100)))" "$([ $rc = 0 ] && echo ok || echo FAILED)"
+	case $rc in 0) res=ok ;; 77) res=skipped ;; *) res=FAILED ;; esac
+	printf '%-34s %6s  %s\n' "(setup $group)" "$(printf '%d.%ds' $((ts / 1000)) $((ts % 1000 / 100)))" "$res"
+	if [ $rc -eq 77 ]; then
+		for name in "${wanted[@]}"; do
+			record "$name" skip "$WORK/logs/setup-$group.log" "$(skip_reason "$WORK/logs/setup-$group.log")"
+		done
+		continue
+	fi
 	if [ $rc -ne 0 ]; then
 		for name in "${wanted[@]}"; do
 			record "$name" fail "$WORK/logs/setup-$group.log" "setup of $group failed"
@@ -367,11 +390,12 @@ if [ "$nxfail" -gt 0 ]; then
 		case ${RESULT[$name]} in "expected fail"*) echo "  $name: ${XFAIL[$name]}" ;; esac
 	done
 fi
+for line in "${SKIPPED[@]}"; do echo "skipped: $line"; done
 for line in "${RETRIED[@]}"; do echo "retried: $line"; done
 # Each failure again, in short, last: a CI log is often read from its tail.
 for name in "${FAILED_NAMES[@]}"; do
 	echo "failed: $name: ${RESULT[$name]}"
 	[ -n "${FAILED_BRIEF[$name]}" ] && printf '%s\n' "${FAILED_BRIEF[$name]}"
 done
-echo "clients: $npass passed, $nfail failed, $nxfail skipped"
+echo "clients: $npass passed, $nfail failed, $((nxfail + nskip)) skipped"
 [ "$nfail" -eq 0 ]
