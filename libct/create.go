@@ -89,6 +89,10 @@ func Create(ctx context.Context, o CreateOptions) (c *Container, err error) {
 		return nil, &specconv.FieldError{Field: "/process/terminal",
 			Err: fmt.Errorf("--console-socket was given but terminal is false")}
 	}
+	idmap, err := idMappers(spec.Linux)
+	if err != nil {
+		return nil, err
+	}
 	mgr, err := newCgroup(spec, o.ID, o.SystemdCgroup)
 	if err != nil {
 		return nil, err
@@ -96,6 +100,9 @@ func Create(ctx context.Context, o CreateOptions) (c *Container, err error) {
 	testStep("bundle loaded")
 	debugf("create %s: bundle %s, state in %s", o.ID, bundle, o.Root)
 	debugf("cgroup: %s", mgr)
+	if _, none := mgr.(cgroups.None); none {
+		debugf("cgroup: running without a cgroup (rootless, and the config asks for no resources)")
+	}
 	c, err = newContainer(o.Root, o.ID, spec, bundle, mgr)
 	if err != nil {
 		return nil, err
@@ -131,7 +138,7 @@ func Create(ctx context.Context, o CreateOptions) (c *Container, err error) {
 	if err := ctx.Err(); err != nil {
 		return c, err
 	}
-	initPid, err = c.spawn(spec, o, cg, pids)
+	initPid, err = c.spawn(spec, o, cg, pids, idmap)
 	if err != nil {
 		return c, err
 	}
@@ -214,7 +221,8 @@ func makeRoot(root string) error {
 // newCgroup finds the host's hierarchies and the container's cgroup path
 // in them (cgroups.New); nothing is made yet.
 func newCgroup(spec *specs.Spec, id string, systemd bool) (cgroups.Manager, error) {
-	mgr, err := cgroups.New(cgroups.Config{ID: id, CgroupsPath: spec.Linux.CgroupsPath, Systemd: systemd})
+	mgr, err := cgroups.New(cgroups.Config{ID: id, CgroupsPath: spec.Linux.CgroupsPath, Systemd: systemd,
+		Rootless: Rootless(), Resources: spec.Linux.Resources})
 	if errors.Is(err, cgroups.ErrCgroupsPath) {
 		return nil, &specconv.FieldError{Field: "/linux/cgroupsPath", Err: err}
 	}

@@ -86,7 +86,8 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 	io.listenerState = func(int) specs.State { return c.ociState(c.Status(), c.State.Pid) }
 	pid, err := runStage(io, spec, cg, func(fds nsenter.StageFds) (*nsenter.Plan, error) {
 		return specconv.BuildExec(spec, o.Process, specconv.ExecOptions{
-			InitPid: c.State.Pid, Fds: fds, ConsoleRelay: o.ConsoleConn != nil, Warn: o.Warn})
+			InitPid: c.State.Pid, Fds: fds, ConsoleRelay: o.ConsoleConn != nil, Warn: o.Warn,
+			SetgroupsDenied: procSetgroupsDenied(c.State.Pid), Unprivileged: Rootless()})
 	}, nil)
 	if err != nil {
 		return pid, err

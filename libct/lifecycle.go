@@ -163,7 +163,16 @@ func (c *Container) Kill(ctx context.Context, sig unix.Signal, all bool) error {
 		if err != nil {
 			return err
 		}
-		return cg.Kill(sig)
+		err = cg.Kill(sig)
+		if !errors.Is(err, cgroups.ErrNoCgroup) {
+			return err
+		}
+		// No cgroup (rootless): the init alone, as runc's kill does. With
+		// its own PID namespace, SIGKILL to it ends them all.
+		debugf("kill %s: no cgroup: signalling the init only", c.State.ID)
+		if st == Stopped {
+			return nil
+		}
 	}
 	awaitHandler(c.State.Pid, c.State.PidStart, sig)
 	if err := signalInit(c.State.Pid, c.State.PidStart, sig); err != nil {

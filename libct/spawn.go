@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -41,6 +40,7 @@ type stageIO struct {
 	// it forks joins it at SYNC_CGROUP, as runc's exec joins after its
 	// forks, so that an exec starts in a container at its pids limit.
 	joinForked bool
+	idmap      [2]idMapper // how the maps are written (create; idMappers)
 }
 
 // runStage starts the C stage with the plan that build returns for the fd
@@ -108,7 +108,7 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 	debugf("stage: started, pid %d", cmd.Process.Pid)
 	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync,
 		listenerState: io.listenerState, joined: joined, cg: cg, onPid: io.onInitPid, warn: io.warn,
-		pidfd: -1, wantPidfd: files.pidfd != nil}
+		pidfd: -1, wantPidfd: files.pidfd != nil, idmap: io.idmap}
 	pid, err = s.run()
 	if s.pidfd >= 0 {
 		if err == nil {
@@ -175,12 +175,12 @@ func startStage(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, <-chan 
 
 // spawn runs the C stage for `create`.
 // pids (the pids limit) is applied once the init is forked.
-func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg cgroups.Manager, pids *specs.LinuxResources) (int, error) {
+func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg cgroups.Manager, pids *specs.LinuxResources, idmap [2]idMapper) (int, error) {
 	notifySocket, listen := o.NotifySocket, o.ListenFds
 	idmaps := rootfs.IDMaps(spec)
 	io := stageIO{root: c.Root, listen: listen, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
 		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio, warn: o.Warn, pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindInit,
-		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }, idmaps: idmaps}
+		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }, idmaps: idmaps, idmap: idmap}
 	if pids != nil {
 		io.onInitPid = func(int) error { return cg.Update(pids) }
 	}
@@ -188,7 +188,7 @@ func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg cgroups.Manager,
 		return specconv.BuildValidated(spec, specconv.Options{
 			ID: c.State.ID, Bundle: c.State.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring,
 			ConsoleRelay: o.ConsoleConn != nil, CgroupPaths: cg.Paths(), Warn: o.Warn, Fds: fds, NotifySocket: notifySocket,
-			IDMaps: idmaps,
+			IDMaps: idmaps, SetgroupsDenied: setgroupsDenied(idmap), Unprivileged: Rootless(),
 		}) // loadBundle validated it
 	}, func(id int32, pid int) error {
 		if id != specconv.SyncHooks {
@@ -225,8 +225,9 @@ type session struct {
 	cmd           *exec.Cmd
 	initPid       int
 	warn          func(string)
-	wantPidfd     bool // open a pidfd of the process when its pid comes
-	pidfd         int  // that pidfd, or -1
+	wantPidfd     bool        // open a pidfd of the process when its pid comes
+	pidfd         int         // that pidfd, or -1
+	idmap         [2]idMapper // how the uid and gid maps are written
 }
 
 // recv reads one message and the fd it carries, if any (MSG_SECCOMP_FD).
@@ -272,8 +273,8 @@ func (s *session) run() (int, error) {
 		debugMsg(m)
 		switch m.Type {
 		case nsenter.MsgUsermapReq:
-			if err := writeIDMaps(int(m.Value), s.spec.Linux); err != nil {
-				return s.initPid, &specconv.FieldError{Field: "/linux/uidMappings", Err: err}
+			if err := writeIDMaps(int(m.Value), s.idmap); err != nil {
+				return s.initPid, err
 			}
 		case nsenter.MsgPid:
 			s.initPid = int(m.Value)
@@ -349,21 +350,12 @@ func (s *session) writeTimeOffsets(opIndex uint32) error {
 	return nil
 }
 
-// writeIDMaps writes every uidMappings and gidMappings range for pid.
-func writeIDMaps(pid int, l *specs.Linux) error {
-	write := func(file string, maps []specs.LinuxIDMapping) error {
-		var b strings.Builder
-		for _, m := range maps {
-			fmt.Fprintf(&b, "%d %d %d\n", m.ContainerID, m.HostID, m.Size)
+// writeIDMaps writes the uid and then the gid map for pid.
+func writeIDMaps(pid int, m [2]idMapper) error {
+	for i := range m {
+		if err := m[i].write(pid); err != nil {
+			return &specconv.FieldError{Field: m[i].field, Err: err}
 		}
-		name := fmt.Sprintf("/proc/%d/%s", pid, file)
-		if err := os.WriteFile(name, []byte(b.String()), 0); err != nil {
-			return fmt.Errorf("write %s: %w", name, errors.Unwrap(err))
-		}
-		return nil
 	}
-	if err := write("uid_map", l.UIDMappings); err != nil {
-		return err
-	}
-	return write("gid_map", l.GIDMappings)
+	return nil
 }

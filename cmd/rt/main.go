@@ -46,27 +46,33 @@ type exitError struct{ code int }
 
 func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
+// defaultRoot is /run/rt for root in the initial user namespace and
+// $XDG_RUNTIME_DIR/rt otherwise (rootless); "" when that is unset, which
+// checkRoot turns into an error for the commands that keep state.
 func defaultRoot() string {
-	if os.Geteuid() != 0 || inNestedUserNS() {
-		if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
-			return filepath.Join(dir, "rt")
-		}
+	if !libct.Rootless() {
+		return "/run/rt"
 	}
-	return "/run/rt"
+	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
+		return filepath.Join(dir, "rt")
+	}
+	return ""
 }
 
-// inNestedUserNS: root in a user namespace that is not the initial one
-// (its uid_map is not the identity of the whole range).
-func inNestedUserNS() bool {
-	data, err := os.ReadFile("/proc/self/uid_map")
-	if err != nil {
-		return false
+// stateless are the commands that use no --root.
+var stateless = map[string]bool{"spec": true, "features": true, "plan": true, "help": true,
+	"completion": true, "man": true, "rt": true, "__complete": true}
+
+// checkRoot refuses an empty --root: a rootless rt without
+// $XDG_RUNTIME_DIR has no default.
+func checkRoot(cmd *cobra.Command) error {
+	if g.root != "" || stateless[cmd.Name()] {
+		return nil
 	}
-	var inside, outside, size uint64
-	if _, err := fmt.Sscan(string(data), &inside, &outside, &size); err != nil {
-		return false
+	if !cmd.Flags().Changed("root") {
+		return errors.New("XDG_RUNTIME_DIR is not set: rootless rt keeps its state in $XDG_RUNTIME_DIR/rt; set it or give --root")
 	}
-	return !(inside == 0 && outside == 0 && size == 4294967295)
+	return errors.New("--root is empty")
 }
 
 func newRootCommand() *cobra.Command {
@@ -80,7 +86,10 @@ func newRootCommand() *cobra.Command {
 			if g.debug {
 				libct.Debug = logDebug
 			}
-			return openLog()
+			if err := openLog(); err != nil {
+				return err
+			}
+			return checkRoot(cmd)
 		},
 	}
 	root.SetVersionTemplate(fmt.Sprintf("rt version %s\ncommit: %s\nspec: %s\ngo: %s\n",

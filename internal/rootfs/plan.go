@@ -33,7 +33,11 @@ type Options struct {
 	// NoMountNS: the config lists no mount namespace, so the container
 	// shares the host's; rt then only chroots (see sharedMountNS).
 	NoMountNS bool
-	Warn      func(string)
+	// Unprivileged: rt is not root in the initial user namespace, so it
+	// cannot take a bind's source as host root (open_tree) before the
+	// container's user namespace: binds are made from inside it.
+	Unprivileged bool
+	Warn         func(string)
 	// IDMaps are the id mappings of idmapped mounts that the caller made
 	// user namespaces for: IDMaps(spec), computed once, by the caller.
 	// IDMapFds are those namespaces' fds in the stage: IDMapFds[i] holds
@@ -330,7 +334,7 @@ func (b *builder) bindMount(m specs.Mount, dest string, opts parsedOptions, fiel
 	bindFlags := opts.flags & (unix.MS_BIND | unix.MS_REC)
 	mount := nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{src, dest}, Args: [3]int64{int64(bindFlags | unix.MS_BIND)},
 		Flags: nsenter.FlagInRoot, Field: field}
-	if b.o.NewUserNS || mode != noIDMap {
+	if (b.o.NewUserNS && !b.o.Unprivileged) || mode != noIDMap {
 		// The source is taken as host root, before the user namespace:
 		// from inside it, a 0700 parent directory would hide it, and the
 		// kernel sets an id mapping only for a caller privileged over the

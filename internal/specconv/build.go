@@ -28,7 +28,10 @@ type Options struct {
 	ConsoleRelay    bool              // rt itself relays the pty (no --console-socket)
 	CgroupPaths     map[string]string // hierarchy -> host directory of the container's cgroup
 	SetgroupsDenied bool
-	Warn            func(string) // receives warnings (unknown capabilities…)
+	// Unprivileged: rt is not root in the initial user namespace
+	// (rootfs.Options.Unprivileged).
+	Unprivileged bool
+	Warn         func(string) // receives warnings (unknown capabilities…)
 	// Fds is the stage's fd table: the console socket, the exec fifo
 	// (none: exec, no wait for `start`), the user namespaces of the id
 	// mappings rootfs.IDMaps(spec) lists, the first fd the process must
@@ -106,6 +109,7 @@ func BuildValidated(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 		NewCgroupNS: ns.isNew(specs.CgroupNamespace),
 		SysfsBind:   ns.isNew(specs.UserNamespace) && !ns.isNew(specs.NetworkNamespace),
 		IDMaps:      o.IDMaps, IDMapFds: o.Fds.IDMaps, HostMounts: o.HostMounts, NotifySocket: o.NotifySocket,
+		Unprivileged: o.Unprivileged,
 	})
 	if err != nil {
 		return nil, err
