@@ -2,7 +2,6 @@ package cgroups
 
 import (
 	"fmt"
-	"os"
 	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -27,8 +26,10 @@ type sdManager struct {
 	started bool
 }
 
-// systemdRootless: a non-root caller talks to its own systemd (user bus).
-func systemdRootless() bool { return os.Geteuid() != 0 }
+// systemdRootless: a caller that is not root, or root in a user namespace
+// that is a user outside, talks to its own systemd on the session bus
+// (runc's rule, cgroupsd.UseUserBus).
+func systemdRootless() bool { return cgroupsd.UseUserBus() }
 
 // newSystemd names the unit from linux.cgroupsPath (errors name the field)
 // and reaches systemd.

@@ -148,7 +148,7 @@ pr_sleeper() {
 rt_user() { (cd / && as_user podman unshare "$PR_RT" "$@"); }
 
 # pr_state_ids — the container directories in the user's rt state dir.
-pr_state_ids() { find "$PR_RUN/rt" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null; }
+pr_state_ids() { find "$PR_RUN/rt" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -printf '%f\n' 2>/dev/null; }
 
 # ------------------------------------------------------------ scenarios
 
