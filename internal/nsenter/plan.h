@@ -212,6 +212,22 @@ enum rt_sync_id {
 #define RT_FIFO_NOT_STARTED '!'
 _Static_assert(RT_FIFO_LEN_SIZE == sizeof(uint64_t), "the state's length is a uint64");
 
+/* The seal helper (seal.c): the rt binary started with RT_SEAL_ENV set to
+ * the fd of a socket, RT_SEAL_LOWER_ENV to an overlayfs lowerdir value and
+ * RT_SEAL_NAME_ENV to the binary's name in it. It answers the binary's
+ * O_PATH fd (SCM_RIGHTS) with (0, 0), or no fd with the failed step below
+ * and its errno, two int32s. */
+#define RT_SEAL_ENV "_RT_SEAL"
+#define RT_SEAL_LOWER_ENV "_RT_SEAL_LOWER"
+#define RT_SEAL_NAME_ENV "_RT_SEAL_NAME"
+enum rt_seal_step {
+	RT_SEAL_FSOPEN = 1,  /* fsopen("overlay") */
+	RT_SEAL_LOWERDIR,    /* fsconfig lowerdir */
+	RT_SEAL_CREATE,      /* fsconfig create */
+	RT_SEAL_FSMOUNT,     /* fsmount, read-only */
+	RT_SEAL_OPEN,        /* open the binary in the mount */
+};
+
 struct rt_msg {
 	uint32_t type;
 	int32_t value;

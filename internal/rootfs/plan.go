@@ -19,13 +19,19 @@ import (
 
 // Options are the facts about this container that the spec does not hold.
 type Options struct {
-	Rootfs      string            // absolute host path of the root filesystem
-	Bundle      string            // absolute bundle directory (relative bind sources)
-	NoPivot     bool              // chroot after a move mount instead of pivot_root
-	NewUserNS   bool              // devices are bound from the host, not created
-	CgroupPaths map[string]string // hierarchy ("" for cgroup2) -> host directory of the container's cgroup
-	CgroupRoot  string            // host mountpoint of the cgroup tree, e.g. /sys/fs/cgroup
-	NewCgroupNS bool
+	Rootfs    string // absolute host path of the root filesystem
+	Bundle    string // absolute bundle directory (relative bind sources)
+	NoPivot   bool   // chroot after a move mount instead of pivot_root
+	NewUserNS bool   // devices are bound from the host, not created
+	// Unprivileged: rt has no privilege over the host's mounts (not root,
+	// or root in a user namespace that is not the initial one). Devices
+	// are bound, not created; bind sources are bound by the stage inside
+	// the container's namespaces, never taken (open_tree) beforehand with
+	// a privilege the caller lacks.
+	Unprivileged bool
+	CgroupPaths  map[string]string // hierarchy ("" for cgroup2) -> host directory of the container's cgroup
+	CgroupRoot   string            // host mountpoint of the cgroup tree, e.g. /sys/fs/cgroup
+	NewCgroupNS  bool
 	// SysfsBind: a fresh sysfs cannot be mounted (a new user namespace
 	// without a network namespace of its own), so /sys is bound from the
 	// host instead, read-only, as runc does.
@@ -33,11 +39,7 @@ type Options struct {
 	// NoMountNS: the config lists no mount namespace, so the container
 	// shares the host's; rt then only chroots (see sharedMountNS).
 	NoMountNS bool
-	// Unprivileged: rt is not root in the initial user namespace, so it
-	// cannot take a bind's source as host root (open_tree) before the
-	// container's user namespace: binds are made from inside it.
-	Unprivileged bool
-	Warn         func(string)
+	Warn      func(string)
 	// IDMaps are the id mappings of idmapped mounts that the caller made
 	// user namespaces for: IDMaps(spec), computed once, by the caller.
 	// IDMapFds are those namespaces' fds in the stage: IDMapFds[i] holds
@@ -338,7 +340,8 @@ func (b *builder) bindMount(m specs.Mount, dest string, opts parsedOptions, fiel
 		// The source is taken as host root, before the user namespace:
 		// from inside it, a 0700 parent directory would hide it, and the
 		// kernel sets an id mapping only for a caller privileged over the
-		// source's filesystem.
+		// source's filesystem. An unprivileged rt has no such power: its
+		// binds are made inside, with what the container's root may reach.
 		slot := b.trees
 		b.trees++
 		if slot >= nsenter.MaxTrees {

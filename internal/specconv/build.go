@@ -28,8 +28,9 @@ type Options struct {
 	ConsoleRelay    bool              // rt itself relays the pty (no --console-socket)
 	CgroupPaths     map[string]string // hierarchy -> host directory of the container's cgroup
 	SetgroupsDenied bool
-	// Unprivileged: rt is not root in the initial user namespace
-	// (rootfs.Options.Unprivileged).
+	// Unprivileged: rt runs without privilege over the host (not root, or
+	// root in a user namespace that is not the initial one): see
+	// rootfs.Options.Unprivileged.
 	Unprivileged bool
 	Warn         func(string) // receives warnings (unknown capabilities…)
 	// Fds is the stage's fd table: the console socket, the exec fifo
@@ -105,11 +106,13 @@ func BuildValidated(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	fs, err := rootfs.Plan(spec, rootfs.Options{
 		NoMountNS: !ns.has[specs.MountNamespace], Warn: b.warn,
 		Rootfs: RootfsPath(spec, o.Bundle), Bundle: o.Bundle, NoPivot: o.NoPivot,
-		NewUserNS: ns.has[specs.UserNamespace], CgroupPaths: o.CgroupPaths,
+		NewUserNS: ns.has[specs.UserNamespace], Unprivileged: o.Unprivileged, CgroupPaths: o.CgroupPaths,
 		NewCgroupNS: ns.isNew(specs.CgroupNamespace),
-		SysfsBind:   ns.isNew(specs.UserNamespace) && !ns.isNew(specs.NetworkNamespace),
-		IDMaps:      o.IDMaps, IDMapFds: o.Fds.IDMaps, HostMounts: o.HostMounts, NotifySocket: o.NotifySocket,
-		Unprivileged: o.Unprivileged,
+		// A user namespace (the container's, or the one an unprivileged
+		// rt runs in) may mount a sysfs only with a network namespace
+		// of its own.
+		SysfsBind: (ns.isNew(specs.UserNamespace) || o.Unprivileged) && !ns.isNew(specs.NetworkNamespace),
+		IDMaps:    o.IDMaps, IDMapFds: o.Fds.IDMaps, HostMounts: o.HostMounts, NotifySocket: o.NotifySocket,
 	})
 	if err != nil {
 		return nil, err
