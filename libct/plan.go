@@ -30,5 +30,5 @@ func PlanFor(bundle, id string, noPivot, terminal bool) (*nsenter.Plan, error) {
 	fds := nsenter.LayoutFds(nsenter.FdNeeds{Listen: listen, Fifo: true, Console: terminal || spec.Process.Terminal,
 		IDMaps: len(idmaps)})
 	return specconv.BuildValidated(spec, specconv.Options{ID: id, Bundle: bundle, NoPivot: noPivot, Fds: fds,
-		NotifySocket: notifySocket, CgroupPaths: paths, IDMaps: idmaps, Unprivileged: unprivileged()}) // loadBundle validated it
+		NotifySocket: notifySocket, CgroupPaths: paths, IDMaps: idmaps, Unprivileged: Rootless()}) // loadBundle validated it
 }

@@ -87,6 +87,11 @@ func (s *session) opError(m nsenter.Msg) error {
 			return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("process scheduler can't be used together with AllowedCPUs (/linux/resources/cpu/cpus is %q): sched_setattr: %v", cpus, errno)}
 		}
 		what = strings.TrimSpace(op.Code.Name() + " " + m.Detail)
+	case nsenter.OpRemountKeep:
+		if err := lockedFlagsError(op, errno); err != nil {
+			return err
+		}
+		what = strings.TrimSpace(op.Code.Name() + " " + m.Detail)
 	case nsenter.OpMount, nsenter.OpMkdir:
 		if err := ordinaryDirError(s.plan, m.Op, errno); err != nil {
 			return err
@@ -169,4 +174,28 @@ func cHex(v int64) string {
 		return "0"
 	}
 	return fmt.Sprintf("%#x", v)
+}
+
+// lockedFlagsError: a bind remount the kernel refused because its options
+// clear or change a flag that a user namespace locked on the source's
+// mount (the plan did not repeat it: rootfs's keptFlags), in words that
+// name them, as runc's "cannot clear locked flags".
+func lockedFlagsError(op nsenter.Op, errno unix.Errno) error {
+	dropped := nsenter.LockableFlags &^ op.Args[1]
+	if errno != unix.EPERM || op.Flags&nsenter.FlagKeepLocked == 0 || op.Args[1] == 0 || dropped == 0 {
+		return nil
+	}
+	var names []string
+	for _, f := range []struct {
+		flag int64
+		name string
+	}{{unix.MS_RDONLY, "ro"}, {unix.MS_NOSUID, "nosuid"}, {unix.MS_NODEV, "nodev"}, {unix.MS_NOEXEC, "noexec"},
+		{unix.MS_NOATIME | unix.MS_RELATIME | unix.MS_NODIRATIME, "the atime"}} {
+		if dropped&f.flag != 0 {
+			names = append(names, f.name)
+		}
+	}
+	return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf(
+		"remount of the bind mount on %s: %v: the options clear or change %s, which the source's mount may have and a user namespace locks (the flags of a mount from outside it cannot be cleared)",
+		op.Strs[1], errno, strings.Join(names, ", "))}
 }

@@ -176,6 +176,9 @@ func (o Op) describe() string {
 	case OpMempolicy:
 		return fmt.Sprintf("%s mode=%#x nodes=%q (%s)", n, a[0], s[0], s[1])
 	case OpRemountKeep:
+		if dropped := LockableFlags &^ a[1]; dropped != 0 && a[1] != 0 {
+			return fmt.Sprintf("%s %s adding %s, not repeating the mount's %s", n, s[1], flagNames(a[0], msNames), flagNames(dropped, msNames))
+		}
 		return fmt.Sprintf("%s %s adding %s", n, s[1], flagNames(a[0], msNames))
 	case OpMkdir, OpMkfile:
 		return fmt.Sprintf("%s %s mode=%#o", n, s[0], a[0])

@@ -42,7 +42,8 @@ enum rt_op_code {
 	OP_SETSID,
 	OP_OPEN_ROOT,        /* str0 host path of the rootfs: later *_IN_ROOT ops resolve in it */
 	OP_MOUNT,            /* str0 source, str1 target, str2 fstype, str3 data, arg0 flags */
-	OP_REMOUNT_KEEP,     /* str1 target, arg0 flags added to the mount's current ones */
+	OP_REMOUNT_KEEP,     /* str1 target, arg0 flags set, arg1 those of the mount's current
+	                      * flags to repeat (with RT_F_KEEP_LOCKED) */
 	OP_MKDIR,            /* str0 path, arg0 mode: mkdir -p */
 	OP_MKFILE,           /* str0 path, arg0 mode: parents and an empty file, if missing */
 	OP_MKNOD,            /* str0 path, arg0 mode (type|perm), arg1 dev, arg2 uid<<32|gid */

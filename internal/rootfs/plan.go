@@ -361,8 +361,7 @@ func (b *builder) bindMount(m specs.Mount, dest string, opts parsedOptions, fiel
 	}
 	b.add(mk, mount)
 	if extra := opts.flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); extra != 0 {
-		b.add(nsenter.Op{Code: nsenter.OpRemountKeep, Strs: [4]string{"", dest}, Args: [3]int64{int64(extra)},
-			Flags: nsenter.FlagInRoot, Field: field + "/options"})
+		b.remount(dest, extra, keptFlags(opts), field+"/options")
 	}
 	return nil
 }
@@ -459,7 +458,8 @@ func (b *builder) finish() error {
 		}
 	}
 	if b.spec.Root != nil && b.spec.Root.Readonly {
-		b.add(nsenter.Op{Code: nsenter.OpRemountKeep, Strs: [4]string{"", "/"}, Args: [3]int64{unix.MS_RDONLY}, Field: "/root/readonly"})
+		b.add(nsenter.Op{Code: nsenter.OpRemountKeep, Strs: [4]string{"", "/"}, Args: [3]int64{unix.MS_RDONLY, LockableFlags},
+			Field: "/root/readonly"})
 	}
 	if p := b.linuxRootfsPropagation(); p != "" {
 		f, _ := PropagationFlags(p)
