@@ -364,7 +364,7 @@ rl_cg() { echo "$CG/user.slice/user-$(rl_uid).slice/user@$(rl_uid).service"; }
 as_user() {
 	local uid
 	uid=$(rl_uid)
-	timeout -s KILL 150 runuser -u $RL_USER -- env XDG_RUNTIME_DIR=/run/user/$uid \
+	timeout -s KILL 100 runuser -u $RL_USER -- env XDG_RUNTIME_DIR=/run/user/$uid \
 		systemd-run --user --quiet --pipe --wait --collect \
 		-E XDG_RUNTIME_DIR=/run/user/$uid -E DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$uid/bus \
 		-E HOME=/home/$RL_USER -E USER=$RL_USER -E PATH=$PATH -- "$@" </dev/null
@@ -401,14 +401,22 @@ rl_setup() {
 # user@UID.service/user.slice, with MemoryMax; memory.max holds the limit.
 t_rootless_sd_scope() {
 	need_user
-	local id=rl$ID unit=rt-rl$ID.scope out dir pid
+	local id=rl$ID unit=rt-rl$ID.scope out dir pid rc
 	out=$(as_user $RT_BIN features 2>&1 | jq -r .linux.cgroup.systemdUser)
 	eq "$out" true "rt features as the user: systemdUser"
 	trap 'as_user $RT_BIN --systemd-cgroup delete --force $id >/dev/null 2>&1' EXIT
 	out=$(as_user sh -c "mkdir -p ~/b-$id && cd ~/b-$id && $RT_BIN spec --rootless &&
 		jq '.process.terminal = false | .process.args = [\"sleep\", \"1000\"] | .root.path = \"/home/$RL_USER/rootfs\" |
-			.linux.resources.memory.limit = 67108864' config.json >c.tmp && mv c.tmp config.json &&
-		$RT_BIN --systemd-cgroup run -d $id </dev/null >/dev/null" 2>&1) || fail "rt --systemd-cgroup run -d as $RL_USER: $out"
+			.linux.resources.memory.limit = 67108864' config.json >c.tmp && mv c.tmp config.json" 2>&1) ||
+		fail "rt spec --rootless as $RL_USER: $out"
+	# stderr to a file: the container inherits rt's stdio (terminal false).
+	as_user sh -c "cd ~/b-$id && exec $RT_BIN --debug --systemd-cgroup run -d $id </dev/null >/dev/null 2>~/rt-$id.err"
+	rc=$?
+	if [ $rc != 0 ]; then
+		echo "# the user's processes:"
+		ps -o pid=,cgroup=,args= -u $RL_USER | cut -c1-200 | sed 's/^/# /'
+		fail "rt --debug --systemd-cgroup run -d as $RL_USER: exit $rc: $(tail -n 20 /home/$RL_USER/rt-$id.err)"
+	fi
 	dir=$(rl_cg)/user.slice/$unit
 	[ -d "$dir" ] || fail "no $dir: $(find "$(rl_cg)" -name 'rt-*' | head -n 5)"
 	pid=$(as_user $RT_BIN state $id | jq -r .pid)
@@ -433,7 +441,10 @@ t_rootless_podman() {
 		fail "podman run --memory 64m: $out"
 	eq "$out" 67108864 "memory.max seen in the container"
 	trap 'as_user podman --runtime $RT_BIN rm -f -t 0 '$name' >/dev/null 2>&1' EXIT
-	out=$(pu run -d --name $name --network none --memory 64m localhost/busybox sleep 1000 2>&1) || fail "podman run -d: $out"
+	# To a file: what podman leaves running (conmon, its pause process)
+	# would hold a pipe open.
+	pu run -d --name $name --network none --memory 64m localhost/busybox sleep 1000 >$T/$name.out 2>&1 ||
+		fail "podman run -d: exit $?: $(cat $T/$name.out)"
 	id=$(pu inspect -f '{{.Id}}' $name)
 	dir=$(find "$(rl_cg)" -type d -name "libpod-$id.scope" | head -n 1)
 	[ -n "$dir" ] || fail "no libpod-$id.scope under $(rl_cg)"
