@@ -32,7 +32,11 @@ type CreateOptions struct {
 	Stdio         [3]*os.File
 	Spec          *specs.Spec // the bundle's config.json when the caller read it already
 	SystemdCgroup bool        // the cgroup is a systemd scope (--systemd-cgroup)
-	Warn          func(string)
+	// RootlessCgroup (--rootless, runc's): "true" or "false" says whether
+	// the cgroup is a rootless one (a delegated subtree, or none when the
+	// config asks for no resources); "" or "auto": Rootless decides.
+	RootlessCgroup string
+	Warn           func(string)
 	// ListenFds passes fds 3..3+ListenFds-1 on as socket activation fds
 	// (LISTEN_FDS=n, LISTEN_PID=1 in the process's environment), ahead of
 	// the preserved ones: ListenFdsFromEnv reads the caller's.
@@ -93,7 +97,11 @@ func Create(ctx context.Context, o CreateOptions) (c *Container, err error) {
 	if err != nil {
 		return nil, err
 	}
-	mgr, err := newCgroup(spec, o.ID, o.SystemdCgroup)
+	rootlessCg, err := rootlessCgroup(o.RootlessCgroup)
+	if err != nil {
+		return nil, err
+	}
+	mgr, err := newCgroup(spec, o.ID, o.SystemdCgroup, rootlessCg)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +219,7 @@ func makeRoot(root string) error {
 	err := CheckRoot(root)
 	if errors.Is(err, os.ErrNotExist) {
 		if err := os.MkdirAll(root, 0o700); err != nil {
-			return fmt.Errorf("state root: %w", err)
+			return fmt.Errorf("--root %s: %w", root, err)
 		}
 		err = CheckRoot(root)
 	}
@@ -220,9 +228,9 @@ func makeRoot(root string) error {
 
 // newCgroup finds the host's hierarchies and the container's cgroup path
 // in them (cgroups.New); nothing is made yet.
-func newCgroup(spec *specs.Spec, id string, systemd bool) (cgroups.Manager, error) {
+func newCgroup(spec *specs.Spec, id string, systemd, rootless bool) (cgroups.Manager, error) {
 	mgr, err := cgroups.New(cgroups.Config{ID: id, CgroupsPath: spec.Linux.CgroupsPath, Systemd: systemd,
-		Rootless: Rootless(), Resources: spec.Linux.Resources})
+		Rootless: rootless, Resources: spec.Linux.Resources})
 	if errors.Is(err, cgroups.ErrCgroupsPath) {
 		return nil, &specconv.FieldError{Field: "/linux/cgroupsPath", Err: err}
 	}

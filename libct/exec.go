@@ -73,7 +73,7 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 	if o.WarmCgroup {
 		go cg.WarmJoin() // the process is moved, never born there (joinForked)
 	}
-	io := stageIO{root: c.Root, joinForked: true, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
+	io := stageIO{root: c.Root, joinForked: true, joinBestEffort: Rootless() && len(o.SubCgroups) == 0, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
 		pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindExec}
 	if o.PidfdSocket != "" {
 		// The process is orphaned by its stage and may exit at once: as

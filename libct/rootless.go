@@ -9,6 +9,7 @@ import (
 	"os/user"
 	"strconv"
 	"strings"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -31,8 +32,10 @@ import (
 // root: its cgroups are rootless ones, and its default --root is under
 // $XDG_RUNTIME_DIR.
 func Rootless() bool {
-	return os.Geteuid() != 0 || InNestedUserNS()
+	return os.Geteuid() != 0 || inNestedUserNS()
 }
+
+var inNestedUserNS = sync.OnceValue(InNestedUserNS)
 
 // InNestedUserNS reports whether rt runs in a user namespace that is not
 // the initial one (its uid_map is not the identity of the whole range).
@@ -46,6 +49,19 @@ func InNestedUserNS() bool {
 		return false
 	}
 	return !(inside == 0 && outside == 0 && size == 4294967295)
+}
+
+// rootlessCgroup reads --rootless: "true", "false", or "auto" (or "").
+func rootlessCgroup(mode string) (bool, error) {
+	switch mode {
+	case "", "auto":
+		return Rootless(), nil
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, fmt.Errorf("--rootless %q: want true, false or auto", mode)
 }
 
 func rootlessEUID() bool { return os.Geteuid() != 0 }
@@ -66,8 +82,11 @@ func idMappers(l *specs.Linux) ([2]idMapper, error) {
 		{kind: "uid", field: "/linux/uidMappings", maps: l.UIDMappings, own: os.Geteuid()},
 		{kind: "gid", field: "/linux/gidMappings", maps: l.GIDMappings, own: os.Getegid()},
 	}
-	if !rootlessEUID() || len(l.UIDMappings)+len(l.GIDMappings) == 0 {
+	if !rootlessEUID() {
 		return m, nil
+	}
+	if err := checkRootlessUserNS(l); err != nil {
+		return m, err
 	}
 	for i := range m {
 		if err := m[i].check(); err != nil {
@@ -75,6 +94,23 @@ func idMappers(l *specs.Linux) ([2]idMapper, error) {
 		}
 	}
 	return m, nil
+}
+
+// checkRootlessUserNS: an unprivileged rt can make a container only in a
+// user namespace, new with maps or one it joins (runc's rootless check).
+func checkRootlessUserNS(l *specs.Linux) error {
+	for _, ns := range l.Namespaces {
+		if ns.Type != specs.UserNamespace {
+			continue
+		}
+		if ns.Path == "" && (len(l.UIDMappings) == 0 || len(l.GIDMappings) == 0) {
+			return &specconv.FieldError{Field: "/linux/uidMappings", Err: errors.New(
+				"a new user namespace made by a user other than root needs uidMappings and gidMappings (rt spec --rootless writes them)")}
+		}
+		return nil
+	}
+	return &specconv.FieldError{Field: "/linux/namespaces", Err: errors.New(
+		"rt runs as a user other than root and the config has no user namespace: a rootless container needs one (rt spec --rootless makes it)")}
 }
 
 // ownOnly: the map is a single mapping of the caller's own id, which an

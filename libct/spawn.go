@@ -40,7 +40,10 @@ type stageIO struct {
 	// it forks joins it at SYNC_CGROUP, as runc's exec joins after its
 	// forks, so that an exec starts in a container at its pids limit.
 	joinForked bool
-	idmap      [2]idMapper // how the maps are written (create; idMappers)
+	// joinBestEffort (a rootless exec): a refused move into the cgroup
+	// leaves the process where rt runs, as runc's rootless exec does.
+	joinBestEffort bool
+	idmap          [2]idMapper // how the maps are written (create; idMappers)
 }
 
 // runStage starts the C stage with the plan that build returns for the fd
@@ -108,7 +111,7 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 	debugf("stage: started, pid %d", cmd.Process.Pid)
 	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync,
 		listenerState: io.listenerState, joined: joined, cg: cg, onPid: io.onInitPid, warn: io.warn,
-		pidfd: -1, wantPidfd: files.pidfd != nil, idmap: io.idmap}
+		pidfd: -1, wantPidfd: files.pidfd != nil, idmap: io.idmap, bestEffort: io.joinBestEffort}
 	pid, err = s.run()
 	if s.pidfd >= 0 {
 		if err == nil {
@@ -228,6 +231,7 @@ type session struct {
 	wantPidfd     bool        // open a pidfd of the process when its pid comes
 	pidfd         int         // that pidfd, or -1
 	idmap         [2]idMapper // how the uid and gid maps are written
+	bestEffort    bool        // stageIO.joinBestEffort
 }
 
 // recv reads one message and the fd it carries, if any (MSG_SECCOMP_FD).
@@ -332,7 +336,12 @@ func (s *session) joinCgroup() error {
 	if s.initPid <= 0 {
 		return fmt.Errorf("container init sent the cgroup sync before its pid")
 	}
-	return s.cg.Join(s.initPid)
+	err := s.cg.Join(s.initPid)
+	if err != nil && s.bestEffort {
+		debugf("exec: not joining the cgroup (rootless): %v", err)
+		return nil
+	}
+	return err
 }
 
 // writeTimeOffsets writes the offsets the plan's op holds for the stage's

@@ -11,7 +11,9 @@ import (
 )
 
 // The logger. Warnings and debug lines are written in runc's (logrus')
-// format, on stderr and in the --log file:
+// format, in the --log file, or on stderr without one (as runc's logrus
+// does: under containerd's shim rt's stderr is the container's, so a
+// warning there would reach `docker run`'s output):
 //
 //	text: time="2024-05-01T10:00:00.123Z" level=warning msg="..."
 //	json: {"level":"warning","msg":"...","time":"2024-05-01T10:00:00.123Z"}
@@ -75,17 +77,6 @@ func logLine(level, msg string) {
 	logFile.Write(formatLine(g.logFormat, level, msg, time.Now()))
 }
 
-// logStderrAndFile writes one logger line to stderr and to the --log file.
-func logStderrAndFile(level, msg string) {
-	line := formatLine(g.logFormat, level, msg, time.Now())
-	if !logIsStderr {
-		os.Stderr.Write(line)
-	}
-	if logFile != nil {
-		logFile.Write(line)
-	}
-}
-
 // logError reports the error that ends the command: one line on stderr,
 // and the log.
 func logError(err error) {
@@ -96,13 +87,17 @@ func logError(err error) {
 }
 
 // logWarn is where every warning of rt goes (libct and specconv take it as
-// their Warn function).
+// their Warn function): the --log file, or stderr without one.
 func logWarn(msg string) {
-	logStderrAndFile("warning", msg)
+	if logFile != nil {
+		logLine("warning", msg)
+		return
+	}
+	os.Stderr.Write(formatLine(g.logFormat, "warning", msg, time.Now()))
 }
 
 // logDebug writes a level=debug line with --debug: to the --log file, or
-// without one to stderr (as runc's --debug; warnings go to both).
+// without one to stderr (as runc's --debug, and as warnings).
 func logDebug(msg string) {
 	if !g.debug {
 		return

@@ -100,7 +100,7 @@ func newRootCommand() *cobra.Command {
 	f.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	f.BoolVar(&g.debug, "debug", false, "log debug messages")
 	f.BoolVar(&g.systemdCgroup, "systemd-cgroup", false, "make the container's cgroup a systemd scope (cgroupsPath \"slice:prefix:name\")")
-	f.StringVar(&g.rootless, "rootless", "auto", "accepted for runc compatibility")
+	f.StringVar(&g.rootless, "rootless", "auto", "whether the container's cgroup is a rootless one: true, false or auto (not root, or root in a nested user namespace)")
 	root.AddCommand(cgroupCommands()...)
 	root.AddCommand(createCommand(), startCommand(), stateCommand(), killCommand(), deleteCommand(),
 		runCommand(), execCommand(), pauseCommand(), resumeCommand(), listCommand(), specCommand(), planCommand(),

@@ -56,14 +56,14 @@ func newRootless(cfg Config) (Manager, error) {
 		case !path.IsAbs(p):
 			p = path.Join(parent, p)
 		}
-		v2 := &cgroupsfs.Host{Mode: cgroupsfs.ModeV2, Unified: host.Unified, UnifiedControllers: host.UnifiedControllers}
+		v2 := &cgroupsfs.Host{Mode: cgroupsfs.ModeV2, Unified: host.Unified, UnifiedControllers: host.UnifiedControllers, Rootless: true}
 		return &fsManager{path: path.Clean(p), paths: v2.Paths(path.Clean(p)), host: v2}, nil
 	}
 	if field := RequestedResource(cfg.Resources); field != "" {
 		return nil, specerr.Errorf(field, "cannot be applied: no cgroup is writable (%v); %s", err, delegationHint)
 	}
 	if cfg.CgroupsPath != "" {
-		return nil, pathError{specerr.Errorf("/linux/cgroupsPath", "%q cannot be made: no cgroup is writable (%v); %s", cfg.CgroupsPath, err, delegationHint)}
+		return nil, pathError{fmt.Errorf("%q cannot be made: no cgroup is writable (%v); %s", cfg.CgroupsPath, err, delegationHint)}
 	}
 	return None{Reason: err.Error()}, nil
 }

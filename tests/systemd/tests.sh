@@ -360,12 +360,15 @@ rl_uid() { id -u $RL_USER 2>/dev/null; }
 rl_cg() { echo "$CG/user.slice/user-$(rl_uid).slice/user@$(rl_uid).service"; }
 
 # as_user CMD... — CMD as $RL_USER, in a transient service of the user's
-# systemd, stdio passed through; its exit status.
+# systemd, stdio passed through; its exit status. KillMode=process: what CMD
+# leaves running (podman's pause process, conmon where podman could not
+# move it to a scope of its own) outlives the service, as it outlives a
+# login shell, instead of being stopped with it.
 as_user() {
 	local uid
 	uid=$(rl_uid)
 	timeout -s KILL 100 runuser -u $RL_USER -- env XDG_RUNTIME_DIR=/run/user/$uid \
-		systemd-run --user --quiet --pipe --wait --collect \
+		systemd-run --user --quiet --pipe --wait --collect -p KillMode=process \
 		-E XDG_RUNTIME_DIR=/run/user/$uid -E DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$uid/bus \
 		-E HOME=/home/$RL_USER -E USER=$RL_USER -E PATH=$PATH -- "$@" </dev/null
 }
@@ -443,8 +446,11 @@ t_rootless_podman() {
 	trap 'as_user podman --runtime $RT_BIN rm -f -t 0 '$name' >/dev/null 2>&1' EXIT
 	# To a file: what podman leaves running (conmon, its pause process)
 	# would hold a pipe open.
-	pu run -d --name $name --network none --memory 64m localhost/busybox sleep 1000 >$T/$name.out 2>&1 ||
-		fail "podman run -d: exit $?: $(cat $T/$name.out)"
+	pu run -d --name $name --network none --memory 64m localhost/busybox sleep 1000 >$T/$name.out 2>&1 || {
+		echo "# podman run -d: exit $?; the user's processes:"
+		ps -o pid=,cgroup=,args= -u $RL_USER | cut -c1-200 | sed 's/^/# /'
+		fail "podman run -d: $(cat $T/$name.out)"
+	}
 	id=$(pu inspect -f '{{.Id}}' $name)
 	dir=$(find "$(rl_cg)" -type d -name "libpod-$id.scope" | head -n 1)
 	[ -n "$dir" ] || fail "no libpod-$id.scope under $(rl_cg)"
