@@ -181,6 +181,11 @@ func startStage(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, <-chan 
 func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg cgroups.Manager, pids *specs.LinuxResources, idmap [2]idMapper) (int, error) {
 	notifySocket, listen := o.NotifySocket, o.ListenFds
 	idmaps := rootfs.IDMaps(spec)
+	if len(idmaps) > 0 && Rootless() {
+		if err := rootfs.UnprivilegedIDMapError(spec); err != nil {
+			return 0, err
+		}
+	}
 	io := stageIO{root: c.Root, listen: listen, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
 		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio, warn: o.Warn, pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindInit,
 		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }, idmaps: idmaps, idmap: idmap}

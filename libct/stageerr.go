@@ -100,6 +100,9 @@ func (s *session) opError(m nsenter.Msg) error {
 			what = strings.TrimSpace(op.Code.Name() + " " + m.Detail)
 			break
 		}
+		if err := deviceBindError(op, errno); err != nil {
+			return err
+		}
 		what = fmt.Sprintf("mount %q on %s", op.Strs[0], op.Strs[1])
 		if op.Strs[2] != "" {
 			what += " (type " + op.Strs[2] + ")"
@@ -198,4 +201,20 @@ func lockedFlagsError(op nsenter.Op, errno unix.Errno) error {
 	return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf(
 		"remount of the bind mount on %s: %v: the options clear or change %s, which the source's mount may have and a user namespace locks (the flags of a mount from outside it cannot be cleared)",
 		op.Strs[1], errno, strings.Join(names, ", "))}
+}
+
+// deviceBindError: a device of a container in a user namespace (or of an
+// unprivileged rt) is the host's node of the same path bound onto an empty
+// file, since mknod is refused there; the host must have it.
+func deviceBindError(op nsenter.Op, errno unix.Errno) error {
+	if errno != unix.ENOENT || op.Strs[0] != op.Strs[1] || !strings.HasPrefix(op.Strs[0], "/dev/") ||
+		op.Flags&nsenter.FlagSrcTree != 0 {
+		return nil
+	}
+	if !strings.HasPrefix(op.Field, "/linux/devices/") && op.Field != "/mounts" {
+		return nil
+	}
+	return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf(
+		"device %s: in a user namespace rt cannot create device nodes, and the host has no %s to bind: %v",
+		op.Strs[0], op.Strs[0], errno)}
 }

@@ -189,3 +189,26 @@ func closeIDMapFds(early []nsenter.Op) {
 		op.Flags |= nsenter.FlagCloseFd
 	}
 }
+
+// UnprivilegedIDMapError is the error for the first idmapped mount of spec
+// when rt runs unprivileged (Options.Unprivileged), nil when it has none:
+// the kernel gives a mount an id mapping only for a caller privileged over
+// the source's filesystem, which for a host path means root in the
+// initial user namespace, and an unprivileged rt cannot even make the
+// user namespace holding a mapping other than its own ids.
+func UnprivilegedIDMapError(spec *specs.Spec) error {
+	if !hasMountNamespace(spec) {
+		return nil
+	}
+	for i, m := range spec.Mounts {
+		opts, err := parseOptions(m.Options)
+		if err != nil {
+			continue
+		}
+		field := fmt.Sprintf("/mounts/%d", i)
+		if _, mode, err := mountIDMap(spec, m, opts, field); err == nil && mode != noIDMap {
+			return fieldErr(field+"/options", "an idmapped mount needs privilege over the source's filesystem (root in the initial user namespace); rt runs unprivileged")
+		}
+	}
+	return nil
+}
