@@ -79,29 +79,7 @@ func (e Effects) setSubreaper() error {
 // On any error everything it did is undone. ctx is checked before the
 // container's process is made; a ctx done later does not undo the create.
 func Create(ctx context.Context, o CreateOptions) (c *Container, err error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := ValidateID(o.ID); err != nil {
-		return nil, err
-	}
-	bundle, spec, err := loadBundle(o.Bundle, o.Spec)
-	if err != nil {
-		return nil, err
-	}
-	if o.ConsoleSocket != "" && !spec.Process.Terminal {
-		return nil, &specconv.FieldError{Field: "/process/terminal",
-			Err: fmt.Errorf("--console-socket was given but terminal is false")}
-	}
-	idmap, err := idMappers(spec.Linux)
-	if err != nil {
-		return nil, err
-	}
-	rootlessCg, err := rootlessCgroup(o.RootlessCgroup)
-	if err != nil {
-		return nil, err
-	}
-	mgr, err := newCgroup(spec, o.ID, o.SystemdCgroup, rootlessCg)
+	bundle, spec, mgr, idmap, err := prepareCreate(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -132,6 +110,56 @@ func Create(ctx context.Context, o CreateOptions) (c *Container, err error) {
 		return c, err
 	}
 	cg, c.cg = mgr, mgr
+	if err := beforeSpawn(ctx, spec, o, cg); err != nil {
+		return c, err
+	}
+	initPid, err = c.spawn(spec, o, cg, pids, idmap)
+	if err != nil {
+		return c, err
+	}
+	return c, c.afterSpawn(o, initPid)
+}
+
+// prepareCreate checks what Create is asked for and loads the bundle,
+// making nothing: the context, the id, the config, how the id maps are
+// written, the cgroup's manager.
+func prepareCreate(ctx context.Context, o CreateOptions) (string, *specs.Spec, cgroups.Manager, [2]idMapper, error) {
+	fail := func(err error) (string, *specs.Spec, cgroups.Manager, [2]idMapper, error) {
+		return "", nil, nil, [2]idMapper{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
+	if err := ValidateID(o.ID); err != nil {
+		return fail(err)
+	}
+	bundle, spec, err := loadBundle(o.Bundle, o.Spec)
+	if err != nil {
+		return fail(err)
+	}
+	if o.ConsoleSocket != "" && !spec.Process.Terminal {
+		return fail(&specconv.FieldError{Field: "/process/terminal",
+			Err: fmt.Errorf("--console-socket was given but terminal is false")})
+	}
+	idmap, err := idMappers(spec.Linux)
+	if err != nil {
+		return fail(err)
+	}
+	rootlessCg, err := rootlessCgroup(o.RootlessCgroup)
+	if err != nil {
+		return fail(err)
+	}
+	mgr, err := newCgroup(spec, o.ID, o.SystemdCgroup, rootlessCg)
+	if err != nil {
+		return fail(err)
+	}
+	return bundle, spec, mgr, idmap, nil
+}
+
+// beforeSpawn readies what the stage needs once the cgroup cg is made:
+// its warm-up, the subreaper for createContainer hooks; then it checks
+// ctx a last time.
+func beforeSpawn(ctx context.Context, spec *specs.Spec, o CreateOptions, cg cgroups.Manager) error {
 	testStep("cgroup made")
 	debugf("cgroup: made %s", debugPaths(cg.Paths()))
 	if o.WarmCgroup {
@@ -140,29 +168,27 @@ func Create(ctx context.Context, o CreateOptions) (c *Container, err error) {
 	if h := spec.Hooks; h != nil && len(h.CreateContainer) > 0 {
 		// Hook processes are orphaned by their stage: rt reaps them.
 		if err := o.setSubreaper(); err != nil {
-			return c, err
+			return err
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return c, err
-	}
-	initPid, err = c.spawn(spec, o, cg, pids, idmap)
-	if err != nil {
-		return c, err
-	}
+	return ctx.Err()
+}
+
+// afterSpawn records the init waiting for `start`, and its pid file.
+func (c *Container) afterSpawn(o CreateOptions, initPid int) error {
 	testStep("stage done")
 	debugf("create %s: init %d is waiting for start", o.ID, initPid)
 	if err := c.recordInit(initPid); err != nil {
-		return c, err
+		return err
 	}
 	testStep("init recorded")
 	if o.PidFile != "" {
 		if err := writePidFile(o.PidFile, initPid); err != nil {
-			return c, err
+			return err
 		}
 		testStep("pid file written")
 	}
-	return c, nil
+	return nil
 }
 
 // deferredPids splits linux.resources.pids off the rest. Its limit goes on

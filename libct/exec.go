@@ -7,6 +7,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/rt-runtime/rt/internal/cgroups"
 	"github.com/rt-runtime/rt/internal/nsenter"
 	"github.com/rt-runtime/rt/internal/specconv"
 )
@@ -35,43 +36,13 @@ type ExecOptions struct {
 // host pid once it has been set up (it may already have exited). ctx is
 // checked before the process is made.
 func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
-	switch st := c.Status(); st {
-	case Running, Created:
-	case Paused:
-		if !o.IgnorePaused {
-			return 0, stateErr(ErrPaused, c.State.ID, st, "cannot exec in container %q: it is paused (use --ignore-paused)", c.State.ID)
-		}
-	default:
-		return 0, stateErr(ErrNotRunning, c.State.ID, st, "cannot exec in container %q: container not running", c.State.ID)
-	}
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	spec := o.Spec
-	if spec == nil {
-		var err error
-		if spec, err = c.Spec(); err != nil {
-			return 0, err
-		}
-	}
-	if spec.Linux == nil {
-		return 0, fmt.Errorf("container %q: /linux: its config has no linux section", c.State.ID)
-	}
-	if o.Process == nil {
-		return 0, fmt.Errorf("container %q: exec: no process given", c.State.ID)
-	}
-	cg, err := c.cgroup()
+	spec, err := c.prepareExec(ctx, o)
 	if err != nil {
 		return 0, err
 	}
-	if len(o.SubCgroups) > 0 {
-		if cg, err = cg.Sub(o.SubCgroups); err != nil {
-			return 0, err
-		}
-	}
-	debugf("exec in %s: cgroup %s", c.State.ID, debugPaths(cg.Paths()))
-	if o.WarmCgroup {
-		go cg.WarmJoin() // the process is moved, never born there (joinForked)
+	cg, err := c.execCgroup(o)
+	if err != nil {
+		return 0, err
 	}
 	io := stageIO{root: c.Root, joinForked: true, joinBestEffort: Rootless() && len(o.SubCgroups) == 0, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
 		pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindExec}
@@ -98,4 +69,54 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 		}
 	}
 	return pid, nil
+}
+
+// prepareExec checks that the container may take a process (its status,
+// ctx, a process given) and returns its config.
+func (c *Container) prepareExec(ctx context.Context, o ExecOptions) (*specs.Spec, error) {
+	switch st := c.Status(); st {
+	case Running, Created:
+	case Paused:
+		if !o.IgnorePaused {
+			return nil, stateErr(ErrPaused, c.State.ID, st, "cannot exec in container %q: it is paused (use --ignore-paused)", c.State.ID)
+		}
+	default:
+		return nil, stateErr(ErrNotRunning, c.State.ID, st, "cannot exec in container %q: container not running", c.State.ID)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	spec := o.Spec
+	if spec == nil {
+		var err error
+		if spec, err = c.Spec(); err != nil {
+			return nil, err
+		}
+	}
+	if spec.Linux == nil {
+		return nil, fmt.Errorf("container %q: /linux: its config has no linux section", c.State.ID)
+	}
+	if o.Process == nil {
+		return nil, fmt.Errorf("container %q: exec: no process given", c.State.ID)
+	}
+	return spec, nil
+}
+
+// execCgroup is the cgroup the process joins: the container's, or the
+// sub-cgroups of it o names; its move is warmed up if asked.
+func (c *Container) execCgroup(o ExecOptions) (cgroups.Manager, error) {
+	cg, err := c.cgroup()
+	if err != nil {
+		return nil, err
+	}
+	if len(o.SubCgroups) > 0 {
+		if cg, err = cg.Sub(o.SubCgroups); err != nil {
+			return nil, err
+		}
+	}
+	debugf("exec in %s: cgroup %s", c.State.ID, debugPaths(cg.Paths()))
+	if o.WarmCgroup {
+		go cg.WarmJoin() // the process is moved, never born there (joinForked)
+	}
+	return cg, nil
 }

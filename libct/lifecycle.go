@@ -121,8 +121,12 @@ func (c *Container) cgroup() (cgroups.Manager, error) {
 	return c.cg, nil
 }
 
-// Pause freezes every process of a running container.
-func (c *Container) Pause() error {
+// Pause freezes every process of a running container. ctx is checked
+// before anything is frozen.
+func (c *Container) Pause(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if st := c.Status(); st != Running {
 		return stateErr(kindOf(st), c.State.ID, st, "container not running: cannot pause container %q: it is %s", c.State.ID, st)
 	}
@@ -133,8 +137,12 @@ func (c *Container) Pause() error {
 	return cg.Freeze()
 }
 
-// Resume thaws a paused container.
-func (c *Container) Resume() error {
+// Resume thaws a paused container. ctx is checked before anything is
+// thawed.
+func (c *Container) Resume(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if st := c.Status(); st != Paused {
 		return stateErr(ErrNotPaused, c.State.ID, st, "container not paused: cannot resume container %q: it is %s", c.State.ID, st)
 	}

@@ -32,8 +32,8 @@ func PlanFor(bundle, id string, noPivot, terminal bool) (*nsenter.Plan, error) {
 	notifySocket, listen := callerEnv()
 	idmaps := rootfs.IDMaps(spec)
 	fds := nsenter.LayoutFds(nsenter.FdNeeds{Listen: listen, Fifo: true, Console: terminal || spec.Process.Terminal,
-		IDMaps: len(idmaps)})
+		IDMaps: rootfs.IDMapKeys(idmaps)})
 	return specconv.BuildValidated(spec, specconv.Options{ID: id, Bundle: bundle, NoPivot: noPivot, Fds: fds,
-		NotifySocket: notifySocket, CgroupPaths: paths, IDMaps: idmaps,
+		NotifySocket: notifySocket, CgroupPaths: paths,
 		SetgroupsDenied: setgroupsDenied(idmap), Unprivileged: Rootless()}) // loadBundle validated it
 }

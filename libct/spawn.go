@@ -52,30 +52,12 @@ type stageIO struct {
 func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsenter.StageFds) (*nsenter.Plan, error), onSync func(id int32, pid int) error) (pid int, err error) {
 	files, err := openStageFiles(io)
 	if files != nil {
-		defer files.closeChildCopies()
-		if files.parent != nil {
-			defer files.parent.Close()
-		}
-		if files.pidfd != nil {
-			defer files.pidfd.Close()
-		}
+		defer files.release()
 	}
 	if err != nil {
 		return 0, err
 	}
-	plan, err := build(files.fds)
-	if err != nil {
-		return 0, err
-	}
-	if err := files.fds.CheckFds(plan); err != nil {
-		return 0, fmt.Errorf("internal error: %w", err)
-	}
-	debugf("plan: %d ops: %s", len(plan.Ops), planPhases{plan})
-	if files.plan, err = planMemfd(plan); err != nil {
-		return 0, err
-	}
-	files.closeIn = append(files.closeIn, files.plan)
-	extra, err := files.extraFiles()
+	plan, extra, err := files.loadPlan(build)
 	if err != nil {
 		return 0, err
 	}
@@ -87,21 +69,7 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 	// As runc: the caller's fds above stdio reach neither the stage nor
 	// the hooks rt runs (ExtraFiles are passed all the same).
 	_ = unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
-	stageCg := cg
-	if io.joinForked {
-		stageCg = nil
-	}
-	cmd, joined, err := startStage(func() *exec.Cmd {
-		return &exec.Cmd{
-			Path:       fmt.Sprintf("/proc/self/fd/%d", exe.Fd()),
-			Args:       []string{"rt", "init"},
-			Env:        []string{fmt.Sprintf("_RT_STAGE=%d,%d", files.fds.Sync, files.fds.Plan)},
-			Stdin:      io.stdio[0],
-			Stdout:     io.stdio[1],
-			Stderr:     io.stdio[2],
-			ExtraFiles: extra,
-		}
-	}, stageCg)
+	cmd, joined, err := launchStage(io, files.fds, exe, extra, cg)
 	if err != nil {
 		return 0, fmt.Errorf("start container init: %w", err)
 	}
@@ -113,9 +81,71 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 		listenerState: io.listenerState, joined: joined, cg: cg, onPid: io.onInitPid, warn: io.warn,
 		pidfd: -1, wantPidfd: files.pidfd != nil, idmap: io.idmap, bestEffort: io.joinBestEffort}
 	pid, err = s.run()
+	return pid, s.finish(err, files, io.pidfdKind)
+}
+
+// release closes what rt keeps of the stage's files: the copies meant for
+// the stage, rt's end of the sync socket, the --pidfd-socket connection.
+func (s *stageFiles) release() {
+	if s.pidfd != nil {
+		s.pidfd.Close()
+	}
+	if s.parent != nil {
+		s.parent.Close()
+	}
+	s.closeChildCopies()
+}
+
+// loadPlan builds the plan for the files' fd table, checks each op's fd
+// against it, puts the plan in its memfd, and lays the files out for
+// exec.Cmd.ExtraFiles.
+func (s *stageFiles) loadPlan(build func(nsenter.StageFds) (*nsenter.Plan, error)) (*nsenter.Plan, []*os.File, error) {
+	plan, err := build(s.fds)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.fds.CheckFds(plan); err != nil {
+		return nil, nil, fmt.Errorf("internal error: %w", err)
+	}
+	debugf("plan: %d ops: %s", len(plan.Ops), planPhases{plan})
+	if s.plan, err = planMemfd(plan); err != nil {
+		return nil, nil, err
+	}
+	s.closeIn = append(s.closeIn, s.plan)
+	extra, err := s.extraFiles()
+	if err != nil {
+		return nil, nil, err
+	}
+	return plan, extra, nil
+}
+
+// launchStage starts the sealed rt binary exe as the C stage, with its fds
+// (extra, numbered by fds), in cg, or where rt runs when the process it
+// forks joins cg itself (joinForked).
+func launchStage(io stageIO, fds nsenter.StageFds, exe *os.File, extra []*os.File, cg cgroups.Manager) (*exec.Cmd, <-chan error, error) {
+	if io.joinForked {
+		cg = nil
+	}
+	return startStage(func() *exec.Cmd {
+		return &exec.Cmd{
+			Path:       fmt.Sprintf("/proc/self/fd/%d", exe.Fd()),
+			Args:       []string{"rt", "init"},
+			Env:        []string{fmt.Sprintf("_RT_STAGE=%d,%d", fds.Sync, fds.Plan)},
+			Stdin:      io.stdio[0],
+			Stdout:     io.stdio[1],
+			Stderr:     io.stdio[2],
+			ExtraFiles: extra,
+		}
+	}, cg)
+}
+
+// finish ends the session whose run returned err: it sends the process's
+// pidfd to --pidfd-socket (kind says which process) if all went well,
+// and reaps the stage.
+func (s *session) finish(err error, files *stageFiles, kind string) error {
 	if s.pidfd >= 0 {
 		if err == nil {
-			err = sendPidfd(files.pidfd, io.pidfdKind, s.pidfd)
+			err = sendPidfd(files.pidfd, kind, s.pidfd)
 		}
 		unix.Close(s.pidfd)
 	}
@@ -124,11 +154,11 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 		// refused while it waits): the closed socket is one, and it exits.
 		files.parent.Close()
 	}
-	waitErr := cmd.Wait()
+	waitErr := s.cmd.Wait()
 	if err == nil && waitErr != nil {
 		err = fmt.Errorf("container init setup process: %w", waitErr)
 	}
-	return pid, err
+	return err
 }
 
 // warmMigration starts, in the background, the wait that the stage's move
@@ -196,7 +226,7 @@ func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg cgroups.Manager,
 		return specconv.BuildValidated(spec, specconv.Options{
 			ID: c.State.ID, Bundle: c.State.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring,
 			ConsoleRelay: o.ConsoleConn != nil, CgroupPaths: cg.Paths(), Warn: o.Warn, Fds: fds, NotifySocket: notifySocket,
-			IDMaps: idmaps, SetgroupsDenied: setgroupsDenied(idmap), Unprivileged: Rootless(),
+			SetgroupsDenied: setgroupsDenied(idmap), Unprivileged: Rootless(),
 		}) // loadBundle validated it
 	}, func(id int32, pid int) error {
 		if id != specconv.SyncHooks {
@@ -280,56 +310,73 @@ func (s *session) run() (int, error) {
 		}
 		testStep(fmt.Sprintf("stage message %d (value %d)", m.Type, m.Value))
 		debugMsg(m)
-		switch m.Type {
-		case nsenter.MsgUsermapReq:
-			if err := writeIDMaps(int(m.Value), s.idmap); err != nil {
-				return s.initPid, err
-			}
-		case nsenter.MsgPid:
-			s.initPid = int(m.Value)
-			if s.wantPidfd {
-				if s.pidfd, err = openPidfd(s.initPid); err != nil {
-					return s.initPid, err
-				}
-			}
-			if s.onPid != nil {
-				if err := s.onPid(s.initPid); err != nil {
-					return s.initPid, err
-				}
-			}
+		answer, ready, err := s.handle(m, fd)
+		if err != nil || ready {
+			return s.initPid, err
+		}
+		if !answer {
 			continue
-		case nsenter.MsgWarning:
-			s.stageWarning(m)
-			continue
-		case nsenter.MsgSync:
-			if m.Value == specconv.SyncCgroup {
-				if err := s.joinCgroup(); err != nil {
-					return s.initPid, err
-				}
-			} else if m.Value == specconv.SyncTimeOffsets {
-				if err := s.writeTimeOffsets(m.Op); err != nil {
-					return s.initPid, err
-				}
-			} else if s.onSync != nil {
-				if err := s.onSync(m.Value, s.initPid); err != nil {
-					return s.initPid, err
-				}
-			}
-		case nsenter.MsgSeccompFd:
-			if err := s.sendToListener(fd); err != nil {
-				return s.initPid, err
-			}
-		case nsenter.MsgReady:
-			return s.initPid, nil
-		case nsenter.MsgError:
-			return s.initPid, s.stageError(m)
-		default:
-			return s.initPid, fmt.Errorf("container init sent unknown message %d", m.Type)
 		}
 		if err := s.send(nsenter.MsgContinue); err != nil {
 			return s.initPid, errStageGone
 		}
 	}
+}
+
+// handle acts on one message of the stage. answer: the stage waits for
+// MSG_CONTINUE; ready: the process is ready, the session is over.
+func (s *session) handle(m nsenter.Msg, fd *os.File) (answer, ready bool, err error) {
+	switch m.Type {
+	case nsenter.MsgUsermapReq:
+		if err := writeIDMaps(int(m.Value), s.idmap); err != nil {
+			return false, false, err
+		}
+		return true, false, nil
+	case nsenter.MsgPid:
+		return false, false, s.gotPid(int(m.Value))
+	case nsenter.MsgWarning:
+		s.stageWarning(m)
+		return false, false, nil
+	case nsenter.MsgSync:
+		return true, false, s.syncPoint(m)
+	case nsenter.MsgSeccompFd:
+		return true, false, s.sendToListener(fd)
+	case nsenter.MsgReady:
+		return false, true, nil
+	case nsenter.MsgError:
+		return false, false, s.stageError(m)
+	}
+	return false, false, fmt.Errorf("container init sent unknown message %d", m.Type)
+}
+
+// gotPid takes the pid of the process the stage forked: a pidfd of it if
+// one is wanted, then the caller's onPid.
+func (s *session) gotPid(pid int) error {
+	s.initPid = pid
+	if s.wantPidfd {
+		var err error
+		if s.pidfd, err = openPidfd(pid); err != nil {
+			return err
+		}
+	}
+	if s.onPid != nil {
+		return s.onPid(pid)
+	}
+	return nil
+}
+
+// syncPoint does what the parent does at one of the plan's sync points
+// (nsenter/sync.md): the cgroup join, the time offsets, or the caller's.
+func (s *session) syncPoint(m nsenter.Msg) error {
+	switch {
+	case m.Value == specconv.SyncCgroup:
+		return s.joinCgroup()
+	case m.Value == specconv.SyncTimeOffsets:
+		return s.writeTimeOffsets(m.Op)
+	case s.onSync != nil:
+		return s.onSync(m.Value, s.initPid)
+	}
+	return nil
 }
 
 // joinCgroup waits for the stage's move into the cgroup or, when the

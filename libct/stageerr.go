@@ -145,6 +145,8 @@ func whyError(plan *nsenter.Plan, m nsenter.Msg) error {
 		return fmt.Errorf("container init: the plan rt sent is not readable (%s): %v", m.Detail, errno)
 	case nsenter.WhyPlanEnd:
 		return errors.New("container init: the plan ended without exec")
+	case nsenter.WhyCloseLeaked:
+		return fmt.Errorf("container init: close the fds from %s on, which rt's caller left open (close_range): %v", m.Detail, errno)
 	}
 	if int(m.Op) >= len(plan.Ops) {
 		return fmt.Errorf("container init: op %d: %s: %v", m.Op, m.Detail, errno)

@@ -74,7 +74,7 @@ file, or from standard input for "-", and the other flags are ignored.`,
 				return err
 			}
 			defer c.Close()
-			return c.Update(res)
+			return c.Update(cmd.Context(), res)
 		},
 	}
 	fl := cmd.Flags()

@@ -20,8 +20,15 @@ struct rt_plan_header {
 	uint32_t magic;
 	uint32_t nops;
 	uint32_t strings_len;
-	uint32_t reserved;
+	uint32_t flags; /* RT_PLAN_F_* */
 };
+
+/* The plan's own flags. Once the plan is read, the stage closes every fd
+ * above the plan's (the caller's, leaked through rt: a lock, a pipe), so
+ * that the init does not hold them while it waits for `start`; with
+ * RT_PLAN_F_KEEP_LEAKED (Go found no close_range, Linux < 5.9) it leaves
+ * them to OP_CLOSE_FROM, which marks them close-on-exec. */
+#define RT_PLAN_F_KEEP_LEAKED 0x1u
 
 /* One operation. Strings are offsets into the string table that follows
  * the op array; each string there is NUL-terminated. */
@@ -59,7 +66,7 @@ enum rt_op_code {
 	OP_GROUP,            /* arg0 gid: collected for OP_USER */
 	OP_USER,             /* arg0 uid, arg1 gid: setgroups(collected), setresgid, setresuid */
 	OP_UMASK,            /* arg0 */
-	OP_CAPS_BOUNDING,    /* arg0 mask kept in the bounding set */
+	OP_CAPS_BOUNDING,    /* arg0 mask kept in the bounding set, arg1 the kernel's last capability */
 	OP_CAPS,             /* arg0 effective, arg1 permitted, arg2 inheritable */
 	OP_CAPS_AMBIENT,     /* arg0 mask raised in the ambient set */
 	OP_NO_NEW_PRIVS,
@@ -72,7 +79,8 @@ enum rt_op_code {
 	OP_WAIT_START,       /* arg0 exec fifo fd: block until `rt start` writes to it: the
 	                      * length of the container state (u64, host order), then the
 	                      * state, of any size, kept for OP_HOOK */
-	OP_FIND_EXEC,        /* str0 PATH: resolve argv[0] now, so create fails if it is missing */
+	OP_FIND_EXEC,        /* str0 the paths to try, each NUL-ended, then an empty one; arg0 1: a $PATH
+	                      * search. Resolve argv[0] now, so create fails if it is missing */
 	OP_EXEC,             /* execve the resolved argv[0]; never returns. str0: the words of
 	                      * its failure (a template, see below) */
 	OP_KEYRING,          /* str0: join a new session keyring of that name */
@@ -175,6 +183,7 @@ enum rt_why {
 	RT_WHY_HOOK_TIMEOUT,  /* OP_HOOK ran past its timeout and was killed */
 	RT_WHY_FILTER_SIZE,   /* OP_SECCOMP: the program does not fit the plan */
 	RT_WHY_LISTENER_SEND, /* OP_SECCOMP: the notify fd could not be sent (with err) */
+	RT_WHY_CLOSE_LEAKED,  /* the fds above the plan's (detail) could not be closed (with err) */
 };
 
 /* After OP_READY nobody reads the sync socket: a failure is printed on the

@@ -40,12 +40,10 @@ type Options struct {
 	// shares the host's; rt then only chroots (see sharedMountNS).
 	NoMountNS bool
 	Warn      func(string)
-	// IDMaps are the id mappings of idmapped mounts that the caller made
-	// user namespaces for: IDMaps(spec), computed once, by the caller.
-	// IDMapFds are those namespaces' fds in the stage: IDMapFds[i] holds
-	// IDMaps[i]. Plan never computes the list again.
-	IDMaps   []IDMap
-	IDMapFds []int
+	// IDMapFds are the stage's fds of the user namespaces the caller made
+	// for the id mappings IDMaps(spec) lists, each named by its mapping's
+	// Key: an idmapped mount's op takes the fd of its own mapping's key.
+	IDMapFds []nsenter.IDMapSlot
 	// NotifySocket is a unix socket of the host bound at the same path in
 	// the container, after the spec's mounts (see notifySocketMount); "":
 	// none.
