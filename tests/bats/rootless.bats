@@ -62,6 +62,14 @@ teardown() {
 	assert_eq "${lines[2]}" "$(jq -r .hostname "$B/config.json")" "hostname"
 }
 
+@test "rootless: exec into a created container says to start it first" {
+	rl_cmd sleep 1000
+	urt_noio create --bundle "$B" rl18
+	run --separate-stderr urt exec rl18 true
+	assert_error
+	assert_contains "$stderr" "start it first"
+}
+
 @test "rootless: list shows the user's containers, owned by it" {
 	rl_cmd sleep 1000
 	urt_noio run --detach --bundle "$B" rl4
@@ -217,4 +225,15 @@ teardown() {
 	run --separate-stderr urt_noio run --bundle "$B" rl17
 	[ "$status" -eq 0 ] || { echo "status $status: $output $stderr"; false; }
 	assert_eq "$output" 0 "the hook's uid in the container's user namespace"
+}
+
+@test "rootless: --rootless false makes the cgroup a root one (refused), a bad value is an error" {
+	run --separate-stderr urt_noio --rootless false run --bundle "$B" rl19
+	assert_error
+	assert_contains "$stderr" "permission denied"
+	rl_no_state
+	run --separate-stderr urt_noio --rootless maybe run --bundle "$B" rl19
+	assert_error
+	assert_contains "$stderr" "--rootless" "true, false or auto"
+	rl_no_state
 }
