@@ -87,14 +87,9 @@ func criuRPCOpts(o CriuOptions, restore bool) (*criurpc.CriuOpts, error) {
 		opts.LogFile = ptr("restore.log")
 		opts.EvasiveDevices = ptr(true)
 		opts.RstSibling = ptr(true)
-		// CRIU's older mount engine, whatever CRIU's version: 3.17's
-		// mount-v2 (its default where the kernel has MOVE_MOUNT_SET_GROUP,
-		// 5.15 on) cannot restore an external file bind mount — a masked
-		// path bound from /dev/null fails with "move_mount ... Invalid
-		// argument" — and no later CRIU could be tried here. The compat
-		// engine is the one every CRIU before 3.17 used, and CRIUs before
-		// 3.17 ignore the field. (runc 1.5 leaves CRIU's default engine.)
-		opts.MntnsCompatMode = ptr(true)
+		// CRIU's default mount engine, as runc 1.5 (no mntns_compat_mode):
+		// CRIU 3.17's mount-v2 restores the masked files' /dev/null binds
+		// and the external binds in the VM's tests (tests/systemd).
 		return opts, nil
 	}
 	opts.LogFile = ptr("dump.log")

@@ -58,7 +58,7 @@ func TestCriuRPCOptsRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !opts.GetRstSibling() || !opts.GetEvasiveDevices() || !opts.GetMntnsCompatMode() || opts.GetLogFile() != "restore.log" || !opts.GetShellJob() {
+	if !opts.GetRstSibling() || !opts.GetEvasiveDevices() || opts.MntnsCompatMode != nil || opts.GetLogFile() != "restore.log" || !opts.GetShellJob() {
 		t.Errorf("restore options: %v", opts)
 	}
 	// Dump-only options stay unset on restore.

@@ -510,6 +510,7 @@ t_checkpoint_counter() {
 	eq "$next" $((n1 + 1)) "the count after the restore"
 	out=$(rt exec $ID cat /data/count 2>&1) || fail "exec: $out"
 	echo "# restored at pid $pid; counted on to $(tail -n 1 "$T/data/count")"
+	grep -q 'mnt-v2' "$T/work/restore.log" && echo "# CRIU's mount engine: mount-v2"
 	# --leave-running: the container keeps running and counting.
 	out=$(rt checkpoint --leave-running --image-path "$T/img2" $ID 2>&1) || fail "checkpoint --leave-running: $out"
 	eq "$(status $ID)" running "status after checkpoint --leave-running"
