@@ -720,6 +720,8 @@ t_ctr_restore() {
 	out=$(ctr_t containers checkpoint --task --rw $id localhost/ck-$id:1 2>&1) || fail "ctr containers checkpoint --task: $out"
 	n0=$(ctr_count $id)
 	ctr_gone $id
+	retry 20 eval "! grep -q . $CG$DELEG/ctr-$ID/cgroup.procs 2>/dev/null" ||
+		fail "the checkpointed task outlived ctr tasks kill and rm: $(cat $CG$DELEG/ctr-$ID/cgroup.procs | tr '\n' ' '); rt state: $(rt --root /run/containerd/runc/default state $id 2>&1 | tr '\n' ' ')"
 	out=$(ctr_t containers restore --live --rw $id localhost/ck-$id:1 2>&1) || fail "ctr containers restore --live: $out"
 	eq "$(ctr tasks ls | awk -v id=$id '$1 == id {print $3}')" RUNNING "the task's status after the restore"
 	# The shim's runtime root: rt's state there says rt restored it.
@@ -729,6 +731,9 @@ t_ctr_restore() {
 	[ "$n1" -gt 12 ] || fail "the count is $n1 after the restore (checkpointed after $n0): the container started afresh"
 	retry 30 ctr_count_above $id $((n1 + 2)) || fail "the restored counter does not count on from $n1"
 	echo "# checkpointed after $n0, restored at $n1, then $(ctr_count $id)"
+	out=$(ctr_t tasks kill -s KILL $id 2>&1) || fail "ctr tasks kill: $out"
+	retry 20 eval "! grep -q . $CG$DELEG/ctr-$ID/cgroup.procs 2>/dev/null" ||
+		fail "the restored task outlived ctr tasks kill: $(cat $CG$DELEG/ctr-$ID/cgroup.procs | tr '\n' ' '); rt state: $(rt --root /run/containerd/runc/default state $id 2>&1 | tr '\n' ' '); ctr: $(ctr tasks ls 2>&1 | tr '\n' ' ')"
 }
 
 # ---------------------------------------------------------------------------
