@@ -83,14 +83,7 @@ urt() { as_user "$RL_RT" "$@"; }
 
 # urt_noio ARGS... — urt with stdin from /dev/null and its output through
 # files, for commands that leave a container holding their stdio.
-urt_noio() {
-	local f rc=0
-	f=$(mktemp -p "$BATS_TEST_TMPDIR" rtio.XXXXXX)
-	urt "$@" </dev/null >"$f.out" 2>"$f.err" || rc=$?
-	cat "$f.out"
-	cat "$f.err" >&2
-	return "$rc"
-}
+urt_noio() { noio urt "$@"; }
 
 # rl_setup — a rootless bundle B (`rt spec --rootless`, no terminal) owned
 # by the user, and its runtime dir.
