@@ -48,13 +48,19 @@ rl_subids() {
 	done
 }
 
-# rl_teardown_file — the user's processes, files and subordinate ids go.
+# rl_teardown_file — the user's processes, files and subordinate ids go;
+# fails if the user's processes or the user could not be removed.
 rl_teardown_file() {
+	local rc=0
 	[ -n "${RL_USER:-}" ] || return 0
 	id "$RL_USER" >/dev/null 2>&1 || return 0
-	rl_kill_user_procs
-	userdel -r "$RL_USER" >/dev/null 2>&1 || true
+	rl_kill_user_procs || rc=$?
+	if ! userdel -r "$RL_USER" >/dev/null 2>&1; then
+		echo "userdel -r $RL_USER failed" >&2
+		rc=1
+	fi
 	sed -i "/^$RL_USER:/d" /etc/subuid /etc/subgid
+	return "$rc"
 }
 
 rl_user_pids() { pgrep -u "$RL_UID" || true; }
