@@ -19,13 +19,8 @@ setup() {
 	rl_setup
 }
 
-# bats 1.8 judges a teardown by its last command only: keep the first
-# failure, so that residue fails the test.
 teardown() {
-	local rc=0
-	rl_teardown || rc=$?
-	rl_undelegate || rc=$?
-	return "$rc"
+	rl_teardown_then rl_undelegate
 }
 
 @test "rootless: spec --rootless and run: the user is root in the container, mapped to itself" {

@@ -140,6 +140,18 @@ rl_teardown() {
 	fi
 }
 
+# rl_teardown_then CMD... — rl_teardown, then each CMD (no arguments): all
+# run, and the first failure is kept, since bats 1.8 judges a teardown by
+# its last command only and would drop the residue rl_teardown found.
+rl_teardown_then() {
+	local rc=0 c
+	rl_teardown || rc=$?
+	for c in "$@"; do
+		"$c" || rc=$?
+	done
+	return "$rc"
+}
+
 # rl_no_state — nothing of a failed create is left: no container listed,
 # no state dir.
 rl_no_state() {

@@ -23,19 +23,17 @@ setup() {
 	rl_setup
 }
 
-# bats 1.8 judges a teardown by its last command only: keep the first
-# failure, so that residue fails the test.
 teardown() {
-	local rc=0
-	if [ -n "${RLM_TMPFS:-}" ]; then
-		if mountpoint -q "$RLM_TMPFS"; then
-			umount "$RLM_TMPFS" || rc=$?
-		fi
-		rmdir "$RLM_TMPFS" 2>/dev/null || true
+	rl_teardown_then rlm_untmpfs teardown_bundle
+}
+
+# rlm_untmpfs — unmount and remove rlm_tmpfs's mount, if any.
+rlm_untmpfs() {
+	[ -n "${RLM_TMPFS:-}" ] || return 0
+	if mountpoint -q "$RLM_TMPFS"; then
+		umount "$RLM_TMPFS" || return 1
 	fi
-	rl_teardown || rc=$?
-	teardown_bundle || rc=$?
-	return "$rc"
+	rmdir "$RLM_TMPFS" 2>/dev/null || true
 }
 
 # rlm_tmpfs DIR — a tmpfs at DIR that the user may write, mounted by root
