@@ -82,6 +82,7 @@ func Run(ctx context.Context, o CreateOptions, f Foreground) (int, error) {
 	if tty != nil {
 		tty.drain()
 	}
+	debugf("run %s: the process exited (status %d)", c.State.ID, status)
 	if !f.Keep {
 		if derr := c.Delete(context.Background(), true); derr != nil && c.Warn != nil {
 			c.Warn(derr.Error())
@@ -124,6 +125,7 @@ func (c *Container) ExecAndWait(ctx context.Context, o ExecOptions, f Foreground
 	if tty != nil {
 		tty.drain()
 	}
+	debugf("exec in %s: the process exited (status %d)", c.State.ID, status)
 	return status, err
 }
 

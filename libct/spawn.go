@@ -81,6 +81,7 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 		return 0, err
 	}
 	defer exe.Close()
+	debugf("seal: the rt binary the stage runs")
 	// As runc: the caller's fds above stdio reach neither the stage nor
 	// the hooks rt runs (ExtraFiles are passed all the same).
 	_ = unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)

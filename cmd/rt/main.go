@@ -80,7 +80,9 @@ func newRootCommand() *cobra.Command {
 			if g.debug {
 				libct.Debug = logDebug
 			}
-			return openLog()
+			err := openLog()
+			logDebug(fmt.Sprintf("%s: command line parsed", cmd.CommandPath()))
+			return err
 		},
 	}
 	root.SetVersionTemplate(fmt.Sprintf("rt version %s\ncommit: %s\nspec: %s\ngo: %s\n",
