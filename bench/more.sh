@@ -65,6 +65,14 @@ bench_exec() {
 			done
 		done
 	done
+	id=${EXEC_ID[rt]:-}
+	if [ -n "$id" ]; then
+		: >"$WORK/phases-exec"
+		for ((i = 1; i <= PHASE_N; i++)); do
+			"${BIN[rt]}" --root "$STATE/$id" --debug exec "$id" /bin/true </dev/null 2>&1 >/dev/null |
+				phase_lines "$id" >>"$WORK/phases-exec"
+		done
+	fi
 	for n in "${order[@]}"; do
 		[ -n "${EXEC_ID[$n]:-}" ] && drop_container "$n" "${EXEC_ID[$n]}"
 	done
@@ -98,26 +106,31 @@ bench_parallel() {
 }
 
 # ---------------------------------------------------------------- phases
-# rt --debug prints "(+T ms, Δ ms)" on each line: the time since rt started
-# and since the line before.  The median Δ of each phase over PHASE_N runs.
+# rt --debug ends each line with elapsed=T step=D: the time since rt started
+# and since the line before.  The median step of each line over PHASE_N runs
+# (lines matched by their position and text, with numbers as N).
+# phase_lines ID: rt's --debug lines on stdin -> "line# <tab> text <tab> step"
+phase_lines() {
+	sed -nE 's/^time="[^"]*" level=debug msg="(.*)" elapsed=[0-9.]+ms step=([0-9.]+)ms$/\2\t\1/p' |
+		awk -F'\t' -v id="$1" '{ m = $2; gsub(id, "ID", m); gsub(/[0-9]+/, "N", m); print NR "\t" substr(m, 1, 64) "\t" $1 }'
+}
 bench_phases() {
 	local i id
 	[ -n "${ACTIVE[rt]:-}" ] || return 0
 	note "rt --debug run: $PHASE_N runs for the phase breakdown ..."
-	: >"$WORK/phases"
+	: >"$WORK/phases-run"
 	for ((i = 1; i <= PHASE_N; i++)); do
 		new_id rt; id=$REPLY; mkdir "$STATE/$id"
 		"${BIN[rt]}" --root "$STATE/$id" --debug run --bundle "$BUNDLE" "$id" </dev/null 2>&1 >/dev/null |
-			sed -nE 's/.*msg="\(\+([0-9.]+) ms, \+([0-9.]+) ms\) ([^:"]*[^ :"]).*/\2\t\3/p' |
-			awk -F'\t' -v id="$id" '{ sub(" " id, "", $2); print NR "\t" $2 "\t" $1 }' >>"$WORK/phases"
+			phase_lines "$id" >>"$WORK/phases-run"
 		drop_container rt "$id"
 	done
 }
-report_phases() {
-	[ -s "$WORK/phases" ] || return 0
+report_phases() { # run|exec
+	[ -s "$WORK/phases-$1" ] || return 0
 	echo
-	echo "rt --debug run: median time of each step, since the line before ($PHASE_N runs)"
-	sort -t$'\t' -k1,1n "$WORK/phases" | awk -F'\t' '
+	echo "rt --debug $1: median time of each step, since the line before ($PHASE_N runs)"
+	sort -t$'\t' -k1,1n "$WORK/phases-$1" | awk -F'\t' '
 		{ k = $1 "\t" $2; if (!(k in n)) order[++m] = k; v[k, ++n[k]] = $3 }
 		END {
 			for (i = 1; i <= m; i++) {
@@ -213,7 +226,8 @@ report_more() {
 			"$(ratio "${PMED[rt]:-}" "${PMED[$other]:-}")" \
 			"$(ratio "${CMAX[rt]:-}" "${CMAX[$other]:-}")"
 	done
-	report_phases
+	report_phases run
+	report_phases exec
 	report_many
 }
 

@@ -7,6 +7,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/rt-runtime/rt/internal/cgroups"
 	"github.com/rt-runtime/rt/internal/nsenter"
 	"github.com/rt-runtime/rt/internal/specconv"
 )
@@ -35,7 +36,8 @@ type ExecOptions struct {
 // host pid once it has been set up (it may already have exited). ctx is
 // checked before the process is made.
 func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
-	switch st := c.Status(); st {
+	st := c.Status()
+	switch st {
 	case Running, Created:
 	case Paused:
 		if !o.IgnorePaused {
@@ -70,10 +72,19 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 		}
 	}
 	debugf("exec in %s: cgroup %s", c.State.ID, debugPaths(cg.Paths()))
-	if o.WarmCgroup {
+	// The stage stays out of the cgroup and its child is moved in (a move
+	// may wait for an RCU grace period), so that an exec into a container
+	// at its pids limit works, as runc's does. Without a limit, the stage
+	// is started inside the cgroup where no move is needed (v1
+	// hierarchies), unless the cgroup is frozen: the stage must run.
+	insideFirst := false
+	if in, ok := cg.(cgroups.InsideStarter); ok && st != Paused && in.CanStartInside() && !in.PidsLimited() {
+		insideFirst = true
+	}
+	if o.WarmCgroup && !insideFirst {
 		go cg.WarmJoin() // the process is moved, never born there (joinForked)
 	}
-	io := stageIO{root: c.Root, joinForked: true, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
+	io := stageIO{root: c.Root, joinForked: true, insideFirst: insideFirst, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
 		pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindExec}
 	if o.PidfdSocket != "" {
 		// The process is orphaned by its stage and may exit at once: as

@@ -41,6 +41,9 @@ type stageIO struct {
 	// it forks joins it at SYNC_CGROUP, as runc's exec joins after its
 	// forks, so that an exec starts in a container at its pids limit.
 	joinForked bool
+	// insideFirst (with joinForked): the stage starts inside the cgroup
+	// after all when it can do so without a move (startInside).
+	insideFirst bool
 }
 
 // runStage starts the C stage with the plan that build returns for the fd
@@ -85,11 +88,7 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 	// As runc: the caller's fds above stdio reach neither the stage nor
 	// the hooks rt runs (ExtraFiles are passed all the same).
 	_ = unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
-	stageCg := cg
-	if io.joinForked {
-		stageCg = nil
-	}
-	cmd, joined, err := startStage(func() *exec.Cmd {
+	cmd, joined, err := startStageFor(io, cg, func() *exec.Cmd {
 		return &exec.Cmd{
 			Path:       fmt.Sprintf("/proc/self/fd/%d", exe.Fd()),
 			Args:       []string{"rt", "init"},
@@ -99,7 +98,7 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 			Stderr:     io.stdio[2],
 			ExtraFiles: extra,
 		}
-	}, stageCg)
+	})
 	if err != nil {
 		return 0, fmt.Errorf("start container init: %w", err)
 	}
@@ -129,14 +128,40 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 	return pid, err
 }
 
+// startStageFor starts the stage in cg (startStage), or, when io.joinForked,
+// outside it: then the process it forks joins cg. Unless io.insideFirst
+// and the stage can be started inside cg without a move (startInside):
+// then it is.
+func startStageFor(io stageIO, cg cgroups.Manager, newCmd func() *exec.Cmd) (*exec.Cmd, <-chan error, error) {
+	if !io.joinForked {
+		return startStage(newCmd, cg)
+	}
+	if io.insideFirst {
+		if cmd, err := startInside(newCmd, cg); !errors.Is(err, cgroups.ErrNotInside) {
+			joined := make(chan error, 1)
+			joined <- nil
+			return cmd, joined, err
+		}
+	}
+	return startStage(newCmd, nil)
+}
+
 // warmMigration starts, in the background, the wait that the stage's move
 // into cg will have (Cgroup.WarmMigration), when it will be moved. Not
 // before cg exists: while the warm-up waits the kernel holds the lock that
 // creating a cgroup, and starting a process in one, take.
 func warmMigration(cg cgroups.Manager) {
-	if _, bornThere := cg.BornInto(); !bornThere {
+	if _, bornThere := cg.BornInto(); !bornThere && !canStartInside(cg) {
 		go cg.WarmJoin()
 	}
+}
+
+// canStartInside: startInside will start the stage in cg. Then nothing
+// is moved, and a warm-up would only hold the kernel's cgroup mutex while
+// the thread moves.
+func canStartInside(cg cgroups.Manager) bool {
+	in, ok := cg.(cgroups.InsideStarter)
+	return ok && in.CanStartInside()
 }
 
 // startStage starts the stage in the container's cgroup. On a pure v2 host
@@ -151,6 +176,10 @@ func startStage(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, <-chan 
 		return cmd, nil, cmd.Start()
 	}
 	joined := make(chan error, 1)
+	if cmd, err := startInside(newCmd, cg); !errors.Is(err, cgroups.ErrNotInside) {
+		joined <- nil
+		return cmd, joined, err
+	}
 	if dir, ok := cg.BornInto(); ok {
 		// O_PATH will not do: the kernel wants an open cgroup directory.
 		if fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
@@ -172,6 +201,44 @@ func startStage(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, <-chan 
 	}
 	go func() { joined <- cg.Join(cmd.Process.Pid) }()
 	return cmd, joined, nil
+}
+
+// startInside starts the stage inside cg on a host with v1 hierarchies
+// (cgroups.InsideStarter): forked from a thread in cg's v1 cgroups, into
+// its cgroup2 directory, if any, with CLONE_INTO_CGROUP. No move, so no
+// wait for the kernel's thread-group lock. An error wrapping
+// cgroups.ErrNotInside: not started, the caller moves it instead.
+func startInside(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, error) {
+	if !canStartInside(cg) {
+		return nil, cgroups.ErrNotInside
+	}
+	in := cg.(cgroups.InsideStarter)
+	// The stage's files are all open already (stdio are *os.File, so
+	// os/exec opens no /dev/null): the thread, in the container's devices
+	// cgroup meanwhile, opens no device.
+	cmd := newCmd()
+	err := in.StartInside(func(dir string) error {
+		if dir != "" {
+			// O_PATH will not do: the kernel wants an open cgroup directory.
+			fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return fmt.Errorf("%w: %w", cgroups.ErrNotInside, err)
+			}
+			defer unix.Close(fd)
+			cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+		}
+		if err := cmd.Start(); err != nil {
+			// clone3 may be missing (ENOSYS) or refused (seccomp):
+			// the stage is moved instead, and says what fails.
+			return fmt.Errorf("%w: %w", cgroups.ErrNotInside, err)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, cgroups.ErrNotInside) && cmd.Process != nil {
+		// started, but rt's thread did not come back: the stage runs
+		return cmd, nil
+	}
+	return cmd, err
 }
 
 // spawn runs the C stage for `create`.
@@ -327,12 +394,16 @@ func (s *session) run() (int, error) {
 // stage stays outside it (joinForked), moves the process it forked.
 func (s *session) joinCgroup() error {
 	if s.joined != nil {
-		return <-s.joined
+		err := <-s.joined
+		debugf("cgroup: the stage is in it")
+		return err
 	}
 	if s.initPid <= 0 {
 		return fmt.Errorf("container init sent the cgroup sync before its pid")
 	}
-	return s.cg.Join(s.initPid)
+	err := s.cg.Join(s.initPid)
+	debugf("cgroup: pid %d is in it", s.initPid)
+	return err
 }
 
 // writeTimeOffsets writes the offsets the plan's op holds for the stage's
