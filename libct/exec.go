@@ -28,6 +28,10 @@ type ExecOptions struct {
 	// at create) when the caller read it already.
 	Spec  *specs.Spec
 	Stdio [3]*os.File
+	// beforeProcess runs while the process waits, forked, at its cgroup
+	// sync point, before anything of it runs (ExecAndWait: the wait for
+	// every signal to be caught); nil: nothing.
+	beforeProcess func()
 	Warn  func(string)
 	Effects
 }
@@ -84,7 +88,7 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 	if o.WarmCgroup && !insideFirst {
 		go cg.WarmJoin() // the process is moved, never born there (joinForked)
 	}
-	io := stageIO{root: c.Root, joinForked: true, insideFirst: insideFirst, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
+	io := stageIO{root: c.Root, joinForked: true, insideFirst: insideFirst, atCgroup: o.beforeProcess, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
 		pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindExec}
 	if o.PidfdSocket != "" {
 		// The process is orphaned by its stage and may exit at once: as

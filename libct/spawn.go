@@ -41,6 +41,9 @@ type stageIO struct {
 	// it forks joins it at SYNC_CGROUP, as runc's exec joins after its
 	// forks, so that an exec starts in a container at its pids limit.
 	joinForked bool
+	// atCgroup runs at the cgroup sync point, while the forked process
+	// waits for it to go on; nil: nothing to do.
+	atCgroup func()
 	// insideFirst (with joinForked): the stage starts inside the cgroup
 	// after all when it can do so without a move (startInside).
 	insideFirst bool
@@ -107,7 +110,7 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 	testStep("stage started")
 	debugf("stage: started, pid %d", cmd.Process.Pid)
 	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync,
-		listenerState: io.listenerState, joined: joined, cg: cg, onPid: io.onInitPid, warn: io.warn,
+		listenerState: io.listenerState, joined: joined, cg: cg, onPid: io.onInitPid, atCgroup: io.atCgroup, warn: io.warn,
 		pidfd: -1, wantPidfd: files.pidfd != nil}
 	pid, err = s.run()
 	if s.pidfd >= 0 {
@@ -286,6 +289,7 @@ type session struct {
 	cg            cgroups.Manager
 	onSync        func(id int32, pid int) error
 	onPid         func(pid int) error
+	atCgroup      func() // stageIO.atCgroup
 	listenerState func(pid int) specs.State
 	spec          *specs.Spec
 	plan          *nsenter.Plan
@@ -361,6 +365,9 @@ func (s *session) run() (int, error) {
 			continue
 		case nsenter.MsgSync:
 			if m.Value == specconv.SyncCgroup {
+				if s.atCgroup != nil {
+					s.atCgroup() // the forked process waits meanwhile
+				}
 				if err := s.joinCgroup(); err != nil {
 					return s.initPid, err
 				}
