@@ -1,6 +1,7 @@
 package libct
 
 import (
+	"context"
 	"fmt"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -10,8 +11,12 @@ import (
 
 // Update applies new resource limits to a container that has not stopped
 // (created, running or paused). Only the fields set in res change; device
-// rules are not updated, as with runc.
-func (c *Container) Update(res *specs.LinuxResources) error {
+// rules are not updated, as with runc. ctx is checked before anything
+// changes.
+func (c *Container) Update(ctx context.Context, res *specs.LinuxResources) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if st := c.Status(); st == Stopped || st == Creating {
 		return fmt.Errorf("cannot update container %q: it is %s (container not running)", c.State.ID, st)
 	}
@@ -26,7 +31,10 @@ func (c *Container) Update(res *specs.LinuxResources) error {
 }
 
 // Stats samples the container's cgroup counters.
-func (c *Container) Stats() (*cgroups.Stats, error) {
+func (c *Container) Stats(ctx context.Context) (*cgroups.Stats, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	cg, err := c.cgroup()
 	if err != nil {
 		return nil, err
@@ -36,7 +44,10 @@ func (c *Container) Stats() (*cgroups.Stats, error) {
 
 // Processes lists the host pids of every process in the container's
 // cgroup, nested cgroups included, sorted.
-func (c *Container) Processes() ([]int, error) {
+func (c *Container) Processes(ctx context.Context) ([]int, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	cg, err := c.cgroup()
 	if err != nil {
 		return nil, err
@@ -45,7 +56,10 @@ func (c *Container) Processes() ([]int, error) {
 }
 
 // OOMKills counts the container's processes killed by the OOM killer.
-func (c *Container) OOMKills() (uint64, error) {
+func (c *Container) OOMKills(ctx context.Context) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
 	cg, err := c.cgroup()
 	if err != nil {
 		return 0, err

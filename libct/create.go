@@ -32,7 +32,11 @@ type CreateOptions struct {
 	Stdio         [3]*os.File
 	Spec          *specs.Spec // the bundle's config.json when the caller read it already
 	SystemdCgroup bool        // the cgroup is a systemd scope (--systemd-cgroup)
-	Warn          func(string)
+	// RootlessCgroup (--rootless, runc's): "true" or "false" says whether
+	// the cgroup is a rootless one (a delegated subtree, or none when the
+	// config asks for no resources); "" or "auto": Rootless decides.
+	RootlessCgroup string
+	Warn           func(string)
 	// ListenFds passes fds 3..3+ListenFds-1 on as socket activation fds
 	// (LISTEN_FDS=n, LISTEN_PID=1 in the process's environment), ahead of
 	// the preserved ones: ListenFdsFromEnv reads the caller's.
@@ -75,27 +79,16 @@ func (e Effects) setSubreaper() error {
 // On any error everything it did is undone. ctx is checked before the
 // container's process is made; a ctx done later does not undo the create.
 func Create(ctx context.Context, o CreateOptions) (c *Container, err error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := ValidateID(o.ID); err != nil {
-		return nil, err
-	}
-	bundle, spec, err := loadBundle(o.Bundle, o.Spec)
-	if err != nil {
-		return nil, err
-	}
-	if o.ConsoleSocket != "" && !spec.Process.Terminal {
-		return nil, &specconv.FieldError{Field: "/process/terminal",
-			Err: fmt.Errorf("--console-socket was given but terminal is false")}
-	}
-	mgr, err := newCgroup(spec, o.ID, o.SystemdCgroup)
+	bundle, spec, mgr, idmap, err := prepareCreate(ctx, o)
 	if err != nil {
 		return nil, err
 	}
 	testStep("bundle loaded")
 	debugf("create %s: bundle %s, state in %s", o.ID, bundle, o.Root)
 	debugf("cgroup: %s", mgr)
+	if _, none := mgr.(cgroups.None); none {
+		debugf("cgroup: running without a cgroup (rootless, and the config asks for no resources)")
+	}
 	c, err = newContainer(o.Root, o.ID, spec, bundle, mgr)
 	if err != nil {
 		return nil, err
@@ -118,6 +111,56 @@ func Create(ctx context.Context, o CreateOptions) (c *Container, err error) {
 		return c, err
 	}
 	cg, c.cg = mgr, mgr
+	if err := beforeSpawn(ctx, spec, o, cg); err != nil {
+		return c, err
+	}
+	initPid, err = c.spawn(spec, o, cg, pids, idmap)
+	if err != nil {
+		return c, err
+	}
+	return c, c.afterSpawn(o, initPid)
+}
+
+// prepareCreate checks what Create is asked for and loads the bundle,
+// making nothing: the context, the id, the config, how the id maps are
+// written, the cgroup's manager.
+func prepareCreate(ctx context.Context, o CreateOptions) (string, *specs.Spec, cgroups.Manager, [2]idMapper, error) {
+	fail := func(err error) (string, *specs.Spec, cgroups.Manager, [2]idMapper, error) {
+		return "", nil, nil, [2]idMapper{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
+	if err := ValidateID(o.ID); err != nil {
+		return fail(err)
+	}
+	bundle, spec, err := loadBundle(o.Bundle, o.Spec)
+	if err != nil {
+		return fail(err)
+	}
+	if o.ConsoleSocket != "" && !spec.Process.Terminal {
+		return fail(&specconv.FieldError{Field: "/process/terminal",
+			Err: fmt.Errorf("--console-socket was given but terminal is false")})
+	}
+	idmap, err := idMappers(spec.Linux)
+	if err != nil {
+		return fail(err)
+	}
+	rootlessCg, err := rootlessCgroup(o.RootlessCgroup)
+	if err != nil {
+		return fail(err)
+	}
+	mgr, err := newCgroup(spec, o.ID, o.SystemdCgroup, rootlessCg)
+	if err != nil {
+		return fail(err)
+	}
+	return bundle, spec, mgr, idmap, nil
+}
+
+// beforeSpawn readies what the stage needs once the cgroup cg is made:
+// its warm-up, the subreaper for createContainer hooks; then it checks
+// ctx a last time.
+func beforeSpawn(ctx context.Context, spec *specs.Spec, o CreateOptions, cg cgroups.Manager) error {
 	testStep("cgroup made")
 	debugf("cgroup: made %s", debugPaths(cg.Paths()))
 	if o.WarmCgroup {
@@ -126,29 +169,27 @@ func Create(ctx context.Context, o CreateOptions) (c *Container, err error) {
 	if h := spec.Hooks; h != nil && len(h.CreateContainer) > 0 {
 		// Hook processes are orphaned by their stage: rt reaps them.
 		if err := o.setSubreaper(); err != nil {
-			return c, err
+			return err
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return c, err
-	}
-	initPid, err = c.spawn(spec, o, cg, pids)
-	if err != nil {
-		return c, err
-	}
+	return ctx.Err()
+}
+
+// afterSpawn records the init waiting for `start`, and its pid file.
+func (c *Container) afterSpawn(o CreateOptions, initPid int) error {
 	testStep("stage done")
 	debugf("create %s: init %d is waiting for start", o.ID, initPid)
 	if err := c.recordInit(initPid); err != nil {
-		return c, err
+		return err
 	}
 	testStep("init recorded")
 	if o.PidFile != "" {
 		if err := writePidFile(o.PidFile, initPid); err != nil {
-			return c, err
+			return err
 		}
 		testStep("pid file written")
 	}
-	return c, nil
+	return nil
 }
 
 // deferredPids splits linux.resources.pids off the rest. Its limit goes on
@@ -205,7 +246,7 @@ func makeRoot(root string) error {
 	err := CheckRoot(root)
 	if errors.Is(err, os.ErrNotExist) {
 		if err := os.MkdirAll(root, 0o700); err != nil {
-			return fmt.Errorf("state root: %w", err)
+			return fmt.Errorf("--root %s: %w", root, err)
 		}
 		err = CheckRoot(root)
 	}
@@ -214,8 +255,9 @@ func makeRoot(root string) error {
 
 // newCgroup finds the host's hierarchies and the container's cgroup path
 // in them (cgroups.New); nothing is made yet.
-func newCgroup(spec *specs.Spec, id string, systemd bool) (cgroups.Manager, error) {
-	mgr, err := cgroups.New(cgroups.Config{ID: id, CgroupsPath: spec.Linux.CgroupsPath, Systemd: systemd})
+func newCgroup(spec *specs.Spec, id string, systemd, rootless bool) (cgroups.Manager, error) {
+	mgr, err := cgroups.New(cgroups.Config{ID: id, CgroupsPath: spec.Linux.CgroupsPath, Systemd: systemd,
+		Rootless: rootless, Resources: spec.Linux.Resources})
 	if errors.Is(err, cgroups.ErrCgroupsPath) {
 		return nil, &specconv.FieldError{Field: "/linux/cgroupsPath", Err: err}
 	}

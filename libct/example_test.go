@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"slices"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -31,7 +32,8 @@ func busyboxSpec(args ...string) *specs.Spec {
 }
 
 // runBusybox runs a container from bundle through libct alone: it creates
-// and starts one (`sleep 60`), runs `echo` in it with ExecAndWait, deletes
+// and starts one (`sleep 60`), pauses it, lists its processes, resumes
+// it, runs `echo` in it with ExecAndWait, deletes
 // it, then runs `echo` as a container of its own with Run, which waits
 // for it and deletes it. Output goes to out. It returns Run's exit status.
 func runBusybox(ctx context.Context, root, bundle, id string, out *os.File) (int, error) {
@@ -43,6 +45,10 @@ func runBusybox(ctx context.Context, root, bundle, id string, out *os.File) (int
 	}
 	defer c.Close()
 	if err := c.Start(ctx); err != nil {
+		c.Delete(ctx, true)
+		return 0, err
+	}
+	if err := pauseAndResume(ctx, c); err != nil {
 		c.Delete(ctx, true)
 		return 0, err
 	}
@@ -61,6 +67,22 @@ func runBusybox(ctx context.Context, root, bundle, id string, out *os.File) (int
 	}
 	o.Spec = busyboxSpec("echo", "hello from run")
 	return libct.Run(ctx, o, libct.Foreground{})
+}
+
+// pauseAndResume freezes c, checks that its init is among its processes,
+// and thaws it.
+func pauseAndResume(ctx context.Context, c *libct.Container) error {
+	if err := c.Pause(ctx); err != nil {
+		return err
+	}
+	pids, err := c.Processes(ctx)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(pids, c.State.Pid) {
+		return fmt.Errorf("processes %v, without the init %d", pids, c.State.Pid)
+	}
+	return c.Resume(ctx)
 }
 
 // Example runs busybox containers through libct, without rt's command

@@ -28,65 +28,25 @@ type ExecOptions struct {
 	// at create) when the caller read it already.
 	Spec  *specs.Spec
 	Stdio [3]*os.File
+	Warn  func(string)
+	Effects
 	// beforeProcess runs while the process waits, forked, at its cgroup
 	// sync point, before anything of it runs (ExecAndWait: the wait for
 	// every signal to be caught); nil: nothing.
 	beforeProcess func()
-	Warn  func(string)
-	Effects
 }
 
 // Exec starts a process inside the running container and returns its
 // host pid once it has been set up (it may already have exited). ctx is
 // checked before the process is made.
 func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
-	st := c.Status()
-	switch st {
-	case Running, Created:
-	case Paused:
-		if !o.IgnorePaused {
-			return 0, stateErr(ErrPaused, c.State.ID, st, "cannot exec in container %q: it is paused (use --ignore-paused)", c.State.ID)
-		}
-	default:
-		return 0, stateErr(ErrNotRunning, c.State.ID, st, "cannot exec in container %q: container not running", c.State.ID)
-	}
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	spec := o.Spec
-	if spec == nil {
-		var err error
-		if spec, err = c.Spec(); err != nil {
-			return 0, err
-		}
-	}
-	if spec.Linux == nil {
-		return 0, fmt.Errorf("container %q: /linux: its config has no linux section", c.State.ID)
-	}
-	if o.Process == nil {
-		return 0, fmt.Errorf("container %q: exec: no process given", c.State.ID)
-	}
-	cg, err := c.cgroup()
+	spec, err := c.prepareExec(ctx, o)
 	if err != nil {
 		return 0, err
 	}
-	if len(o.SubCgroups) > 0 {
-		if cg, err = cg.Sub(o.SubCgroups); err != nil {
-			return 0, err
-		}
-	}
-	debugf("exec in %s: cgroup %s", c.State.ID, debugPaths(cg.Paths()))
-	// The stage stays out of the cgroup and its child is moved in (a move
-	// may wait for an RCU grace period), so that an exec into a container
-	// at its pids limit works, as runc's does. Without a limit, the stage
-	// is started inside the cgroup where no move is needed (v1
-	// hierarchies), unless the cgroup is frozen: the stage must run.
-	insideFirst := false
-	if in, ok := cg.(cgroups.InsideStarter); ok && st != Paused && in.CanStartInside() && !in.PidsLimited() {
-		insideFirst = true
-	}
-	if o.WarmCgroup && !insideFirst {
-		go cg.WarmJoin() // the process is moved, never born there (joinForked)
+	cg, insideFirst, err := c.execCgroup(o)
+	if err != nil {
+		return 0, err
 	}
 	io := stageIO{root: c.Root, joinForked: true, insideFirst: insideFirst, atCgroup: o.beforeProcess, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
 		pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindExec}
@@ -101,7 +61,8 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 	io.listenerState = func(int) specs.State { return c.ociState(c.Status(), c.State.Pid) }
 	pid, err := runStage(io, spec, cg, func(fds nsenter.StageFds) (*nsenter.Plan, error) {
 		return specconv.BuildExec(spec, o.Process, specconv.ExecOptions{
-			InitPid: c.State.Pid, Fds: fds, ConsoleRelay: o.ConsoleConn != nil, Warn: o.Warn})
+			InitPid: c.State.Pid, Fds: fds, ConsoleRelay: o.ConsoleConn != nil, Warn: o.Warn,
+			SetgroupsDenied: procSetgroupsDenied(c.State.Pid), Unprivileged: Rootless()})
 	}, nil)
 	if err != nil {
 		return pid, err
@@ -112,4 +73,64 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 		}
 	}
 	return pid, nil
+}
+
+// prepareExec checks that the container may take a process (its status,
+// ctx, a process given) and returns its config.
+func (c *Container) prepareExec(ctx context.Context, o ExecOptions) (*specs.Spec, error) {
+	switch st := c.Status(); st {
+	case Running, Created:
+	case Paused:
+		if !o.IgnorePaused {
+			return nil, stateErr(ErrPaused, c.State.ID, st, "cannot exec in container %q: it is paused (use --ignore-paused)", c.State.ID)
+		}
+	default:
+		return nil, stateErr(ErrNotRunning, c.State.ID, st, "cannot exec in container %q: container not running", c.State.ID)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	spec := o.Spec
+	if spec == nil {
+		var err error
+		if spec, err = c.Spec(); err != nil {
+			return nil, err
+		}
+	}
+	if spec.Linux == nil {
+		return nil, fmt.Errorf("container %q: /linux: its config has no linux section", c.State.ID)
+	}
+	if o.Process == nil {
+		return nil, fmt.Errorf("container %q: exec: no process given", c.State.ID)
+	}
+	return spec, nil
+}
+
+// execCgroup is the cgroup the process joins: the container's, or the
+// sub-cgroups of it o names; its move is warmed up if asked. insideFirst:
+// the stage may start inside it (stageIO.insideFirst).
+//
+// The stage stays out of the cgroup and its child is moved in (a move may
+// wait for an RCU grace period), so that an exec into a container at its
+// pids limit works, as runc's does. Without a limit, the stage is started
+// inside the cgroup where no move is needed (v1 hierarchies), unless the
+// cgroup is frozen: the stage must run.
+func (c *Container) execCgroup(o ExecOptions) (cg cgroups.Manager, insideFirst bool, err error) {
+	if cg, err = c.cgroup(); err != nil {
+		return nil, false, err
+	}
+	if len(o.SubCgroups) > 0 {
+		if cg, err = cg.Sub(o.SubCgroups); err != nil {
+			return nil, false, err
+		}
+	}
+	debugf("exec in %s: cgroup %s", c.State.ID, debugPaths(cg.Paths()))
+	if in, ok := cg.(cgroups.InsideStarter); ok && in.CanStartInside() && !in.PidsLimited() {
+		// without --ignore-paused, prepareExec refused a paused container
+		insideFirst = !o.IgnorePaused || c.Status() != Paused
+	}
+	if o.WarmCgroup && !insideFirst {
+		go cg.WarmJoin() // the process is moved, never born there (joinForked)
+	}
+	return cg, insideFirst, nil
 }

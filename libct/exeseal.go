@@ -1,6 +1,7 @@
 package libct
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,15 +16,27 @@ import (
 // /proc/<pid>/exe of a process that runs rt). The handle comes from a
 // detached, read-only overlayfs whose lower layer is the binary's own
 // directory: no copy of the binary is made, and no mount is left anywhere.
-// Where overlayfs is not available, a sealed memfd copy is the fallback.
+// An rt that may not mount in its own mount namespace (an ordinary user)
+// has the overlayfs made in a user namespace of its own (usernsOverlayExe).
+// Where neither works (no overlayfs, no user namespaces), a sealed memfd
+// copy is the fallback, and --debug says why.
 func sealedExe(root string) (*os.File, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	if f, err := overlayExe(exe, root); err == nil {
+	f, err := overlayExe(exe, root)
+	if err == nil {
 		return f, nil
 	}
+	if errors.Is(err, unix.EPERM) {
+		debugf("seal: no overlayfs in rt's mount namespace (%v): making it in a user namespace of rt's own", err)
+		if f, err = usernsOverlayExe(exe, root); err == nil {
+			debugf("seal: the stage runs from a read-only overlayfs made in a user namespace")
+			return f, nil
+		}
+	}
+	debugf("seal: no read-only overlayfs for the rt binary (%v): running the stage from a sealed memfd copy of it", err)
 	return memfdExe(exe)
 }
 

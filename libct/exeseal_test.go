@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -69,5 +70,50 @@ func TestOverlayExe(t *testing.T) {
 	if w, err := os.OpenFile("/proc/self/fd/"+strconv.Itoa(int(f.Fd())), os.O_WRONLY, 0); err == nil {
 		w.Close()
 		t.Error("the sealed binary opens for writing")
+	}
+}
+
+// The seal of an rt that may not mount where it runs: the helper makes the
+// overlayfs in a user namespace of its own, and the handle it sends back
+// is the binary on a read-only overlayfs that rt can still exec (issue 14:
+// rootless, without a memfd copy). Root runs it too: the helper's way
+// works for any caller the kernel lets make a user namespace.
+func TestUsernsOverlayExe(t *testing.T) {
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "rt")
+	// a real executable: a script's interpreter would reopen the path,
+	// and /proc/self/fd/N is not the interpreter's
+	content, err := os.ReadFile("/bin/true")
+	if err != nil {
+		t.Skip(err)
+	}
+	if err := os.WriteFile(exe, content, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := usernsOverlayExe(exe, t.TempDir())
+	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.ENODEV) || errors.Is(err, unix.EINVAL) {
+		t.Skipf("no overlayfs in a user namespace here: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var st unix.Statfs_t
+	if err := unix.Fstatfs(int(f.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Type != unix.OVERLAYFS_SUPER_MAGIC {
+		t.Errorf("the handle is on filesystem %#x, want overlayfs", st.Type)
+	}
+	path := "/proc/self/fd/" + strconv.Itoa(int(f.Fd()))
+	if w, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
+		w.Close()
+		t.Error("the sealed binary opens for writing")
+	}
+	if err := exec.Command(path).Run(); err != nil {
+		t.Errorf("exec of the sealed binary: %v", err)
 	}
 }

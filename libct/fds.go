@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/internal/nsenter"
+	"github.com/rt-runtime/rt/internal/rootfs"
 )
 
 // stageFiles are the files behind the stage's fd table (nsenter.StageFds,
@@ -19,7 +20,7 @@ type stageFiles struct {
 	sync    *os.File // the stage's end
 	fifo    *os.File
 	console *os.File
-	idmaps  []*os.File // user namespaces of idmapped mounts
+	idmaps  map[string]*os.File // user namespaces of idmapped mounts, by their mapping's key
 	plan    *os.File
 	closeIn []*os.File // the child's copies, closed here once it runs
 	pidfd   *os.File   // the connected --pidfd-socket, or nil
@@ -69,9 +70,11 @@ func openStageFiles(io stageIO) (*stageFiles, error) {
 	if s.idmaps, err = idmapUserns(io.idmaps); err != nil {
 		return s, err
 	}
-	s.closeIn = append(s.closeIn, s.idmaps...)
+	for _, f := range s.idmaps {
+		s.closeIn = append(s.closeIn, f)
+	}
 	s.fds = nsenter.LayoutFds(nsenter.FdNeeds{Listen: io.listen, Preserve: io.preserve,
-		Fifo: s.fifo != nil, Console: s.console != nil, IDMaps: len(s.idmaps)})
+		Fifo: s.fifo != nil, Console: s.console != nil, IDMaps: rootfs.IDMapKeys(io.idmaps)})
 	return s, nil
 }
 
@@ -104,9 +107,9 @@ func (s *stageFiles) file(fd int) *os.File {
 	case fd == s.fds.Plan:
 		return s.plan
 	}
-	for i, id := range s.fds.IDMaps {
-		if fd == id && i < len(s.idmaps) {
-			return s.idmaps[i]
+	for _, slot := range s.fds.IDMaps {
+		if fd == slot.Fd {
+			return s.idmaps[slot.Key]
 		}
 	}
 	return nil

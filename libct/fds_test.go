@@ -20,8 +20,8 @@ func TestExtraFilesFollowTheTable(t *testing.T) {
 		return f
 	}
 	s := &stageFiles{
-		fds:     nsenter.LayoutFds(nsenter.FdNeeds{Fifo: true, Console: true, IDMaps: 2}),
-		idmaps:  []*os.File{file("idmap0"), file("idmap1")},
+		fds:     nsenter.LayoutFds(nsenter.FdNeeds{Fifo: true, Console: true, IDMaps: []string{"a", "b"}}),
+		idmaps:  map[string]*os.File{"b": file("idmap-b"), "a": file("idmap-a")},
 		console: file("console"), fifo: file("fifo"), sync: file("sync"),
 	}
 	if _, err := s.extraFiles(); err == nil {
@@ -33,7 +33,7 @@ func TestExtraFilesFollowTheTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[int]*os.File{s.fds.Sync: s.sync, s.fds.Fifo: s.fifo, s.fds.Console: s.console,
-		s.fds.IDMaps[0]: s.idmaps[0], s.fds.IDMaps[1]: s.idmaps[1], s.fds.Plan: s.plan}
+		s.fds.IDMaps[0].Fd: s.idmaps["a"], s.fds.IDMaps[1].Fd: s.idmaps["b"], s.fds.Plan: s.plan}
 	if len(extra) != len(want) {
 		t.Fatalf("%d extra files, want %d", len(extra), len(want))
 	}

@@ -119,7 +119,7 @@ func (c *Container) ExecAndWait(ctx context.Context, o ExecOptions, f Foreground
 		debugf("exec in %s: every signal is caught for forwarding", c.State.ID)
 	}
 	pid, err := c.Exec(ctx, o)
-	signals.waitAll() // a plan without the sync point: no process ran
+	signals.waitAll() // in case the plan had no cgroup sync point
 	if err != nil {
 		return 0, err
 	}

@@ -12,12 +12,12 @@ import (
 )
 
 // idmapUserns returns, for each id mapping of the spec's idmapped mounts
-// (rootfs.IDMaps), an fd of a user namespace holding it, for the C stage's
-// mount_setattr(MOUNT_ATTR_IDMAP). The process made to hold each namespace
+// (rootfs.IDMaps), an fd of a user namespace holding it, by the mapping's
+// key, for the C stage's mount_setattr(MOUNT_ATTR_IDMAP). The process made to hold each namespace
 // is killed and reaped before this returns: the fd alone keeps the
 // namespace alive, and no process is left behind, whatever happens next.
-func idmapUserns(maps []rootfs.IDMap) ([]*os.File, error) {
-	var files []*os.File
+func idmapUserns(maps []rootfs.IDMap) (map[string]*os.File, error) {
+	files := map[string]*os.File{}
 	for _, m := range maps {
 		f, err := usernsHolding(m)
 		if err != nil {
@@ -26,7 +26,7 @@ func idmapUserns(maps []rootfs.IDMap) ([]*os.File, error) {
 			}
 			return nil, fmt.Errorf("user namespace for an idmapped mount: %w", err)
 		}
-		files = append(files, f)
+		files[m.Key()] = f
 	}
 	return files, nil
 }

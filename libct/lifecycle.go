@@ -121,8 +121,12 @@ func (c *Container) cgroup() (cgroups.Manager, error) {
 	return c.cg, nil
 }
 
-// Pause freezes every process of a running container.
-func (c *Container) Pause() error {
+// Pause freezes every process of a running container. ctx is checked
+// before anything is frozen.
+func (c *Container) Pause(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if st := c.Status(); st != Running {
 		return stateErr(kindOf(st), c.State.ID, st, "container not running: cannot pause container %q: it is %s", c.State.ID, st)
 	}
@@ -133,8 +137,12 @@ func (c *Container) Pause() error {
 	return cg.Freeze()
 }
 
-// Resume thaws a paused container.
-func (c *Container) Resume() error {
+// Resume thaws a paused container. ctx is checked before anything is
+// thawed.
+func (c *Container) Resume(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if st := c.Status(); st != Paused {
 		return stateErr(ErrNotPaused, c.State.ID, st, "container not paused: cannot resume container %q: it is %s", c.State.ID, st)
 	}
@@ -163,7 +171,16 @@ func (c *Container) Kill(ctx context.Context, sig unix.Signal, all bool) error {
 		if err != nil {
 			return err
 		}
-		return cg.Kill(sig)
+		err = cg.Kill(sig)
+		if !errors.Is(err, cgroups.ErrNoCgroup) {
+			return err
+		}
+		// No cgroup (rootless): the init alone, as runc's kill does. With
+		// its own PID namespace, SIGKILL to it ends them all.
+		debugf("kill %s: no cgroup: signalling the init only", c.State.ID)
+		if st == Stopped {
+			return nil
+		}
 	}
 	awaitHandler(c.State.Pid, c.State.PidStart, sig)
 	if err := signalInit(c.State.Pid, c.State.PidStart, sig); err != nil {

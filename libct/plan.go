@@ -17,8 +17,12 @@ func PlanFor(bundle, id string, noPivot, terminal bool) (*nsenter.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	idmap, err := idMappers(spec.Linux)
+	if err != nil {
+		return nil, err
+	}
 	paths := map[string]string{}
-	mgr, err := newCgroup(spec, id, false)
+	mgr, err := newCgroup(spec, id, false, Rootless())
 	switch {
 	case err == nil:
 		paths = mgr.Paths()
@@ -28,7 +32,8 @@ func PlanFor(bundle, id string, noPivot, terminal bool) (*nsenter.Plan, error) {
 	notifySocket, listen := callerEnv()
 	idmaps := rootfs.IDMaps(spec)
 	fds := nsenter.LayoutFds(nsenter.FdNeeds{Listen: listen, Fifo: true, Console: terminal || spec.Process.Terminal,
-		IDMaps: len(idmaps)})
+		IDMaps: rootfs.IDMapKeys(idmaps)})
 	return specconv.BuildValidated(spec, specconv.Options{ID: id, Bundle: bundle, NoPivot: noPivot, Fds: fds,
-		NotifySocket: notifySocket, CgroupPaths: paths, IDMaps: idmaps}) // loadBundle validated it
+		NotifySocket: notifySocket, CgroupPaths: paths,
+		SetgroupsDenied: setgroupsDenied(idmap), Unprivileged: Rootless()}) // loadBundle validated it
 }

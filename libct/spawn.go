@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -41,12 +40,13 @@ type stageIO struct {
 	// it forks joins it at SYNC_CGROUP, as runc's exec joins after its
 	// forks, so that an exec starts in a container at its pids limit.
 	joinForked bool
-	// atCgroup runs at the cgroup sync point, while the forked process
-	// waits for it to go on; nil: nothing to do.
-	atCgroup func()
+	idmap      [2]idMapper // how the maps are written (create; idMappers)
 	// insideFirst (with joinForked): the stage starts inside the cgroup
 	// after all when it can do so without a move (startInside).
 	insideFirst bool
+	// atCgroup runs at the cgroup sync point, while the forked process
+	// waits for it to go on; nil: nothing to do.
+	atCgroup func()
 }
 
 // runStage starts the C stage with the plan that build returns for the fd
@@ -55,30 +55,12 @@ type stageIO struct {
 func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsenter.StageFds) (*nsenter.Plan, error), onSync func(id int32, pid int) error) (pid int, err error) {
 	files, err := openStageFiles(io)
 	if files != nil {
-		defer files.closeChildCopies()
-		if files.parent != nil {
-			defer files.parent.Close()
-		}
-		if files.pidfd != nil {
-			defer files.pidfd.Close()
-		}
+		defer files.release()
 	}
 	if err != nil {
 		return 0, err
 	}
-	plan, err := build(files.fds)
-	if err != nil {
-		return 0, err
-	}
-	if err := files.fds.CheckFds(plan); err != nil {
-		return 0, fmt.Errorf("internal error: %w", err)
-	}
-	debugf("plan: %d ops: %s", len(plan.Ops), planPhases{plan})
-	if files.plan, err = planMemfd(plan); err != nil {
-		return 0, err
-	}
-	files.closeIn = append(files.closeIn, files.plan)
-	extra, err := files.extraFiles()
+	plan, extra, err := files.loadPlan(build)
 	if err != nil {
 		return 0, err
 	}
@@ -91,17 +73,7 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 	// As runc: the caller's fds above stdio reach neither the stage nor
 	// the hooks rt runs (ExtraFiles are passed all the same).
 	_ = unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
-	cmd, joined, err := startStageFor(io, cg, func() *exec.Cmd {
-		return &exec.Cmd{
-			Path:       fmt.Sprintf("/proc/self/fd/%d", exe.Fd()),
-			Args:       []string{"rt", "init"},
-			Env:        []string{fmt.Sprintf("_RT_STAGE=%d,%d", files.fds.Sync, files.fds.Plan)},
-			Stdin:      io.stdio[0],
-			Stdout:     io.stdio[1],
-			Stderr:     io.stdio[2],
-			ExtraFiles: extra,
-		}
-	})
+	cmd, joined, err := launchStage(io, files.fds, exe, extra, cg)
 	if err != nil {
 		return 0, fmt.Errorf("start container init: %w", err)
 	}
@@ -111,24 +83,61 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 	debugf("stage: started, pid %d", cmd.Process.Pid)
 	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync,
 		listenerState: io.listenerState, joined: joined, cg: cg, onPid: io.onInitPid, atCgroup: io.atCgroup, warn: io.warn,
-		pidfd: -1, wantPidfd: files.pidfd != nil}
+		pidfd: -1, wantPidfd: files.pidfd != nil, idmap: io.idmap}
 	pid, err = s.run()
-	if s.pidfd >= 0 {
-		if err == nil {
-			err = sendPidfd(files.pidfd, io.pidfdKind, s.pidfd)
-		}
-		unix.Close(s.pidfd)
+	return pid, s.finish(err, files, io.pidfdKind)
+}
+
+// release closes what rt keeps of the stage's files: the copies meant for
+// the stage, rt's end of the sync socket, the --pidfd-socket connection.
+func (s *stageFiles) release() {
+	if s.pidfd != nil {
+		s.pidfd.Close()
 	}
+	if s.parent != nil {
+		s.parent.Close()
+	}
+	s.closeChildCopies()
+}
+
+// loadPlan builds the plan for the files' fd table, checks each op's fd
+// against it, puts the plan in its memfd, and lays the files out for
+// exec.Cmd.ExtraFiles.
+func (s *stageFiles) loadPlan(build func(nsenter.StageFds) (*nsenter.Plan, error)) (*nsenter.Plan, []*os.File, error) {
+	plan, err := build(s.fds)
 	if err != nil {
-		// The stage may be waiting for an answer (a refused cgroup move is
-		// refused while it waits): the closed socket is one, and it exits.
-		files.parent.Close()
+		return nil, nil, err
 	}
-	waitErr := cmd.Wait()
-	if err == nil && waitErr != nil {
-		err = fmt.Errorf("container init setup process: %w", waitErr)
+	if err := s.fds.CheckFds(plan); err != nil {
+		return nil, nil, fmt.Errorf("internal error: %w", err)
 	}
-	return pid, err
+	debugf("plan: %d ops: %s", len(plan.Ops), planPhases{plan})
+	if s.plan, err = planMemfd(plan); err != nil {
+		return nil, nil, err
+	}
+	s.closeIn = append(s.closeIn, s.plan)
+	extra, err := s.extraFiles()
+	if err != nil {
+		return nil, nil, err
+	}
+	return plan, extra, nil
+}
+
+// launchStage starts the sealed rt binary exe as the C stage, with its fds
+// (extra, numbered by fds), in cg, or where rt runs when the process it
+// forks joins cg itself (joinForked).
+func launchStage(io stageIO, fds nsenter.StageFds, exe *os.File, extra []*os.File, cg cgroups.Manager) (*exec.Cmd, <-chan error, error) {
+	return startStageFor(io, cg, func() *exec.Cmd {
+		return &exec.Cmd{
+			Path:       fmt.Sprintf("/proc/self/fd/%d", exe.Fd()),
+			Args:       []string{"rt", "init"},
+			Env:        []string{fmt.Sprintf("_RT_STAGE=%d,%d", fds.Sync, fds.Plan)},
+			Stdin:      io.stdio[0],
+			Stdout:     io.stdio[1],
+			Stderr:     io.stdio[2],
+			ExtraFiles: extra,
+		}
+	})
 }
 
 // startStageFor starts the stage in cg (startStage), or, when io.joinForked,
@@ -149,6 +158,28 @@ func startStageFor(io stageIO, cg cgroups.Manager, newCmd func() *exec.Cmd) (*ex
 	return startStage(newCmd, nil)
 }
 
+// finish ends the session whose run returned err: it sends the process's
+// pidfd to --pidfd-socket (kind says which process) if all went well,
+// and reaps the stage.
+func (s *session) finish(err error, files *stageFiles, kind string) error {
+	if s.pidfd >= 0 {
+		if err == nil {
+			err = sendPidfd(files.pidfd, kind, s.pidfd)
+		}
+		unix.Close(s.pidfd)
+	}
+	if err != nil {
+		// The stage may be waiting for an answer (a refused cgroup move is
+		// refused while it waits): the closed socket is one, and it exits.
+		files.parent.Close()
+	}
+	waitErr := s.cmd.Wait()
+	if err == nil && waitErr != nil {
+		err = fmt.Errorf("container init setup process: %w", waitErr)
+	}
+	return err
+}
+
 // warmMigration starts, in the background, the wait that the stage's move
 // into cg will have (Cgroup.WarmMigration), when it will be moved. Not
 // before cg exists: while the warm-up waits the kernel holds the lock that
@@ -165,6 +196,44 @@ func warmMigration(cg cgroups.Manager) {
 func canStartInside(cg cgroups.Manager) bool {
 	in, ok := cg.(cgroups.InsideStarter)
 	return ok && in.CanStartInside()
+}
+
+// startInside starts the stage inside cg on a host with v1 hierarchies
+// (cgroups.InsideStarter): forked from a thread in cg's v1 cgroups, into
+// its cgroup2 directory, if any, with CLONE_INTO_CGROUP. No move, so no
+// wait for the kernel's thread-group lock. An error wrapping
+// cgroups.ErrNotInside: not started, the caller moves it instead.
+func startInside(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, error) {
+	if !canStartInside(cg) {
+		return nil, cgroups.ErrNotInside
+	}
+	in := cg.(cgroups.InsideStarter)
+	// The stage's files are all open already (stdio are *os.File, so
+	// os/exec opens no /dev/null): the thread, in the container's devices
+	// cgroup meanwhile, opens no device.
+	cmd := newCmd()
+	err := in.StartInside(func(dir string) error {
+		if dir != "" {
+			// O_PATH will not do: the kernel wants an open cgroup directory.
+			fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return fmt.Errorf("%w: %w", cgroups.ErrNotInside, err)
+			}
+			defer unix.Close(fd)
+			cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+		}
+		if err := cmd.Start(); err != nil {
+			// clone3 may be missing (ENOSYS) or refused (seccomp):
+			// the stage is moved instead, and says what fails.
+			return fmt.Errorf("%w: %w", cgroups.ErrNotInside, err)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, cgroups.ErrNotInside) && cmd.Process != nil {
+		// started, but rt's thread did not come back: the stage runs
+		return cmd, nil
+	}
+	return cmd, err
 }
 
 // startStage starts the stage in the container's cgroup. On a pure v2 host
@@ -206,52 +275,19 @@ func startStage(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, <-chan 
 	return cmd, joined, nil
 }
 
-// startInside starts the stage inside cg on a host with v1 hierarchies
-// (cgroups.InsideStarter): forked from a thread in cg's v1 cgroups, into
-// its cgroup2 directory, if any, with CLONE_INTO_CGROUP. No move, so no
-// wait for the kernel's thread-group lock. An error wrapping
-// cgroups.ErrNotInside: not started, the caller moves it instead.
-func startInside(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, error) {
-	if !canStartInside(cg) {
-		return nil, cgroups.ErrNotInside
-	}
-	in := cg.(cgroups.InsideStarter)
-	// The stage's files are all open already (stdio are *os.File, so
-	// os/exec opens no /dev/null): the thread, in the container's devices
-	// cgroup meanwhile, opens no device.
-	cmd := newCmd()
-	err := in.StartInside(func(dir string) error {
-		if dir != "" {
-			// O_PATH will not do: the kernel wants an open cgroup directory.
-			fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-			if err != nil {
-				return fmt.Errorf("%w: %w", cgroups.ErrNotInside, err)
-			}
-			defer unix.Close(fd)
-			cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
-		}
-		if err := cmd.Start(); err != nil {
-			// clone3 may be missing (ENOSYS) or refused (seccomp):
-			// the stage is moved instead, and says what fails.
-			return fmt.Errorf("%w: %w", cgroups.ErrNotInside, err)
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, cgroups.ErrNotInside) && cmd.Process != nil {
-		// started, but rt's thread did not come back: the stage runs
-		return cmd, nil
-	}
-	return cmd, err
-}
-
 // spawn runs the C stage for `create`.
 // pids (the pids limit) is applied once the init is forked.
-func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg cgroups.Manager, pids *specs.LinuxResources) (int, error) {
+func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg cgroups.Manager, pids *specs.LinuxResources, idmap [2]idMapper) (int, error) {
 	notifySocket, listen := o.NotifySocket, o.ListenFds
 	idmaps := rootfs.IDMaps(spec)
+	if len(idmaps) > 0 && Rootless() {
+		if err := rootfs.UnprivilegedIDMapError(spec); err != nil {
+			return 0, err
+		}
+	}
 	io := stageIO{root: c.Root, listen: listen, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
 		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio, warn: o.Warn, pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindInit,
-		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }, idmaps: idmaps}
+		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }, idmaps: idmaps, idmap: idmap}
 	if pids != nil {
 		io.onInitPid = func(int) error { return cg.Update(pids) }
 	}
@@ -259,7 +295,7 @@ func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg cgroups.Manager,
 		return specconv.BuildValidated(spec, specconv.Options{
 			ID: c.State.ID, Bundle: c.State.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring,
 			ConsoleRelay: o.ConsoleConn != nil, CgroupPaths: cg.Paths(), Warn: o.Warn, Fds: fds, NotifySocket: notifySocket,
-			IDMaps: idmaps,
+			SetgroupsDenied: setgroupsDenied(idmap), Unprivileged: Rootless(),
 		}) // loadBundle validated it
 	}, func(id int32, pid int) error {
 		if id != specconv.SyncHooks {
@@ -297,8 +333,9 @@ type session struct {
 	cmd           *exec.Cmd
 	initPid       int
 	warn          func(string)
-	wantPidfd     bool // open a pidfd of the process when its pid comes
-	pidfd         int  // that pidfd, or -1
+	wantPidfd     bool        // open a pidfd of the process when its pid comes
+	pidfd         int         // that pidfd, or -1
+	idmap         [2]idMapper // how the uid and gid maps are written
 }
 
 // recv reads one message and the fd it carries, if any (MSG_SECCOMP_FD).
@@ -342,59 +379,76 @@ func (s *session) run() (int, error) {
 		}
 		testStep(fmt.Sprintf("stage message %d (value %d)", m.Type, m.Value))
 		debugMsg(m)
-		switch m.Type {
-		case nsenter.MsgUsermapReq:
-			if err := writeIDMaps(int(m.Value), s.spec.Linux); err != nil {
-				return s.initPid, &specconv.FieldError{Field: "/linux/uidMappings", Err: err}
-			}
-		case nsenter.MsgPid:
-			s.initPid = int(m.Value)
-			if s.wantPidfd {
-				if s.pidfd, err = openPidfd(s.initPid); err != nil {
-					return s.initPid, err
-				}
-			}
-			if s.onPid != nil {
-				if err := s.onPid(s.initPid); err != nil {
-					return s.initPid, err
-				}
-			}
+		answer, ready, err := s.handle(m, fd)
+		if err != nil || ready {
+			return s.initPid, err
+		}
+		if !answer {
 			continue
-		case nsenter.MsgWarning:
-			s.stageWarning(m)
-			continue
-		case nsenter.MsgSync:
-			if m.Value == specconv.SyncCgroup {
-				if s.atCgroup != nil {
-					s.atCgroup() // the forked process waits meanwhile
-				}
-				if err := s.joinCgroup(); err != nil {
-					return s.initPid, err
-				}
-			} else if m.Value == specconv.SyncTimeOffsets {
-				if err := s.writeTimeOffsets(m.Op); err != nil {
-					return s.initPid, err
-				}
-			} else if s.onSync != nil {
-				if err := s.onSync(m.Value, s.initPid); err != nil {
-					return s.initPid, err
-				}
-			}
-		case nsenter.MsgSeccompFd:
-			if err := s.sendToListener(fd); err != nil {
-				return s.initPid, err
-			}
-		case nsenter.MsgReady:
-			return s.initPid, nil
-		case nsenter.MsgError:
-			return s.initPid, s.stageError(m)
-		default:
-			return s.initPid, fmt.Errorf("container init sent unknown message %d", m.Type)
 		}
 		if err := s.send(nsenter.MsgContinue); err != nil {
 			return s.initPid, errStageGone
 		}
 	}
+}
+
+// handle acts on one message of the stage. answer: the stage waits for
+// MSG_CONTINUE; ready: the process is ready, the session is over.
+func (s *session) handle(m nsenter.Msg, fd *os.File) (answer, ready bool, err error) {
+	switch m.Type {
+	case nsenter.MsgUsermapReq:
+		if err := writeIDMaps(int(m.Value), s.idmap); err != nil {
+			return false, false, err
+		}
+		return true, false, nil
+	case nsenter.MsgPid:
+		return false, false, s.gotPid(int(m.Value))
+	case nsenter.MsgWarning:
+		s.stageWarning(m)
+		return false, false, nil
+	case nsenter.MsgSync:
+		return true, false, s.syncPoint(m)
+	case nsenter.MsgSeccompFd:
+		return true, false, s.sendToListener(fd)
+	case nsenter.MsgReady:
+		return false, true, nil
+	case nsenter.MsgError:
+		return false, false, s.stageError(m)
+	}
+	return false, false, fmt.Errorf("container init sent unknown message %d", m.Type)
+}
+
+// gotPid takes the pid of the process the stage forked: a pidfd of it if
+// one is wanted, then the caller's onPid.
+func (s *session) gotPid(pid int) error {
+	s.initPid = pid
+	if s.wantPidfd {
+		var err error
+		if s.pidfd, err = openPidfd(pid); err != nil {
+			return err
+		}
+	}
+	if s.onPid != nil {
+		return s.onPid(pid)
+	}
+	return nil
+}
+
+// syncPoint does what the parent does at one of the plan's sync points
+// (nsenter/sync.md): the cgroup join, the time offsets, or the caller's.
+func (s *session) syncPoint(m nsenter.Msg) error {
+	switch {
+	case m.Value == specconv.SyncCgroup:
+		if s.atCgroup != nil {
+			s.atCgroup() // the forked process waits meanwhile
+		}
+		return s.joinCgroup()
+	case m.Value == specconv.SyncTimeOffsets:
+		return s.writeTimeOffsets(m.Op)
+	case s.onSync != nil:
+		return s.onSync(m.Value, s.initPid)
+	}
+	return nil
 }
 
 // joinCgroup waits for the stage's move into the cgroup or, when the
@@ -428,21 +482,12 @@ func (s *session) writeTimeOffsets(opIndex uint32) error {
 	return nil
 }
 
-// writeIDMaps writes every uidMappings and gidMappings range for pid.
-func writeIDMaps(pid int, l *specs.Linux) error {
-	write := func(file string, maps []specs.LinuxIDMapping) error {
-		var b strings.Builder
-		for _, m := range maps {
-			fmt.Fprintf(&b, "%d %d %d\n", m.ContainerID, m.HostID, m.Size)
+// writeIDMaps writes the uid and then the gid map for pid.
+func writeIDMaps(pid int, m [2]idMapper) error {
+	for i := range m {
+		if err := m[i].write(pid); err != nil {
+			return &specconv.FieldError{Field: m[i].field, Err: err}
 		}
-		name := fmt.Sprintf("/proc/%d/%s", pid, file)
-		if err := os.WriteFile(name, []byte(b.String()), 0); err != nil {
-			return fmt.Errorf("write %s: %w", name, errors.Unwrap(err))
-		}
-		return nil
 	}
-	if err := write("uid_map", l.UIDMappings); err != nil {
-		return err
-	}
-	return write("gid_map", l.GIDMappings)
+	return nil
 }

@@ -87,6 +87,11 @@ func (s *session) opError(m nsenter.Msg) error {
 			return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("process scheduler can't be used together with AllowedCPUs (/linux/resources/cpu/cpus is %q): sched_setattr: %v", cpus, errno)}
 		}
 		what = strings.TrimSpace(op.Code.Name() + " " + m.Detail)
+	case nsenter.OpRemountKeep:
+		if err := lockedFlagsError(op, errno); err != nil {
+			return err
+		}
+		what = strings.TrimSpace(op.Code.Name() + " " + m.Detail)
 	case nsenter.OpMount, nsenter.OpMkdir:
 		if err := ordinaryDirError(s.plan, m.Op, errno); err != nil {
 			return err
@@ -94,6 +99,9 @@ func (s *session) opError(m nsenter.Msg) error {
 		if op.Code == nsenter.OpMkdir {
 			what = strings.TrimSpace(op.Code.Name() + " " + m.Detail)
 			break
+		}
+		if err := deviceBindError(op, errno); err != nil {
+			return err
 		}
 		what = fmt.Sprintf("mount %q on %s", op.Strs[0], op.Strs[1])
 		if op.Strs[2] != "" {
@@ -137,6 +145,8 @@ func whyError(plan *nsenter.Plan, m nsenter.Msg) error {
 		return fmt.Errorf("container init: the plan rt sent is not readable (%s): %v", m.Detail, errno)
 	case nsenter.WhyPlanEnd:
 		return errors.New("container init: the plan ended without exec")
+	case nsenter.WhyCloseLeaked:
+		return fmt.Errorf("container init: close the fds from %s on, which rt's caller left open (close_range): %v", m.Detail, errno)
 	}
 	if int(m.Op) >= len(plan.Ops) {
 		return fmt.Errorf("container init: op %d: %s: %v", m.Op, m.Detail, errno)
@@ -169,4 +179,44 @@ func cHex(v int64) string {
 		return "0"
 	}
 	return fmt.Sprintf("%#x", v)
+}
+
+// lockedFlagsError: a bind remount the kernel refused because its options
+// clear or change a flag that a user namespace locked on the source's
+// mount (the plan did not repeat it: rootfs's keptFlags), in words that
+// name them, as runc's "cannot clear locked flags".
+func lockedFlagsError(op nsenter.Op, errno unix.Errno) error {
+	dropped := nsenter.LockableFlags &^ op.Args[1]
+	if errno != unix.EPERM || op.Flags&nsenter.FlagKeepLocked == 0 || op.Args[1] == 0 || dropped == 0 {
+		return nil
+	}
+	var names []string
+	for _, f := range []struct {
+		flag int64
+		name string
+	}{{unix.MS_RDONLY, "ro"}, {unix.MS_NOSUID, "nosuid"}, {unix.MS_NODEV, "nodev"}, {unix.MS_NOEXEC, "noexec"},
+		{unix.MS_NOATIME | unix.MS_RELATIME | unix.MS_NODIRATIME, "the atime"}} {
+		if dropped&f.flag != 0 {
+			names = append(names, f.name)
+		}
+	}
+	return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf(
+		"remount of the bind mount on %s: %v: the options clear or change %s, which the source's mount may have and a user namespace locks (the flags of a mount from outside it cannot be cleared)",
+		op.Strs[1], errno, strings.Join(names, ", "))}
+}
+
+// deviceBindError: a device of a container in a user namespace (or of an
+// unprivileged rt) is the host's node of the same path bound onto an empty
+// file, since mknod is refused there; the host must have it.
+func deviceBindError(op nsenter.Op, errno unix.Errno) error {
+	if errno != unix.ENOENT || op.Strs[0] != op.Strs[1] || !strings.HasPrefix(op.Strs[0], "/dev/") ||
+		op.Flags&nsenter.FlagSrcTree != 0 {
+		return nil
+	}
+	if !strings.HasPrefix(op.Field, "/linux/devices/") && op.Field != "/mounts" {
+		return nil
+	}
+	return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf(
+		"device %s: in a user namespace rt cannot create device nodes, and the host has no %s to bind: %v",
+		op.Strs[0], op.Strs[0], errno)}
 }

@@ -38,7 +38,7 @@ func (f *containerFlags) options(id string) libct.CreateOptions {
 	return libct.CreateOptions{
 		Root: g.root, ID: id, Bundle: f.bundle, PidFile: f.pidFile, ConsoleSocket: f.consoleSocket,
 		PidfdSocket: f.pidfdSocket, NoPivot: f.noPivot, NoNewKeyring: f.noNewKeyring, PreserveFds: f.preserveFds,
-		Stdio: [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, Warn: logWarn, SystemdCgroup: g.systemdCgroup,
+		Stdio: [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, Warn: logWarn, SystemdCgroup: g.systemdCgroup, RootlessCgroup: g.rootless,
 		ListenFds: libct.ListenFdsFromEnv(), NotifySocket: libct.NotifySocketFromEnv(), Effects: cliEffects,
 	}
 }

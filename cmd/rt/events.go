@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -46,13 +47,13 @@ container stops. With --stats, print the statistics once.`,
 			}
 			enc := json.NewEncoder(os.Stdout)
 			if stats {
-				s, err := c.Stats()
+				s, err := c.Stats(cmd.Context())
 				if err != nil {
 					return err
 				}
 				return enc.Encode(event{Type: "stats", ID: c.State.ID, Data: s})
 			}
-			return streamEvents(c, interval, enc)
+			return streamEvents(cmd.Context(), c, interval, enc)
 		},
 	}
 	cmd.Flags().BoolVar(&stats, "stats", false, "print the statistics once and exit")
@@ -64,13 +65,13 @@ container stops. With --stats, print the statistics once.`,
 // new OOM kill (the oom_kill counter, read every oomPoll), until the
 // container stops. The counter is read once more after the stop, so an
 // OOM kill of the init itself is reported.
-func streamEvents(c *libct.Container, interval time.Duration, enc *json.Encoder) error {
-	seen, oomErr := c.OOMKills()
+func streamEvents(ctx context.Context, c *libct.Container, interval time.Duration, enc *json.Encoder) error {
+	seen, oomErr := c.OOMKills(ctx)
 	checkOOM := func() error {
 		if oomErr != nil {
 			return nil // no memory controller: no OOM events
 		}
-		n, err := c.OOMKills()
+		n, err := c.OOMKills(ctx)
 		for ; err == nil && seen < n; seen++ {
 			if err := enc.Encode(event{Type: "oom", ID: c.State.ID}); err != nil {
 				return err
@@ -86,7 +87,7 @@ func streamEvents(c *libct.Container, interval time.Duration, enc *json.Encoder)
 		select {
 		case <-polls.C:
 		case <-samples.C:
-			if s, err := c.Stats(); err != nil {
+			if s, err := c.Stats(ctx); err != nil {
 				logWarn(fmt.Sprintf("events: %v", err))
 			} else if err := enc.Encode(event{Type: "stats", ID: c.State.ID, Data: s}); err != nil {
 				return err

@@ -59,23 +59,7 @@ func execCommand() *cobra.Command {
 // container's own process with the command line's changes.
 func (f *execFlags) execProcess(spec *specs.Spec, args []string) (*specs.Process, error) {
 	if f.process != "" {
-		data, err := os.ReadFile(f.process)
-		if err != nil {
-			return nil, fmt.Errorf("--process: %w", err)
-		}
-		var p specs.Process
-		if err := json.Unmarshal(data, &p); err != nil {
-			return nil, fmt.Errorf("--process %s: %w", f.process, err)
-		}
-		// As runc: the file is the whole process, nothing is taken from
-		// the container's.
-		if len(p.Args) == 0 {
-			return nil, fmt.Errorf("--process %s: /args: missing (the command to run)", f.process)
-		}
-		if p.Cwd == "" {
-			return nil, fmt.Errorf("--process %s: /cwd: missing (an absolute path)", f.process)
-		}
-		return &p, nil
+		return f.processFile()
 	}
 	if len(args) == 0 {
 		return nil, fmt.Errorf("exec: no command given (and no --process)")
@@ -89,35 +73,11 @@ func (f *execFlags) execProcess(spec *specs.Spec, args []string) (*specs.Process
 	if f.cwd != "" {
 		p.Cwd = f.cwd
 	}
-	if f.user != "" {
-		uid, gid, err := parseUser(f.user)
-		if err != nil {
-			return nil, err
-		}
-		p.User.UID, p.User.GID = uid, gid
-	}
-	for _, g := range f.additionalGids {
-		n, err := strconv.ParseUint(g, 10, 32)
-		if err != nil {
-			return nil, fmt.Errorf("--additional-gids: %q is not a number", g)
-		}
-		p.User.AdditionalGids = append(p.User.AdditionalGids, uint32(n))
+	if err := f.applyUser(&p); err != nil {
+		return nil, err
 	}
 	if len(f.caps) > 0 {
-		c := specs.LinuxCapabilities{}
-		if p.Capabilities != nil {
-			c = *p.Capabilities
-		}
-		// Never the inheritable set (the CVE-2022-29162 class).
-		c.Bounding = append(append([]string(nil), c.Bounding...), f.caps...)
-		c.Effective = append(append([]string(nil), c.Effective...), f.caps...)
-		c.Permitted = append(append([]string(nil), c.Permitted...), f.caps...)
-		// As runc: the ambient set too when the config has an inheritable
-		// set, which a capability must already be in to be raised there.
-		if c.Inheritable != nil {
-			c.Ambient = append(append([]string(nil), c.Ambient...), f.caps...)
-		}
-		p.Capabilities = &c
+		p.Capabilities = f.withCaps(p.Capabilities)
 	}
 	if f.noNewPrivs {
 		p.NoNewPrivileges = true
@@ -129,6 +89,63 @@ func (f *execFlags) execProcess(spec *specs.Spec, args []string) (*specs.Process
 		p.SelinuxLabel = f.label
 	}
 	return &p, nil
+}
+
+// processFile reads the --process file. As runc: the file is the whole
+// process, nothing is taken from the container's.
+func (f *execFlags) processFile() (*specs.Process, error) {
+	data, err := os.ReadFile(f.process)
+	if err != nil {
+		return nil, fmt.Errorf("--process: %w", err)
+	}
+	var p specs.Process
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("--process %s: %w", f.process, err)
+	}
+	if len(p.Args) == 0 {
+		return nil, fmt.Errorf("--process %s: /args: missing (the command to run)", f.process)
+	}
+	if p.Cwd == "" {
+		return nil, fmt.Errorf("--process %s: /cwd: missing (an absolute path)", f.process)
+	}
+	return &p, nil
+}
+
+// applyUser sets --user and adds --additional-gids to p's user.
+func (f *execFlags) applyUser(p *specs.Process) error {
+	if f.user != "" {
+		uid, gid, err := parseUser(f.user)
+		if err != nil {
+			return err
+		}
+		p.User.UID, p.User.GID = uid, gid
+	}
+	for _, g := range f.additionalGids {
+		n, err := strconv.ParseUint(g, 10, 32)
+		if err != nil {
+			return fmt.Errorf("--additional-gids: %q is not a number", g)
+		}
+		p.User.AdditionalGids = append(p.User.AdditionalGids, uint32(n))
+	}
+	return nil
+}
+
+// withCaps is caps with the --cap ones added, a copy.
+func (f *execFlags) withCaps(caps *specs.LinuxCapabilities) *specs.LinuxCapabilities {
+	c := specs.LinuxCapabilities{}
+	if caps != nil {
+		c = *caps
+	}
+	// Never the inheritable set (the CVE-2022-29162 class).
+	c.Bounding = append(append([]string(nil), c.Bounding...), f.caps...)
+	c.Effective = append(append([]string(nil), c.Effective...), f.caps...)
+	c.Permitted = append(append([]string(nil), c.Permitted...), f.caps...)
+	// As runc: the ambient set too when the config has an inheritable
+	// set, which a capability must already be in to be raised there.
+	if c.Inheritable != nil {
+		c.Ambient = append(append([]string(nil), c.Ambient...), f.caps...)
+	}
+	return &c
 }
 
 func parseUser(s string) (uint32, uint32, error) {

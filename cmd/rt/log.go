@@ -12,7 +12,9 @@ import (
 )
 
 // The logger. Warnings and debug lines are written in runc's (logrus')
-// format, on stderr and in the --log file:
+// format, in the --log file, or on stderr without one (as runc's logrus
+// does: under containerd's shim rt's stderr is the container's, so a
+// warning there would reach `docker run`'s output):
 //
 //	text: time="2024-05-01T10:00:00.123Z" level=warning msg="..."
 //	json: {"level":"warning","msg":"...","time":"2024-05-01T10:00:00.123Z"}
@@ -76,17 +78,6 @@ func logLine(level, msg string) {
 	logFile.Write(formatLine(g.logFormat, level, msg, time.Now()))
 }
 
-// logStderrAndFile writes one logger line to stderr and to the --log file.
-func logStderrAndFile(level, msg string) {
-	line := formatLine(g.logFormat, level, msg, time.Now())
-	if !logIsStderr {
-		os.Stderr.Write(line)
-	}
-	if logFile != nil {
-		logFile.Write(line)
-	}
-}
-
 // logError reports the error that ends the command: one line on stderr,
 // and the log.
 func logError(err error) {
@@ -97,9 +88,13 @@ func logError(err error) {
 }
 
 // logWarn is where every warning of rt goes (libct and specconv take it as
-// their Warn function).
+// their Warn function): the --log file, or stderr without one.
 func logWarn(msg string) {
-	logStderrAndFile("warning", msg)
+	if logFile != nil {
+		logLine("warning", msg)
+		return
+	}
+	os.Stderr.Write(formatLine(g.logFormat, "warning", msg, time.Now()))
 }
 
 // started is when rt's Go code began (package initialisation), the zero
@@ -111,7 +106,7 @@ var (
 )
 
 // logDebug writes a level=debug line with --debug: to the --log file, or
-// without one to stderr (as runc's --debug; warnings go to both). Each
+// without one to stderr (as runc's --debug, and as warnings). Each
 // line carries two more fields: elapsed, the time since rt started, and
 // step, the time since the debug line before (since the start for the
 // first): the duration of each phase of create, run and exec. Lines about

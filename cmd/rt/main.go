@@ -46,27 +46,33 @@ type exitError struct{ code int }
 
 func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
+// defaultRoot is /run/rt for root in the initial user namespace and
+// $XDG_RUNTIME_DIR/rt otherwise (rootless); "" when that is unset, which
+// checkRoot turns into an error for the commands that keep state.
 func defaultRoot() string {
-	if os.Geteuid() != 0 || inNestedUserNS() {
-		if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
-			return filepath.Join(dir, "rt")
-		}
+	if !libct.Rootless() {
+		return "/run/rt"
 	}
-	return "/run/rt"
+	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
+		return filepath.Join(dir, "rt")
+	}
+	return ""
 }
 
-// inNestedUserNS: root in a user namespace that is not the initial one
-// (its uid_map is not the identity of the whole range).
-func inNestedUserNS() bool {
-	data, err := os.ReadFile("/proc/self/uid_map")
-	if err != nil {
-		return false
+// stateless are the commands that use no --root.
+var stateless = map[string]bool{"spec": true, "features": true, "plan": true, "help": true,
+	"completion": true, "man": true, "rt": true, "__complete": true}
+
+// checkRoot refuses an empty --root: a rootless rt without
+// $XDG_RUNTIME_DIR has no default.
+func checkRoot(cmd *cobra.Command) error {
+	if g.root != "" || stateless[cmd.Name()] {
+		return nil
 	}
-	var inside, outside, size uint64
-	if _, err := fmt.Sscan(string(data), &inside, &outside, &size); err != nil {
-		return false
+	if !cmd.Flags().Changed("root") {
+		return errors.New("XDG_RUNTIME_DIR is not set: rootless rt keeps its state in $XDG_RUNTIME_DIR/rt; set it or give --root")
 	}
-	return !(inside == 0 && outside == 0 && size == 4294967295)
+	return errors.New("--root is empty")
 }
 
 func newRootCommand() *cobra.Command {
@@ -82,7 +88,10 @@ func newRootCommand() *cobra.Command {
 			}
 			err := openLog()
 			logDebug(fmt.Sprintf("%s: command line parsed", cmd.CommandPath()))
-			return err
+			if err != nil {
+				return err
+			}
+			return checkRoot(cmd)
 		},
 	}
 	root.SetVersionTemplate(fmt.Sprintf("rt version %s\ncommit: %s\nspec: %s\ngo: %s\n",
@@ -93,7 +102,7 @@ func newRootCommand() *cobra.Command {
 	f.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	f.BoolVar(&g.debug, "debug", false, "log debug messages")
 	f.BoolVar(&g.systemdCgroup, "systemd-cgroup", false, "make the container's cgroup a systemd scope (cgroupsPath \"slice:prefix:name\")")
-	f.StringVar(&g.rootless, "rootless", "auto", "accepted for runc compatibility")
+	f.StringVar(&g.rootless, "rootless", "auto", "whether the container's cgroup is a rootless one: true, false or auto (not root, or root in a nested user namespace)")
 	root.AddCommand(cgroupCommands()...)
 	root.AddCommand(createCommand(), startCommand(), stateCommand(), killCommand(), deleteCommand(),
 		runCommand(), execCommand(), pauseCommand(), resumeCommand(), listCommand(), specCommand(), planCommand(),

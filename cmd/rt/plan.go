@@ -26,6 +26,9 @@ func planCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if s := plan.DescribeFlags(); s != "" {
+				fmt.Printf("  -  %s\n", s)
+			}
 			for i, op := range plan.Ops {
 				fmt.Printf("%3d  %s\n", i, op)
 			}

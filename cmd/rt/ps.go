@@ -31,7 +31,7 @@ json prints their host pids as a JSON array; table runs ps with the options
 			if err != nil {
 				return err
 			}
-			pids, err := c.Processes()
+			pids, err := c.Processes(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -143,7 +143,7 @@ func pauseCommand() *cobra.Command {
 		Short: "freeze every process of a container",
 		Args:  exactlyOneID,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withLocked(args[0], (*libct.Container).Pause)
+			return withLocked(args[0], func(c *libct.Container) error { return c.Pause(cmd.Context()) })
 		},
 	}
 }
@@ -154,7 +154,7 @@ func resumeCommand() *cobra.Command {
 		Short: "thaw a paused container",
 		Args:  exactlyOneID,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withLocked(args[0], (*libct.Container).Resume)
+			return withLocked(args[0], func(c *libct.Container) error { return c.Resume(cmd.Context()) })
 		},
 	}
 }

@@ -63,7 +63,7 @@ file, or from standard input for "-", and the other flags are ignored.`,
 			if err != nil {
 				return err
 			}
-			if err := specconv.ValidateResources(res); err != nil {
+			if err := specconv.ValidateUpdate(res); err != nil {
 				return err
 			}
 			if res.Memory != nil && res.Memory.Kernel != nil {
@@ -74,7 +74,7 @@ file, or from standard input for "-", and the other flags are ignored.`,
 				return err
 			}
 			defer c.Close()
-			return c.Update(res)
+			return c.Update(cmd.Context(), res)
 		},
 	}
 	fl := cmd.Flags()

@@ -77,6 +77,11 @@ type Config struct {
 	ID          string
 	CgroupsPath string // linux.cgroupsPath
 	Systemd     bool   // --systemd-cgroup: a systemd scope (cgroupsd)
+	// Rootless: the caller is not root in the initial user namespace; the
+	// cgroup goes in a delegated subtree, or there is none (newRootless).
+	Rootless bool
+	// Resources are the config's (Rootless: asking for any needs a cgroup).
+	Resources *specs.LinuxResources
 }
 
 // ErrCgroupsPath is wrapped by errors about linux.cgroupsPath, so that
@@ -94,6 +99,9 @@ func (e pathError) Unwrap() []error { return []error{e.err, ErrCgroupsPath} }
 func New(cfg Config) (Manager, error) {
 	if cfg.Systemd {
 		return newSystemd(cfg)
+	}
+	if cfg.Rootless {
+		return newRootless(cfg)
 	}
 	host, err := cgroupsfs.Detect()
 	if err != nil {
@@ -113,6 +121,9 @@ func New(cfg Config) (Manager, error) {
 func Load(paths map[string]string, unit string) (Manager, error) {
 	if unit != "" {
 		return loadSystemd(paths, unit), nil
+	}
+	if len(paths) == 0 {
+		return None{Reason: "none was made at create"}, nil
 	}
 	return &fsManager{paths: paths}, nil
 }

@@ -267,7 +267,7 @@ func unifiedProperties(unified map[string]string, t Target) ([]sd.Property, erro
 	var props []sd.Property
 	for _, k := range sortedKeys(unified) {
 		v := strings.TrimSpace(unified[k])
-		ptr := "/linux/resources/unified/" + strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+		ptr := "/linux/resources/unified/" + specerr.Escape(k)
 		switch k {
 		case "cpu.max":
 			f := strings.Fields(v)

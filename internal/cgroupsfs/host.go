@@ -53,6 +53,11 @@ type Host struct {
 	// UnifiedControllers are the controllers available in the cgroup2 root
 	// (its cgroup.controllers).
 	UnifiedControllers []string
+	// Rootless: the cgroup is in a subtree delegated to an unprivileged
+	// user, who cannot load a device program; device rules that fail are
+	// skipped, as runc's rootless cgroups skip them (the container's
+	// devices are binds of nodes the user could open anyway).
+	Rootless bool
 
 	// mkdir and rmdir create and remove one cgroup directory; nil means the
 	// system calls. On cgroupfs the kernel adds and drops the interface files

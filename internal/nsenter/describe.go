@@ -147,20 +147,37 @@ func (o Op) String() string {
 }
 
 func (o Op) describe() string {
+	if line, ok := o.describeFS(); ok {
+		return line
+	}
+	if line, ok := o.describeProcess(); ok {
+		return line
+	}
+	var parts []string
+	for _, str := range o.Strs {
+		if str != "" {
+			parts = append(parts, fmt.Sprintf("%q", str))
+		}
+	}
+	return strings.TrimSpace(o.Code.Name() + " " + strings.Join(parts, " "))
+}
+
+// describeFS renders the namespace, mount and file ops; false for others.
+func (o Op) describeFS() (string, bool) {
 	n := o.Code.Name()
 	a, s := o.Args, o.Strs
 	switch o.Code {
 	case OpSetns:
-		return fmt.Sprintf("%s %s %s", n, flagNames(a[0], nsNames), s[0])
+		return fmt.Sprintf("%s %s %s", n, flagNames(a[0], nsNames), s[0]), true
 	case OpUnshare:
-		return fmt.Sprintf("%s %s", n, flagNames(a[0], nsNames))
+		return fmt.Sprintf("%s %s", n, flagNames(a[0], nsNames)), true
 	case OpOpenTree:
-		return fmt.Sprintf("%s %s slot=%d recursive=%t", n, s[0], a[0], a[1] != 0)
+		return fmt.Sprintf("%s %s slot=%d recursive=%t", n, s[0], a[0], a[1] != 0), true
 	case OpMount:
 		if o.Flags&FlagSrcTree != 0 {
-			return fmt.Sprintf("%s tree-slot %d on %s", n, a[1], s[1])
+			return fmt.Sprintf("%s tree-slot %d on %s", n, a[1], s[1]), true
 		}
-		return fmt.Sprintf("%s %q on %s type %q flags=%s data=%q", n, s[0], s[1], s[2], flagNames(a[0], msNames), s[3])
+		return fmt.Sprintf("%s %q on %s type %q flags=%s data=%q", n, s[0], s[1], s[2], flagNames(a[0], msNames), s[3]), true
 	case OpMountSetattr:
 		atime := a[1]&unix.MOUNT_ATTR__ATIME != 0
 		clr := flagNames(a[1]&^unix.MOUNT_ATTR__ATIME, attrNames)
@@ -168,66 +185,91 @@ func (o Op) describe() string {
 			clr = strings.TrimPrefix(clr+"|atime", "0|")
 		}
 		return fmt.Sprintf("%s %s set=%s clear=%s recursive=%t", n, s[1], describeAttrs(a[0], atime), clr,
-			a[2]&unix.AT_RECURSIVE != 0)
+			a[2]&unix.AT_RECURSIVE != 0), true
 	case OpIdmapTree:
-		return fmt.Sprintf("%s %s slot=%d userns-fd=%d recursive=%t", n, s[0], a[0], a[1], a[2]&unix.AT_RECURSIVE != 0)
+		return fmt.Sprintf("%s %s slot=%d userns-fd=%d recursive=%t", n, s[0], a[0], a[1], a[2]&unix.AT_RECURSIVE != 0), true
 	case OpHideMount:
-		return fmt.Sprintf("%s %s mounts=%d", n, s[0], a[0])
-	case OpMempolicy:
-		return fmt.Sprintf("%s mode=%#x nodes=%q (%s)", n, a[0], s[0], s[1])
+		return fmt.Sprintf("%s %s mounts=%d", n, s[0], a[0]), true
 	case OpRemountKeep:
-		return fmt.Sprintf("%s %s adding %s", n, s[1], flagNames(a[0], msNames))
+		if dropped := LockableFlags &^ a[1]; dropped != 0 && a[1] != 0 {
+			return fmt.Sprintf("%s %s adding %s, not repeating the mount's %s", n, s[1], flagNames(a[0], msNames), flagNames(dropped, msNames)), true
+		}
+		return fmt.Sprintf("%s %s adding %s", n, s[1], flagNames(a[0], msNames)), true
 	case OpMkdir, OpMkfile:
-		return fmt.Sprintf("%s %s mode=%#o", n, s[0], a[0])
+		return fmt.Sprintf("%s %s mode=%#o", n, s[0], a[0]), true
 	case OpMknod:
 		return fmt.Sprintf("%s %s mode=%#o dev=%d:%d uid=%d gid=%d", n, s[0], a[0],
-			unix.Major(uint64(a[1])), unix.Minor(uint64(a[1])), a[2]>>32, a[2]&0xffffffff)
+			unix.Major(uint64(a[1])), unix.Minor(uint64(a[1])), a[2]>>32, a[2]&0xffffffff), true
 	case OpSymlink:
-		return fmt.Sprintf("%s %s -> %s", n, s[1], s[0])
+		return fmt.Sprintf("%s %s -> %s", n, s[1], s[0]), true
 	case OpWriteFile:
-		return fmt.Sprintf("%s %s %q", n, s[0], s[1])
+		return fmt.Sprintf("%s %s %q", n, s[0], s[1]), true
+	}
+	return "", false
+}
+
+// describeProcess renders the process, sync and exec ops; false for others.
+func (o Op) describeProcess() (string, bool) {
+	n := o.Code.Name()
+	a, s := o.Args, o.Strs
+	switch o.Code {
+	case OpMempolicy:
+		return fmt.Sprintf("%s mode=%#x nodes=%q (%s)", n, a[0], s[0], s[1]), true
 	case OpRlimit:
-		return fmt.Sprintf("%s %d soft=%d hard=%d", n, a[0], a[1], a[2])
+		return fmt.Sprintf("%s %d soft=%d hard=%d", n, a[0], a[1], a[2]), true
 	case OpCapsBounding, OpCapsAmbient:
-		return fmt.Sprintf("%s %#x", n, a[0])
+		return fmt.Sprintf("%s %#x", n, a[0]), true
 	case OpCaps:
-		return fmt.Sprintf("%s effective=%#x permitted=%#x inheritable=%#x", n, a[0], a[1], a[2])
+		return fmt.Sprintf("%s effective=%#x permitted=%#x inheritable=%#x", n, a[0], a[1], a[2]), true
 	case OpUser:
-		return fmt.Sprintf("%s uid=%d gid=%d", n, a[0], a[1])
+		return fmt.Sprintf("%s uid=%d gid=%d", n, a[0], a[1]), true
 	case OpUmask:
-		return fmt.Sprintf("%s %#o", n, a[0])
+		return fmt.Sprintf("%s %#o", n, a[0]), true
 	case OpSync:
 		if s[0] != "" { // what the parent writes (time offsets)
-			return fmt.Sprintf("%s %d %q", n, a[0], s[0])
+			return fmt.Sprintf("%s %d %q", n, a[0], s[0]), true
 		}
-		return fmt.Sprintf("%s %d", n, a[0])
+		return fmt.Sprintf("%s %d", n, a[0]), true
 	case OpGroup, OpCloseFrom, OpWaitStart:
-		return fmt.Sprintf("%s %d", n, a[0])
+		return fmt.Sprintf("%s %d", n, a[0]), true
 	case OpSeccomp: // the program is binary: its size, not its bytes
-		return fmt.Sprintf("%s %d instructions flags=%s", n, a[1]/8, flagNames(a[0], seccompFlagNames))
+		return fmt.Sprintf("%s %d instructions flags=%s", n, a[1]/8, flagNames(a[0], seccompFlagNames)), true
 	case OpConsole:
-		line := fmt.Sprintf("%s socket-fd=%d rows=%d cols=%d", n, a[0], a[1]>>16, a[1]&0xffff)
-		if a[2] >= 0 {
-			line += fmt.Sprintf(" owner=%d", a[2])
-		}
-		if o.Flags&FlagClearONLCR != 0 {
-			line += " -onlcr"
-		}
-		return line
+		return o.describeConsole(), true
 	case OpAffinity:
-		if s[0] == "" {
-			return n + " every cpu"
-		}
+		return n + " every cpu", s[0] == ""
 	case OpPasswdHome:
-		return fmt.Sprintf("%s %s uid=%d", n, s[0], a[0])
+		return fmt.Sprintf("%s %s uid=%d", n, s[0], a[0]), true
+	case OpFindExec:
+		return describeFindExec(n, s[0], a[0] != 0), true
 	}
-	var parts []string
-	for _, str := range s {
-		if str != "" {
-			parts = append(parts, fmt.Sprintf("%q", str))
+	return "", false
+}
+
+func (o Op) describeConsole() string {
+	a := o.Args
+	line := fmt.Sprintf("%s socket-fd=%d rows=%d cols=%d", o.Code.Name(), a[0], a[1]>>16, a[1]&0xffff)
+	if a[2] >= 0 {
+		line += fmt.Sprintf(" owner=%d", a[2])
+	}
+	if o.Flags&FlagClearONLCR != 0 {
+		line += " -onlcr"
+	}
+	return line
+}
+
+// describeFindExec lists the paths the op tries, in order (plan.h).
+func describeFindExec(name, list string, search bool) string {
+	var paths []string
+	for _, p := range strings.Split(strings.TrimSuffix(list, "\x00"), "\x00") {
+		if p != "" {
+			paths = append(paths, fmt.Sprintf("%q", p))
 		}
 	}
-	return strings.TrimSpace(n + " " + strings.Join(parts, " "))
+	if search {
+		name += " in $PATH"
+	}
+	return strings.TrimSpace(name + " " + strings.Join(paths, " "))
 }
 
 // fallbackNames: what `rt plan` says of each fallback flag (plan.h).
@@ -243,6 +285,15 @@ var fallbackNames = []struct {
 	{FlagNosysOK, " (not needed without the syscall)"},
 	{FlagOwnerAsIs, " (owner as is if refused)"},
 	{FlagCoverLocked, " (covered by a tmpfs where locked)"},
+}
+
+// DescribeFlags renders the plan's own flags as `rt plan` prints them
+// before its ops; "" when none is set.
+func (p *Plan) DescribeFlags() string {
+	if p.Flags&PlanKeepLeaked != 0 {
+		return "fds above the plan's left to close-from (fallback: no close_range)"
+	}
+	return ""
 }
 
 func describeFallbacks(flags uint32) string {

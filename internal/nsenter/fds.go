@@ -14,7 +14,7 @@ import (
 //	CloseFrom()           Sync      the stage's end of the sync socket (SOCK_SEQPACKET)
 //	next, if any          Fifo      the exec fifo (create only): OP_WAIT_START reads it
 //	next, if any          Console   the --console-socket connection: OP_CONSOLE sends the pty on it
-//	next, one each        IDMaps    user namespaces holding an idmapped mount's ids: OP_IDMAP_TREE
+//	next, one each        IDMaps    user namespaces holding an idmapped mount's ids, by mapping: OP_IDMAP_TREE
 //	last                  Plan      the memfd holding the encoded plan; the stage closes every fd above it
 //
 // LayoutFds is the only place that numbers them; the plan refers to a
@@ -24,17 +24,36 @@ type StageFds struct {
 	Listen   int // how many LISTEN_FDS fds, from 3
 	Preserve int // how many --preserve-fds after them
 	Sync     int
-	Fifo     int   // 0: none (exec)
-	Console  int   // 0: none
-	IDMaps   []int // in the order rootfs.IDMaps lists the mappings
+	Fifo     int         // 0: none (exec)
+	Console  int         // 0: none
+	IDMaps   []IDMapSlot // one per distinct id mapping, named by its key
 	Plan     int
+}
+
+// IDMapSlot is the fd of the user namespace holding one id mapping of
+// idmapped mounts. Key names the mapping (rootfs.IDMap.Key): the plan's
+// ops and the caller's files find their slot by it, never by position.
+type IDMapSlot struct {
+	Key string
+	Fd  int
+}
+
+// IDMapFd is the fd of the slot holding the mapping key; false if the
+// table has none.
+func (f StageFds) IDMapFd(key string) (int, bool) {
+	for _, s := range f.IDMaps {
+		if s.Key == key {
+			return s.Fd, true
+		}
+	}
+	return 0, false
 }
 
 // FdNeeds says which slots a stage run has.
 type FdNeeds struct {
 	Listen, Preserve int
 	Fifo, Console    bool
-	IDMaps           int
+	IDMaps           []string // the keys of the distinct id mappings, one slot each
 }
 
 // LayoutFds numbers the slots a stage run needs.
@@ -48,8 +67,8 @@ func LayoutFds(n FdNeeds) StageFds {
 	if n.Console {
 		f.Console = take()
 	}
-	for i := 0; i < n.IDMaps; i++ {
-		f.IDMaps = append(f.IDMaps, take())
+	for _, key := range n.IDMaps {
+		f.IDMaps = append(f.IDMaps, IDMapSlot{Key: key, Fd: take()})
 	}
 	f.Plan = take()
 	return f
@@ -75,8 +94,8 @@ func (f StageFds) Slots() []Slot {
 		out = append(out, Slot{fmt.Sprintf("preserve[%d]", i), 3 + f.Listen + i})
 	}
 	named := []Slot{{"sync", f.Sync}, {"fifo", f.Fifo}, {"console", f.Console}}
-	for i, fd := range f.IDMaps {
-		named = append(named, Slot{fmt.Sprintf("idmap[%d]", i), fd})
+	for i, s := range f.IDMaps {
+		named = append(named, Slot{fmt.Sprintf("idmap[%d]", i), s.Fd})
 	}
 	named = append(named, Slot{"plan", f.Plan})
 	for _, s := range named {
@@ -96,7 +115,11 @@ func (f StageFds) opSlot(op Op) (arg int, name string, fds []int) {
 	case OpWaitStart:
 		return 0, "fifo", nonzero(f.Fifo)
 	case OpIdmapTree:
-		return 1, "idmap", f.IDMaps
+		var fds []int
+		for _, s := range f.IDMaps {
+			fds = append(fds, s.Fd)
+		}
+		return 1, "idmap", fds
 	case OpCloseFrom:
 		return 0, "close-from", []int{f.CloseFrom()}
 	}

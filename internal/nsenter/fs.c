@@ -268,7 +268,8 @@ out:
 /* Mount flags a remount must repeat: in a user namespace those set on the
  * source are locked, and leaving one out fails with EPERM. Read only for
  * an op with RT_F_KEEP_LOCKED: the mount is one the stage made (a bind
- * inside the container), which Go cannot see. */
+ * inside the container), which Go cannot see; Go says which of them to
+ * repeat (OP_REMOUNT_KEEP's arg1). */
 unsigned long current_mount_flags(const char *path)
 {
 	static const struct { unsigned long st, ms; } table[] = {
@@ -298,7 +299,7 @@ int op_remount_keep(const struct rt_op *op)
 		return -1;
 	flags = (unsigned long)op->arg[0] | MS_REMOUNT | MS_BIND;
 	if (op->flags & RT_F_KEEP_LOCKED)
-		flags |= current_mount_flags(dst);
+		flags |= current_mount_flags(dst) & (unsigned long)op->arg[1];
 	rc = mount(NULL, dst, NULL, flags, NULL);
 	err = errno;
 	if (dfd >= 0)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <linux/nsfs.h>
@@ -42,12 +43,17 @@ int op_unshare(const struct rt_op *op)
 }
 
 /* op_usermap asks the parent to write this process's uid_map and gid_map
- * (it can: it is outside the new user namespace) and waits until it has. */
+ * (it can: it is outside the new user namespace) and waits until it has.
+ * The stage is dumpable meanwhile, as runc's is: an unprivileged parent
+ * (or newuidmap) may open /proc/<pid>/uid_map only then. Nothing runs in
+ * the new namespace yet that could use the window. */
 int op_usermap(void)
 {
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		return -1;
 	send_msg(MSG_USERMAP_REQ, (int32_t)getpid());
 	wait_continue();
-	return 0;
+	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 int op_setid_root(void)

@@ -109,7 +109,11 @@ static int op_keyring(const struct rt_op *op)
 	return (int)syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, op_str(op, 0));
 }
 
-int run_op(const struct rt_op *op)
+/* What run_fs_op returns for an op of the other group (no call returns it). */
+#define OTHER_GROUP (-2)
+
+/* run_fs_op runs the namespace, mount and filesystem ops. */
+static int run_fs_op(const struct rt_op *op)
 {
 	switch (op->code) {
 	case OP_SETNS: return op_setns(op);
@@ -133,6 +137,24 @@ int run_op(const struct rt_op *op)
 	case OP_SETHOSTNAME: return sethostname(op_str(op, 0), strlen(op_str(op, 0)));
 	case OP_SETDOMAINNAME: return setdomainname(op_str(op, 0), strlen(op_str(op, 0)));
 	case OP_WRITE_FILE: return op_write_file(op);
+	case OP_MASK: return op_mask(op);
+	case OP_OPEN_TREE: return op_open_tree(op);
+	case OP_MOUNT_SETATTR: return op_mount_setattr(op);
+	case OP_IDMAP_TREE: return op_idmap_tree(op);
+	case OP_CHROOT:
+		if (chdir(op_str(op, 0)) < 0 || chroot(".") < 0)
+			return -1;
+		return chdir("/");
+	case OP_READONLY: return op_readonly(op);
+	case OP_HIDE_MOUNT: return op_hide_mount(op);
+	}
+	return OTHER_GROUP;
+}
+
+/* run_proc_op runs the process's ops: console, credentials, exec, hooks. */
+static int run_proc_op(const struct rt_op *op)
+{
+	switch (op->code) {
 	case OP_CONSOLE: return op_console(op);
 	case OP_RLIMIT: return op_rlimit(op);
 	case OP_GROUP: return 0; /* collected by OP_USER */
@@ -149,29 +171,26 @@ int run_op(const struct rt_op *op)
 	case OP_WAIT_START: return op_wait_start(op);
 	case OP_FIND_EXEC: return op_find_exec(op);
 	case OP_EXEC: return op_exec();
-	case OP_MASK: return op_mask(op);
 	case OP_KEYRING: return op_keyring(op);
-	case OP_OPEN_TREE: return op_open_tree(op);
-	case OP_MOUNT_SETATTR: return op_mount_setattr(op);
-	case OP_IDMAP_TREE: return op_idmap_tree(op);
 	case OP_HOOK: return op_hook(op);
+	case OP_HOOK_ARG: case OP_HOOK_ENV: return 0; /* collected by OP_HOOK */
 	case OP_SECCOMP: return op_seccomp(op);
 	case OP_SCHED: return op_sched(op);
 	case OP_IOPRIO: return op_ioprio(op);
 	case OP_PERSONALITY: return personality((unsigned long)op->arg[0]) < 0 ? -1 : 0;
 	case OP_AFFINITY: return op_affinity(op);
 	case OP_PASSWD_HOME: return op_passwd_home(op);
-	case OP_CHROOT:
-		if (chdir(op_str(op, 0)) < 0 || chroot(".") < 0)
-			return -1;
-		return chdir("/");
-	case OP_HOOK_ARG: case OP_HOOK_ENV: return 0; /* collected by OP_HOOK */
-	case OP_READONLY: return op_readonly(op);
-	case OP_HIDE_MOUNT: return op_hide_mount(op);
 	case OP_MEMPOLICY: return op_mempolicy(op);
 	}
 	errno = ENOSYS;
 	return -1;
+}
+
+int run_op(const struct rt_op *op)
+{
+	int rc = run_fs_op(op);
+
+	return rc == OTHER_GROUP ? run_proc_op(op) : rc;
 }
 
 /* op_detail: the string the failing op was about, for the error message. */

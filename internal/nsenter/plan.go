@@ -19,7 +19,8 @@ type Op struct {
 
 // Plan is the ordered list of operations for one C stage run.
 type Plan struct {
-	Ops []Op
+	Ops   []Op
+	Flags uint32 // Plan* (plan.h RT_PLAN_F_*), in the header
 }
 
 // Add appends ops to the plan.
@@ -56,7 +57,7 @@ func (p *Plan) Encode() []byte {
 	out = binary.LittleEndian.AppendUint32(out, planMagic)
 	out = binary.LittleEndian.AppendUint32(out, uint32(len(p.Ops)))
 	out = binary.LittleEndian.AppendUint32(out, uint32(len(table)))
-	out = binary.LittleEndian.AppendUint32(out, 0)
+	out = binary.LittleEndian.AppendUint32(out, p.Flags)
 	return append(append(out, ops...), table...)
 }
 

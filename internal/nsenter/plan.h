@@ -20,8 +20,15 @@ struct rt_plan_header {
 	uint32_t magic;
 	uint32_t nops;
 	uint32_t strings_len;
-	uint32_t reserved;
+	uint32_t flags; /* RT_PLAN_F_* */
 };
+
+/* The plan's own flags. Once the plan is read, the stage closes every fd
+ * above the plan's (the caller's, leaked through rt: a lock, a pipe), so
+ * that the init does not hold them while it waits for `start`; with
+ * RT_PLAN_F_KEEP_LEAKED (Go found no close_range, Linux < 5.9) it leaves
+ * them to OP_CLOSE_FROM, which marks them close-on-exec. */
+#define RT_PLAN_F_KEEP_LEAKED 0x1u
 
 /* One operation. Strings are offsets into the string table that follows
  * the op array; each string there is NUL-terminated. */
@@ -42,7 +49,8 @@ enum rt_op_code {
 	OP_SETSID,
 	OP_OPEN_ROOT,        /* str0 host path of the rootfs: later *_IN_ROOT ops resolve in it */
 	OP_MOUNT,            /* str0 source, str1 target, str2 fstype, str3 data, arg0 flags */
-	OP_REMOUNT_KEEP,     /* str1 target, arg0 flags added to the mount's current ones */
+	OP_REMOUNT_KEEP,     /* str1 target, arg0 flags set, arg1 those of the mount's current
+	                      * flags to repeat (with RT_F_KEEP_LOCKED) */
 	OP_MKDIR,            /* str0 path, arg0 mode: mkdir -p */
 	OP_MKFILE,           /* str0 path, arg0 mode: parents and an empty file, if missing */
 	OP_MKNOD,            /* str0 path, arg0 mode (type|perm), arg1 dev, arg2 uid<<32|gid */
@@ -58,7 +66,7 @@ enum rt_op_code {
 	OP_GROUP,            /* arg0 gid: collected for OP_USER */
 	OP_USER,             /* arg0 uid, arg1 gid: setgroups(collected), setresgid, setresuid */
 	OP_UMASK,            /* arg0 */
-	OP_CAPS_BOUNDING,    /* arg0 mask kept in the bounding set */
+	OP_CAPS_BOUNDING,    /* arg0 mask kept in the bounding set, arg1 the kernel's last capability */
 	OP_CAPS,             /* arg0 effective, arg1 permitted, arg2 inheritable */
 	OP_CAPS_AMBIENT,     /* arg0 mask raised in the ambient set */
 	OP_NO_NEW_PRIVS,
@@ -71,7 +79,8 @@ enum rt_op_code {
 	OP_WAIT_START,       /* arg0 exec fifo fd: block until `rt start` writes to it: the
 	                      * length of the container state (u64, host order), then the
 	                      * state, of any size, kept for OP_HOOK */
-	OP_FIND_EXEC,        /* str0 PATH: resolve argv[0] now, so create fails if it is missing */
+	OP_FIND_EXEC,        /* str0 the paths to try, each NUL-ended, then an empty one; arg0 1: a $PATH
+	                      * search. Resolve argv[0] now, so create fails if it is missing */
 	OP_EXEC,             /* execve the resolved argv[0]; never returns. str0: the words of
 	                      * its failure (a template, see below) */
 	OP_KEYRING,          /* str0: join a new session keyring of that name */
@@ -171,6 +180,7 @@ enum rt_why {
 	RT_WHY_HOOK_TIMEOUT,  /* OP_HOOK ran past its timeout and was killed */
 	RT_WHY_FILTER_SIZE,   /* OP_SECCOMP: the program does not fit the plan */
 	RT_WHY_LISTENER_SEND, /* OP_SECCOMP: the notify fd could not be sent (with err) */
+	RT_WHY_CLOSE_LEAKED,  /* the fds above the plan's (detail) could not be closed (with err) */
 };
 
 /* After OP_READY nobody reads the sync socket: a failure is printed on the
@@ -211,6 +221,22 @@ enum rt_sync_id {
 #define RT_FIFO_LEN_SIZE 8
 #define RT_FIFO_NOT_STARTED '!'
 _Static_assert(RT_FIFO_LEN_SIZE == sizeof(uint64_t), "the state's length is a uint64");
+
+/* The seal helper (seal.c): the rt binary started with RT_SEAL_ENV set to
+ * the fd of a socket, RT_SEAL_LOWER_ENV to an overlayfs lowerdir value and
+ * RT_SEAL_NAME_ENV to the binary's name in it. It answers the binary's
+ * O_PATH fd (SCM_RIGHTS) with (0, 0), or no fd with the failed step below
+ * and its errno, two int32s. */
+#define RT_SEAL_ENV "_RT_SEAL"
+#define RT_SEAL_LOWER_ENV "_RT_SEAL_LOWER"
+#define RT_SEAL_NAME_ENV "_RT_SEAL_NAME"
+enum rt_seal_step {
+	RT_SEAL_FSOPEN = 1,  /* fsopen("overlay") */
+	RT_SEAL_LOWERDIR,    /* fsconfig lowerdir */
+	RT_SEAL_CREATE,      /* fsconfig create */
+	RT_SEAL_FSMOUNT,     /* fsmount, read-only */
+	RT_SEAL_OPEN,        /* open the binary in the mount */
+};
 
 struct rt_msg {
 	uint32_t type;

@@ -148,19 +148,15 @@ int op_user(const struct rt_op *op)
 	return setresuid((uid_t)op->arg[0], (uid_t)op->arg[0], (uid_t)op->arg[0]);
 }
 
+/* op_caps_bounding drops from the bounding set every capability up to
+ * arg1 (the kernel's last, which Go read) that is not in arg0. */
 int op_caps_bounding(const struct rt_op *op)
 {
 	int cap;
 
-	for (cap = 0; cap < 64; cap++) {
-		if ((uint64_t)op->arg[0] & (1ULL << cap))
-			continue;
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
-			if (errno == EINVAL)
-				break; /* past the kernel's last capability */
+	for (cap = 0; cap <= (int)op->arg[1] && cap < 64; cap++)
+		if (!((uint64_t)op->arg[0] & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
 			return -1;
-		}
-	}
 	return 0;
 }
 
@@ -294,34 +290,25 @@ static int executable(const char *path)
 	return faccessat(AT_FDCWD, path, X_OK, AT_EACCESS);
 }
 
-/* find_exec resolves argv[0] against PATH (str0) the way execvp does. */
+/* find_exec takes the first of the paths Go listed (str0: each ended by
+ * a NUL, the list by an empty one) that can be run. For a search of
+ * $PATH (arg0), none found is ENOENT, or EACCES if one was denied, named
+ * by argv[0]; for one path, its own error. */
 static int find_exec(const struct rt_op *op)
 {
-	const char *arg0 = exec_argv[0], *path = op_str(op, 0), *p;
+	const char *p = op_str(op, 0);
 	int saw_eacces = 0;
 
-	if (!arg0 || !*arg0) {
-		errno = ENOENT;
-		return -1;
-	}
-	snprintf(stage.exec_path, sizeof(stage.exec_path), "%s", arg0);
-	if (strchr(arg0, '/'))
-		return executable(arg0);
-	for (p = path; ; p++) {
-		const char *end = strchrnul(p, ':');
-		int len = (int)(end - p);
-
-		snprintf(stage.exec_path, sizeof(stage.exec_path), "%.*s%s%s", len, p,
-			 len ? "/" : "", arg0);
-		if (executable(stage.exec_path) == 0)
+	for (; *p; p += strlen(p) + 1) {
+		snprintf(stage.exec_path, sizeof(stage.exec_path), "%s", p);
+		if (executable(p) == 0)
 			return 0;
+		if (!op->arg[0])
+			return -1;
 		if (errno == EACCES)
 			saw_eacces = 1;
-		p = end;
-		if (!*p)
-			break;
 	}
-	snprintf(stage.exec_path, sizeof(stage.exec_path), "%s", arg0);
+	snprintf(stage.exec_path, sizeof(stage.exec_path), "%s", exec_argv[0] ? exec_argv[0] : "");
 	errno = saw_eacces ? EACCES : ENOENT;
 	return -1;
 }

@@ -145,8 +145,8 @@ const char *op_opt(const struct rt_op *op, int i)
 }
 
 /* load_plan maps the plan from its memfd and checks that every string
- * offset stays inside the string table. */
-static void load_plan(int plan_fd)
+ * offset stays inside the string table. It returns the plan's flags. */
+static uint32_t load_plan(int plan_fd)
 {
 	struct stat st;
 	const struct rt_plan_header *hdr;
@@ -175,6 +175,7 @@ static void load_plan(int plan_fd)
 		for (j = 0; j < 4; j++)
 			if (stage.ops[i].str[j] != RT_STR_NONE && stage.ops[i].str[j] >= hdr->strings_len)
 				fail_number(EINVAL, RT_WHY_PLAN_BAD, (long long)i);
+	return hdr->flags;
 }
 
 static int parse_fd(const char *s)
@@ -201,21 +202,17 @@ static void run_stage(const char *spec)
 	plan_fd = comma ? parse_fd(comma + 1) : -1;
 	if (stage.sync_fd < 0 || plan_fd < 3)
 		_exit(1);
-	/* rt passes its fds from 3 to the plan's, the last one. Any above it
-	 * are the caller's, leaked through rt (a lock, a pipe): the init
-	 * must not hold them while it waits for `start`. This runs before
-	 * the plan is read, so it has no fallback: on a kernel without
-	 * close_range (Linux < 5.9) they stay open until the plan's
-	 * OP_CLOSE_FROM, which Go then plans with RT_F_FD_LOOP. */
-	if (syscall(SYS_close_range, (unsigned)plan_fd + 1, ~0U, 0) < 0)
-		(void)0;
 	/* The init must not be dumpable until it execs: /proc/<pid>/exe and
 	 * its memory are the rt binary's until then (CVE-2019-5736 class). */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	fcntl(stage.sync_fd, F_SETFD, FD_CLOEXEC);
 	stage.root_fd = -1;
 	unsetenv("_RT_STAGE");
-	load_plan(plan_fd);
+	/* rt passes its fds from 3 to the plan's, the last one; any above it
+	 * are the caller's (RT_PLAN_F_KEEP_LEAKED). */
+	if (!(load_plan(plan_fd) & RT_PLAN_F_KEEP_LEAKED) &&
+	    syscall(SYS_close_range, (unsigned)plan_fd + 1, ~0U, 0) < 0)
+		fail_number(errno, RT_WHY_CLOSE_LEAKED, (long long)plan_fd + 1);
 	for (stage.current = 0; stage.current < stage.nops; stage.current++) {
 		const struct rt_op *op = &stage.ops[stage.current];
 

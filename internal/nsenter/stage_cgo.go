@@ -118,6 +118,14 @@ const (
 	WhyHookTimeout  int32 = C.RT_WHY_HOOK_TIMEOUT
 	WhyFilterSize   int32 = C.RT_WHY_FILTER_SIZE
 	WhyListenerSend int32 = C.RT_WHY_LISTENER_SEND
+	WhyCloseLeaked  int32 = C.RT_WHY_CLOSE_LEAKED
+)
+
+// The plan's own flags (plan.h RT_PLAN_F_*), in its header.
+const (
+	// PlanKeepLeaked: no close_range (Linux < 5.9); the fds above the
+	// plan's are left to OP_CLOSE_FROM.
+	PlanKeepLeaked uint32 = C.RT_PLAN_F_KEEP_LEAKED
 )
 
 // Sync message types.

@@ -62,6 +62,5 @@ func (b *builder) readonly(target string, opts parsedOptions, field string) {
 	if keep == 0 {
 		return
 	}
-	b.add(nsenter.Op{Code: nsenter.OpRemountKeep, Strs: [4]string{"", target}, Args: [3]int64{int64(keep)},
-		Flags: nsenter.FlagInRoot, Field: field + "/options"})
+	b.remount(target, keep, LockableFlags, field+"/options")
 }

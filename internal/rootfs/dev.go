@@ -128,14 +128,15 @@ func (b *builder) deviceParent(d device, made map[string]bool) {
 	b.add(nsenter.Op{Code: nsenter.OpMkdir, Strs: [4]string{dir}, Args: [3]int64{0755}, Flags: nsenter.FlagInRoot, Field: field})
 }
 
-// device creates a node, or in a new user namespace (where mknod is not
-// allowed) binds the host's node of the same path.
+// device creates a node, or in a user namespace (the container's, or the
+// one an unprivileged rt runs in: mknod is not allowed there) binds the
+// host's node of the same path onto an empty file, as runc does.
 func (b *builder) device(d device) {
 	field := d.field
 	if field == "" {
 		field = "/mounts"
 	}
-	if b.o.NewUserNS {
+	if b.o.NewUserNS || b.o.Unprivileged {
 		b.add(
 			nsenter.Op{Code: nsenter.OpMkfile, Strs: [4]string{d.path}, Args: [3]int64{0600}, Flags: nsenter.FlagInRoot, Field: field},
 			nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{d.path, d.path}, Args: [3]int64{unix.MS_BIND},

@@ -27,9 +27,9 @@ type IDMap struct {
 	GIDMappings []specs.LinuxIDMapping
 }
 
-// key identifies a mapping, so that mounts with the same one share a user
-// namespace.
-func (m IDMap) key() string {
+// Key identifies a mapping, so that mounts with the same one share a user
+// namespace: the stage's fd table names each namespace's slot by it.
+func (m IDMap) Key() string {
 	var b strings.Builder
 	for _, x := range m.UIDMappings {
 		fmt.Fprintf(&b, "u%d:%d:%d,", x.ContainerID, x.HostID, x.Size)
@@ -42,10 +42,10 @@ func (m IDMap) key() string {
 
 // IDMaps lists the distinct id mappings of the spec's idmapped mounts, in
 // the order of the first mount using each. The caller makes a user
-// namespace holding each one, hands their fds to the C stage, and passes
-// this list and the fds (Options.IDMaps, Options.IDMapFds) to Plan, which
-// finds each mount's fd by its mapping. A mount whose mapping is invalid
-// is left out: Plan reports it.
+// namespace holding each one, hands their fds to the C stage in slots
+// named by Key (nsenter.FdNeeds.IDMaps), and passes those slots to Plan
+// (Options.IDMapFds), which finds each mount's fd by its mapping's key.
+// A mount whose mapping is invalid is left out: Plan reports it.
 func IDMaps(spec *specs.Spec) []IDMap {
 	if !hasMountNamespace(spec) {
 		return nil // rt makes no mounts then (Options.NoMountNS)
@@ -58,13 +58,23 @@ func IDMaps(spec *specs.Spec) []IDMap {
 			continue
 		}
 		idmap, mode, err := mountIDMap(spec, m, opts, fmt.Sprintf("/mounts/%d", i))
-		if err != nil || mode == noIDMap || seen[idmap.key()] {
+		if err != nil || mode == noIDMap || seen[idmap.Key()] {
 			continue
 		}
-		seen[idmap.key()] = true
+		seen[idmap.Key()] = true
 		maps = append(maps, idmap)
 	}
 	return maps
+}
+
+// IDMapKeys are the keys of maps, in order: the slots of the stage's fd
+// table (nsenter.FdNeeds.IDMaps).
+func IDMapKeys(maps []IDMap) []string {
+	keys := make([]string, 0, len(maps))
+	for _, m := range maps {
+		keys = append(keys, m.Key())
+	}
+	return keys
 }
 
 // userNamespace reports whether the spec asks for a new user namespace or
@@ -163,10 +173,8 @@ func mountIDMap(spec *specs.Spec, m specs.Mount, opts parsedOptions, field strin
 // gave none, e.g. for golden tests: the stage would fail with EBADF).
 func (b *builder) idmapOp(idmap IDMap, mode idmapMode, slot int, src, field string) nsenter.Op {
 	fd := -1
-	for i, x := range b.o.IDMaps {
-		if x.key() == idmap.key() && i < len(b.o.IDMapFds) {
-			fd = b.o.IDMapFds[i]
-		}
+	if f, ok := (nsenter.StageFds{IDMaps: b.o.IDMapFds}).IDMapFd(idmap.Key()); ok {
+		fd = f
 	}
 	recursive := int64(0)
 	if mode == idmapRecursive {
@@ -188,4 +196,27 @@ func closeIDMapFds(early []nsenter.Op) {
 		seen[op.Args[1]] = true
 		op.Flags |= nsenter.FlagCloseFd
 	}
+}
+
+// UnprivilegedIDMapError is the error for the first idmapped mount of spec
+// when rt runs unprivileged (Options.Unprivileged), nil when it has none:
+// the kernel gives a mount an id mapping only for a caller privileged over
+// the source's filesystem, which for a host path means root in the
+// initial user namespace, and an unprivileged rt cannot even make the
+// user namespace holding a mapping other than its own ids.
+func UnprivilegedIDMapError(spec *specs.Spec) error {
+	if !hasMountNamespace(spec) {
+		return nil
+	}
+	for i, m := range spec.Mounts {
+		opts, err := parseOptions(m.Options)
+		if err != nil {
+			continue
+		}
+		field := fmt.Sprintf("/mounts/%d", i)
+		if _, mode, err := mountIDMap(spec, m, opts, field); err == nil && mode != noIDMap {
+			return fieldErr(field+"/options", "an idmapped mount needs privilege over the source's filesystem (root in the initial user namespace); rt runs unprivileged")
+		}
+	}
+	return nil
 }

@@ -104,7 +104,9 @@ func TestIDMapPlanned(t *testing.T) {
 	if len(maps) != 2 || maps[0].UIDMappings[0].HostID != 1000 || maps[1].UIDMappings[0].HostID != 2000 {
 		t.Fatalf("IDMaps = %+v, want the 1000 and the 2000 mapping", maps)
 	}
-	res, err := Plan(spec, Options{Rootfs: dir, Bundle: dir, IDMaps: IDMaps(spec), IDMapFds: []int{7, 8}})
+	// The slots are found by their mapping's key, in whatever order.
+	slots := []nsenter.IDMapSlot{{Key: maps[1].Key(), Fd: 8}, {Key: maps[0].Key(), Fd: 7}}
+	res, err := Plan(spec, Options{Rootfs: dir, Bundle: dir, IDMapFds: slots})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,10 +164,10 @@ func TestIDMapContainerMappings(t *testing.T) {
 		specs.Mount{Destination: "/a", Type: "bind", Source: dir, Options: []string{"rbind", "ridmap"}},
 	)
 	maps := IDMaps(spec)
-	if len(maps) != 1 || maps[0].key() != (IDMap{spec.Linux.UIDMappings, spec.Linux.GIDMappings}).key() {
+	if len(maps) != 1 || maps[0].Key() != (IDMap{spec.Linux.UIDMappings, spec.Linux.GIDMappings}).Key() {
 		t.Fatalf("IDMaps = %+v, want the container's mapping", maps)
 	}
-	res, err := Plan(spec, Options{Rootfs: dir, Bundle: dir, NewUserNS: true, IDMaps: IDMaps(spec), IDMapFds: []int{9}})
+	res, err := Plan(spec, Options{Rootfs: dir, Bundle: dir, NewUserNS: true, IDMapFds: []nsenter.IDMapSlot{{Key: maps[0].Key(), Fd: 9}}})
 	if err != nil {
 		t.Fatal(err)
 	}

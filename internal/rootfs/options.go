@@ -127,6 +127,7 @@ var unsupportedOptions = map[string]bool{}
 type parsedOptions struct {
 	copyUp      bool // tmpcopyup: the tmpfs starts with the directory's content
 	flags       uintptr
+	cleared     uintptr // flags an option clears (rw, suid, dev, exec, atime…), none set again after
 	propagation []uintptr
 	data        string
 	// attrSet and attrClr go to mount_setattr(AT_RECURSIVE) once the
@@ -177,8 +178,10 @@ func (p *parsedOptions) apply(opt mountOption) {
 		p.attrClr &^= opt.attr
 	case opt.clear:
 		p.flags &^= opt.flag
+		p.cleared |= opt.flag
 	default:
 		p.flags |= opt.flag
+		p.cleared &^= opt.flag
 	}
 }
 

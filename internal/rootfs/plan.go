@@ -19,13 +19,19 @@ import (
 
 // Options are the facts about this container that the spec does not hold.
 type Options struct {
-	Rootfs      string            // absolute host path of the root filesystem
-	Bundle      string            // absolute bundle directory (relative bind sources)
-	NoPivot     bool              // chroot after a move mount instead of pivot_root
-	NewUserNS   bool              // devices are bound from the host, not created
-	CgroupPaths map[string]string // hierarchy ("" for cgroup2) -> host directory of the container's cgroup
-	CgroupRoot  string            // host mountpoint of the cgroup tree, e.g. /sys/fs/cgroup
-	NewCgroupNS bool
+	Rootfs    string // absolute host path of the root filesystem
+	Bundle    string // absolute bundle directory (relative bind sources)
+	NoPivot   bool   // chroot after a move mount instead of pivot_root
+	NewUserNS bool   // devices are bound from the host, not created
+	// Unprivileged: rt has no privilege over the host's mounts (not root,
+	// or root in a user namespace that is not the initial one). Devices
+	// are bound, not created; bind sources are bound by the stage inside
+	// the container's namespaces, never taken (open_tree) beforehand with
+	// a privilege the caller lacks.
+	Unprivileged bool
+	CgroupPaths  map[string]string // hierarchy ("" for cgroup2) -> host directory of the container's cgroup
+	CgroupRoot   string            // host mountpoint of the cgroup tree, e.g. /sys/fs/cgroup
+	NewCgroupNS  bool
 	// SysfsBind: a fresh sysfs cannot be mounted (a new user namespace
 	// without a network namespace of its own), so /sys is bound from the
 	// host instead, read-only, as runc does.
@@ -34,12 +40,10 @@ type Options struct {
 	// shares the host's; rt then only chroots (see sharedMountNS).
 	NoMountNS bool
 	Warn      func(string)
-	// IDMaps are the id mappings of idmapped mounts that the caller made
-	// user namespaces for: IDMaps(spec), computed once, by the caller.
-	// IDMapFds are those namespaces' fds in the stage: IDMapFds[i] holds
-	// IDMaps[i]. Plan never computes the list again.
-	IDMaps   []IDMap
-	IDMapFds []int
+	// IDMapFds are the stage's fds of the user namespaces the caller made
+	// for the id mappings IDMaps(spec) lists, each named by its mapping's
+	// Key: an idmapped mount's op takes the fd of its own mapping's key.
+	IDMapFds []nsenter.IDMapSlot
 	// NotifySocket is a unix socket of the host bound at the same path in
 	// the container, after the spec's mounts (see notifySocketMount); "":
 	// none.
@@ -330,11 +334,12 @@ func (b *builder) bindMount(m specs.Mount, dest string, opts parsedOptions, fiel
 	bindFlags := opts.flags & (unix.MS_BIND | unix.MS_REC)
 	mount := nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{src, dest}, Args: [3]int64{int64(bindFlags | unix.MS_BIND)},
 		Flags: nsenter.FlagInRoot, Field: field}
-	if b.o.NewUserNS || mode != noIDMap {
+	if (b.o.NewUserNS && !b.o.Unprivileged) || mode != noIDMap {
 		// The source is taken as host root, before the user namespace:
 		// from inside it, a 0700 parent directory would hide it, and the
 		// kernel sets an id mapping only for a caller privileged over the
-		// source's filesystem.
+		// source's filesystem. An unprivileged rt has no such power: its
+		// binds are made inside, with what the container's root may reach.
 		slot := b.trees
 		b.trees++
 		if slot >= nsenter.MaxTrees {
@@ -354,8 +359,7 @@ func (b *builder) bindMount(m specs.Mount, dest string, opts parsedOptions, fiel
 	}
 	b.add(mk, mount)
 	if extra := opts.flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); extra != 0 {
-		b.add(nsenter.Op{Code: nsenter.OpRemountKeep, Strs: [4]string{"", dest}, Args: [3]int64{int64(extra)},
-			Flags: nsenter.FlagInRoot, Field: field + "/options"})
+		b.remount(dest, extra, keptFlags(opts), field+"/options")
 	}
 	return nil
 }
@@ -452,7 +456,8 @@ func (b *builder) finish() error {
 		}
 	}
 	if b.spec.Root != nil && b.spec.Root.Readonly {
-		b.add(nsenter.Op{Code: nsenter.OpRemountKeep, Strs: [4]string{"", "/"}, Args: [3]int64{unix.MS_RDONLY}, Field: "/root/readonly"})
+		b.add(nsenter.Op{Code: nsenter.OpRemountKeep, Strs: [4]string{"", "/"}, Args: [3]int64{unix.MS_RDONLY, LockableFlags},
+			Field: "/root/readonly"})
 	}
 	if p := b.linuxRootfsPropagation(); p != "" {
 		f, _ := PropagationFlags(p)

@@ -28,20 +28,21 @@ type Options struct {
 	ConsoleRelay    bool              // rt itself relays the pty (no --console-socket)
 	CgroupPaths     map[string]string // hierarchy -> host directory of the container's cgroup
 	SetgroupsDenied bool
-	Warn            func(string) // receives warnings (unknown capabilities…)
+	// Unprivileged: rt runs without privilege over the host (not root, or
+	// root in a user namespace that is not the initial one): see
+	// rootfs.Options.Unprivileged.
+	Unprivileged bool
+	Warn         func(string) // receives warnings (unknown capabilities…)
 	// Fds is the stage's fd table: the console socket, the exec fifo
 	// (none: exec, no wait for `start`), the user namespaces of the id
-	// mappings rootfs.IDMaps(spec) lists, the first fd the process must
-	// not get; Fds.Listen fds are passed as LISTEN_FDS.
+	// mappings rootfs.IDMaps(spec) lists, each named by its mapping's key,
+	// the first fd the process must not get; Fds.Listen fds are passed as
+	// LISTEN_FDS.
 	Fds nsenter.StageFds
 	// NotifySocket is rt's $NOTIFY_SOCKET, a unix socket, or "": it is
 	// bound at the same path in the container and passed in its
 	// environment, so that sd_notify inside reaches rt's caller.
 	NotifySocket string
-	// IDMaps are the id mappings of idmapped mounts (rootfs.IDMaps(spec),
-	// computed once by the caller, who made a user namespace for each);
-	// Fds.IDMaps[i] is the stage's fd of the one holding IDMaps[i].
-	IDMaps []rootfs.IDMap
 	// HostMounts: the mounts --no-pivot looks at (nil: rt's own, read from
 	// /proc/self/mountinfo); tests fix them.
 	HostMounts []*mountinfo.Info
@@ -102,10 +103,13 @@ func BuildValidated(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	fs, err := rootfs.Plan(spec, rootfs.Options{
 		NoMountNS: !ns.has[specs.MountNamespace], Warn: b.warn,
 		Rootfs: RootfsPath(spec, o.Bundle), Bundle: o.Bundle, NoPivot: o.NoPivot,
-		NewUserNS: ns.has[specs.UserNamespace], CgroupPaths: o.CgroupPaths,
+		NewUserNS: ns.has[specs.UserNamespace], Unprivileged: o.Unprivileged, CgroupPaths: o.CgroupPaths,
 		NewCgroupNS: ns.isNew(specs.CgroupNamespace),
-		SysfsBind:   ns.isNew(specs.UserNamespace) && !ns.isNew(specs.NetworkNamespace),
-		IDMaps:      o.IDMaps, IDMapFds: o.Fds.IDMaps, HostMounts: o.HostMounts, NotifySocket: o.NotifySocket,
+		// A user namespace (the container's, or the one an unprivileged
+		// rt runs in) may mount a sysfs only with a network namespace
+		// of its own.
+		SysfsBind: (ns.isNew(specs.UserNamespace) || o.Unprivileged) && !ns.isNew(specs.NetworkNamespace),
+		IDMapFds:  o.Fds.IDMaps, HostMounts: o.HostMounts, NotifySocket: o.NotifySocket,
 	})
 	if err != nil {
 		return nil, err

@@ -15,7 +15,10 @@ type ExecOptions struct {
 	ConsoleRelay    bool             // rt itself relays the pty (no --console-socket)
 	SetgroupsDenied bool
 	NoSeccomp       bool // a createContainer hook: not the container's process, no linux.seccomp
-	Warn            func(string)
+	// Unprivileged: rt is not root in the initial user namespace: the
+	// container's user namespace is joined first (rootlessJoinOrder).
+	Unprivileged bool
+	Warn         func(string)
 }
 
 // execJoinOrder: as host root every namespace can be joined, so those that
@@ -26,6 +29,14 @@ type ExecOptions struct {
 var execJoinOrder = []specs.LinuxNamespaceType{
 	specs.IPCNamespace, specs.UTSNamespace, specs.NetworkNamespace, specs.PIDNamespace,
 	specs.CgroupNamespace, specs.TimeNamespace, specs.UserNamespace, specs.MountNamespace,
+}
+
+// rootlessJoinOrder: an unprivileged rt may join the container's other
+// namespaces only from inside its user namespace, which owns them, as
+// runc's exec joins it first.
+var rootlessJoinOrder = []specs.LinuxNamespaceType{
+	specs.UserNamespace, specs.IPCNamespace, specs.UTSNamespace, specs.NetworkNamespace, specs.PIDNamespace,
+	specs.CgroupNamespace, specs.TimeNamespace, specs.MountNamespace,
 }
 
 // BuildExec plans a process that joins a running container: its
@@ -62,7 +73,11 @@ func BuildExec(spec *specs.Spec, p *specs.Process, o ExecOptions) (*nsenter.Plan
 	if b.initialAffinity != nil {
 		b.addTo(phaseAffinity, *b.initialAffinity)
 	}
-	for _, t := range execJoinOrder {
+	order := execJoinOrder
+	if o.Unprivileged {
+		order = rootlessJoinOrder
+	}
+	for _, t := range order {
 		if listed[t] {
 			b.addTo(phaseJoin, nsenter.Op{Code: nsenter.OpSetns, Strs: [4]string{fmt.Sprintf("/proc/%d/ns/%s", o.InitPid, nsProc(t))},
 				Args: [3]int64{int64(nsFlags[t])}, Field: "/linux/namespaces"})

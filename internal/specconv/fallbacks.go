@@ -21,10 +21,14 @@ import (
 // the kernel about a call with arguments it refuses (a bad fd, an empty
 // range): ENOSYS says it has no such call; nothing is changed.
 type Kernel struct {
+	CloseRange        bool // close_range (Linux 5.9)
 	CloseRangeCloexec bool // close_range with CLOSE_RANGE_CLOEXEC (Linux 5.11)
 	Fchmodat2         bool // fchmodat2 (Linux 6.6)
 	MountSetattr      bool // mount_setattr (Linux 5.12)
 	PidfdOpen         bool // pidfd_open (Linux 5.3)
+	// LastCap is the highest capability number (cap_last_cap): the
+	// bounding set is dropped up to it.
+	LastCap int
 }
 
 // KernelFeatures returns this kernel's features, probed once. Tests may
@@ -36,6 +40,7 @@ const sysFchmodat2 = 452 // the same number on every architecture
 func probeKernel() Kernel {
 	var k Kernel
 	// The fds from MaxUint32 on: none is open, so none is touched.
+	k.CloseRange = unix.CloseRange(math.MaxUint32, math.MaxUint32, 0) == nil
 	k.CloseRangeCloexec = unix.CloseRange(math.MaxUint32, math.MaxUint32, unix.CLOSE_RANGE_CLOEXEC) == nil
 	_, _, errno := unix.Syscall6(sysFchmodat2, ^uintptr(0), uintptr(0), 0, unix.AT_EMPTY_PATH, 0, 0)
 	k.Fchmodat2 = errno != unix.ENOSYS
@@ -45,7 +50,22 @@ func probeKernel() Kernel {
 		unix.Close(fd)
 		k.PidfdOpen = true
 	}
+	k.LastCap = kernelLastCap()
 	return withoutForTests(k, os.Getenv(envKernelWithout))
+}
+
+// kernelLastCap is /proc/sys/kernel/cap_last_cap, capped at 63 (the
+// plan's masks have 64 bits); without it (Linux < 3.2), the highest
+// capability rt knows.
+func kernelLastCap() int {
+	if last := lastCap(); last >= 0 {
+		return min(last, 63)
+	}
+	highest := 0
+	for _, bit := range capabilities {
+		highest = max(highest, bit)
+	}
+	return highest
 }
 
 // envKernelWithout, for the tests only (tests/bats/stage_policy.bats):
@@ -59,7 +79,7 @@ func withoutForTests(k Kernel, list string) Kernel {
 	for _, name := range strings.Split(list, ",") {
 		switch name {
 		case "close_range":
-			k.CloseRangeCloexec = false
+			k.CloseRange, k.CloseRangeCloexec = false, false
 		case "fchmodat2":
 			k.Fchmodat2 = false
 		case "mount_setattr":
@@ -76,6 +96,9 @@ func withoutForTests(k Kernel, list string) Kernel {
 func (b *planBuilder) planFallbacks(plan *nsenter.Plan) {
 	k := KernelFeatures()
 	seccomp := b.spec != nil && b.spec.Linux != nil && b.spec.Linux.Seccomp != nil
+	if !k.CloseRange {
+		plan.Flags |= nsenter.PlanKeepLeaked
+	}
 	for i := range plan.Ops {
 		op := &plan.Ops[i]
 		switch op.Code {

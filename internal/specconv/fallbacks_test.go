@@ -12,7 +12,7 @@ import (
 
 // modernKernel has every call the stage uses: the goldens are this
 // kernel's plans on any host.
-var modernKernel = specconv.Kernel{CloseRangeCloexec: true, Fchmodat2: true, MountSetattr: true, PidfdOpen: true}
+var modernKernel = specconv.Kernel{CloseRange: true, CloseRangeCloexec: true, Fchmodat2: true, MountSetattr: true, PidfdOpen: true, LastCap: 40}
 
 func init() { specconv.KernelFeatures = func() specconv.Kernel { return modernKernel } }
 
@@ -72,6 +72,25 @@ func TestFallbacksFollowTheKernel(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The close of the fds leaked above the plan's is the plan's to decide
+// too: without close_range, the plan's header leaves them to close-from,
+// and `rt plan` says so.
+func TestKeepLeakedFollowsTheKernel(t *testing.T) {
+	spec := baseSpec()
+	if plan := planOn(t, modernKernel, spec); plan.Flags != 0 || plan.DescribeFlags() != "" {
+		t.Errorf("plan flags %#x (%q) on a kernel with close_range", plan.Flags, plan.DescribeFlags())
+	}
+	old := modernKernel
+	old.CloseRange, old.CloseRangeCloexec = false, false
+	plan := planOn(t, old, spec)
+	if plan.Flags&nsenter.PlanKeepLeaked == 0 || !strings.Contains(plan.DescribeFlags(), "no close_range") {
+		t.Errorf("plan flags %#x (%q) on a kernel without close_range", plan.Flags, plan.DescribeFlags())
+	}
+	if enc := plan.Encode(); enc[12] != byte(nsenter.PlanKeepLeaked) {
+		t.Errorf("header flags word %x, want the plan's flags", enc[12:16])
 	}
 }
 

@@ -44,12 +44,12 @@ func TestPlanFdsIDMapped(t *testing.T) {
 		t.Fatal(err)
 	}
 	idmaps := rootfs.IDMaps(loaded) // computed once, as libct does
-	fds := nsenter.LayoutFds(nsenter.FdNeeds{Preserve: 2, Fifo: true, Console: true, IDMaps: len(idmaps)})
-	if len(fds.IDMaps) != 2 || fds.CloseFrom() != 5 || fds.Sync != 5 || fds.Fifo != 6 || fds.Console != 7 || fds.IDMaps[0] != 8 || fds.Plan != 10 {
+	fds := nsenter.LayoutFds(nsenter.FdNeeds{Preserve: 2, Fifo: true, Console: true, IDMaps: rootfs.IDMapKeys(idmaps)})
+	if len(fds.IDMaps) != 2 || fds.CloseFrom() != 5 || fds.Sync != 5 || fds.Fifo != 6 || fds.Console != 7 || fds.IDMaps[0].Fd != 8 || fds.Plan != 10 {
 		t.Fatalf("table %+v", fds)
 	}
 	o := defaultOptions()
-	o.Bundle, o.Fds, o.IDMaps = dir, fds, idmaps
+	o.Bundle, o.Fds = dir, fds
 	plan, err := specconv.Build(loaded, o)
 	if err != nil {
 		t.Fatal(err)

@@ -90,6 +90,15 @@ func checkPlan(t *testing.T, plan *nsenter.Plan) {
 		if op.Code == nsenter.OpSeccomp {
 			continue
 		}
+		if op.Code == nsenter.OpFindExec {
+			// A list of paths, each ended by a NUL: none may be empty,
+			// which would end the list early.
+			list := op.Strs[0]
+			if strings.HasPrefix(list, "\x00") || strings.Contains(list, "\x00\x00") || (list != "" && !strings.HasSuffix(list, "\x00")) {
+				t.Fatalf("op %d (%s) has a malformed list of paths %q", i, op, list)
+			}
+			continue
+		}
 		for _, s := range op.Strs {
 			if strings.IndexByte(s, 0) >= 0 {
 				t.Fatalf("op %d (%s) has a string with a NUL", i, op)

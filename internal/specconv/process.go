@@ -193,8 +193,7 @@ func (b *planBuilder) credentialOps() {
 	p := b.proc
 	caps := p.Capabilities
 	if caps != nil {
-		b.addTo(phaseCredentials, nsenter.Op{Code: nsenter.OpCapsBounding,
-			Args: [3]int64{capMask(caps.Bounding, "/process/capabilities/bounding", b.warn)}, Field: "/process/capabilities/bounding"})
+		b.addTo(phaseCredentials, boundingOp(capMask(caps.Bounding, "/process/capabilities/bounding", b.warn)))
 	}
 	for i, g := range p.User.AdditionalGids {
 		b.addTo(phaseCredentials, nsenter.Op{Code: nsenter.OpGroup, Args: [3]int64{int64(g)}, Field: fmt.Sprintf("/process/user/additionalGids/%d", i)})
@@ -236,32 +235,15 @@ func (b *planBuilder) execOps() error {
 	for i, a := range p.Args {
 		b.add(nsenter.Op{Code: nsenter.OpArg, Strs: [4]string{a}, Field: fmt.Sprintf("/process/args/%d", i)})
 	}
-	path := defaultPath
-	extra := b.hostEnv()
-	env := append([]string(nil), p.Env...)
-	for _, e := range extra {
-		env = append(env, e.entry)
-	}
-	keep, passwdHome := homeEnv(env, p.Env == nil && len(extra) == 0)
-	for i, e := range env {
-		if v, ok := strings.CutPrefix(e, "PATH="); ok {
-			path = v
-		}
-		field := fmt.Sprintf("/process/env/%d", i)
-		if i >= len(p.Env) {
-			field = extra[i-len(p.Env)].field
-		}
-		if keep[i] {
-			b.add(nsenter.Op{Code: nsenter.OpEnv, Strs: [4]string{e}, Field: field})
-		}
-	}
-	if passwdHome {
-		b.add(nsenter.Op{Code: nsenter.OpPasswdHome, Strs: [4]string{passwdFile}, Args: [3]int64{int64(p.User.UID)}, Field: "/process/env"})
-	}
+	path := b.envOps()
 	if b.finalAffinity != nil {
 		b.add(*b.finalAffinity)
 	}
-	findExec := nsenter.Op{Code: nsenter.OpFindExec, Flags: nsenter.FlagDeferDenied, Strs: [4]string{path}, Field: "/process/args/0"}
+	arg0 := ""
+	if len(p.Args) > 0 {
+		arg0 = p.Args[0]
+	}
+	findExec := findExecOp(arg0, path)
 	b.add(findExec)
 	if err := b.rlimitOps(); err != nil {
 		return err
@@ -290,6 +272,35 @@ func (b *planBuilder) execOps() error {
 	// /bin/x: no such file or directory".
 	b.addTo(phaseExec, nsenter.Op{Code: nsenter.OpExec, Strs: [4]string{"exec %s: %e"}, Field: "/process/args/0"})
 	return nil
+}
+
+// envOps adds the process's environment, with the variables rt adds and
+// HOME (homeEnv), and returns the $PATH the executable is searched in.
+func (b *planBuilder) envOps() (path string) {
+	p := b.proc
+	path = defaultPath
+	extra := b.hostEnv()
+	env := append([]string(nil), p.Env...)
+	for _, e := range extra {
+		env = append(env, e.entry)
+	}
+	keep, passwdHome := homeEnv(env, p.Env == nil && len(extra) == 0)
+	for i, e := range env {
+		if v, ok := strings.CutPrefix(e, "PATH="); ok {
+			path = v
+		}
+		field := fmt.Sprintf("/process/env/%d", i)
+		if i >= len(p.Env) {
+			field = extra[i-len(p.Env)].field
+		}
+		if keep[i] {
+			b.add(nsenter.Op{Code: nsenter.OpEnv, Strs: [4]string{e}, Field: field})
+		}
+	}
+	if passwdHome {
+		b.add(nsenter.Op{Code: nsenter.OpPasswdHome, Strs: [4]string{passwdFile}, Args: [3]int64{int64(p.User.UID)}, Field: "/process/env"})
+	}
+	return path
 }
 
 // envEntry is a variable rt adds to the process's environment, and what

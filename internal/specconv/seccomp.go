@@ -149,62 +149,13 @@ func (b *planBuilder) keepsSeccompRight() bool {
 // compileSeccomp turns the profile into a BPF program (native byte order,
 // struct sock_filter) and the SECCOMP_FILTER_FLAG_* bits to load it with.
 func compileSeccomp(sc *specs.LinuxSeccomp, warn func(string)) ([]byte, int64, error) {
-	if sc.DefaultAction == "" {
-		return nil, 0, fieldErr(seccompField+"/defaultAction", "missing: the profile needs a defaultAction")
-	}
-	defaultAction, err := seccompAction(sc.DefaultAction, sc.DefaultErrnoRet, seccompField+"/defaultAction", seccompField+"/defaultErrnoRet")
+	defaultAction, flags, err := seccompDefaults(sc, warn)
 	if err != nil {
 		return nil, 0, err
 	}
-	if defaultAction == libseccomp.ActNotify {
-		// The stage sends the listener fd after loading the filter: a
-		// notifying default would hold that send until nobody can answer.
-		return nil, 0, fieldErr(seccompField+"/defaultAction", "SCMP_ACT_NOTIFY cannot be the default action")
-	}
-	flags, err := seccompFlagBits(sc, warn)
+	prog, err := seccompProgram(sc, defaultAction, warn)
 	if err != nil {
 		return nil, 0, err
-	}
-	if flags&unix.SECCOMP_FILTER_FLAG_NEW_LISTENER == 0 {
-		if sc.ListenerMetadata != "" && sc.ListenerPath == "" {
-			return nil, 0, fieldErr(seccompField+"/listenerMetadata", "must not be set without listenerPath")
-		}
-	} else if sc.ListenerPath == "" {
-		return nil, 0, fieldErr(seccompField+"/listenerPath", "SCMP_ACT_NOTIFY needs a listenerPath to send the notify fd to")
-	}
-
-	filter, err := libseccomp.NewFilter(defaultAction)
-	if err != nil {
-		return nil, 0, fieldErr(seccompField, "libseccomp: %v", err)
-	}
-	defer filter.Release()
-	archs, err := addSeccompArchs(filter, sc.Architectures)
-	if err != nil {
-		return nil, 0, err
-	}
-	if len(sc.Syscalls) > 32 {
-		// A binary tree instead of a list of comparisons, as runc asks for
-		// long profiles; not fatal where libseccomp cannot do it.
-		_ = filter.SetOptimize(2)
-	}
-	var names []string
-	for i, sys := range sc.Syscalls {
-		known, err := addSeccompRule(filter, sys, fmt.Sprintf("%s/syscalls/%d", seccompField, i), defaultAction, warn)
-		if err != nil {
-			return nil, 0, err
-		}
-		names = append(names, known...)
-	}
-	prog, err := exportBPF(filter)
-	if err != nil {
-		return nil, 0, fieldErr(seccompField, "libseccomp: %v", err)
-	}
-	if needsENOSYSStub(sc) {
-		stub, err := enosysStub(archs, names)
-		if err != nil {
-			return nil, 0, fieldErr(seccompField, "%v", err)
-		}
-		prog = append(stub, prog...)
 	}
 	if len(prog) > bpfMaxInstructions {
 		return nil, 0, fieldErr(seccompField, "the compiled filter has %d instructions, more than the kernel's %d", len(prog), bpfMaxInstructions)
@@ -216,6 +167,74 @@ func compileSeccomp(sc *specs.LinuxSeccomp, warn func(string)) ([]byte, int64, e
 		out = binary.NativeEndian.AppendUint32(out, in.K)
 	}
 	return out, flags, nil
+}
+
+// seccompDefaults checks the profile's default action and its flags, and
+// the listener fields they call for.
+func seccompDefaults(sc *specs.LinuxSeccomp, warn func(string)) (libseccomp.ScmpAction, int64, error) {
+	if sc.DefaultAction == "" {
+		return 0, 0, fieldErr(seccompField+"/defaultAction", "missing: the profile needs a defaultAction")
+	}
+	defaultAction, err := seccompAction(sc.DefaultAction, sc.DefaultErrnoRet, seccompField+"/defaultAction", seccompField+"/defaultErrnoRet")
+	if err != nil {
+		return 0, 0, err
+	}
+	if defaultAction == libseccomp.ActNotify {
+		// The stage sends the listener fd after loading the filter: a
+		// notifying default would hold that send until nobody can answer.
+		return 0, 0, fieldErr(seccompField+"/defaultAction", "SCMP_ACT_NOTIFY cannot be the default action")
+	}
+	flags, err := seccompFlagBits(sc, warn)
+	if err != nil {
+		return 0, 0, err
+	}
+	if flags&unix.SECCOMP_FILTER_FLAG_NEW_LISTENER == 0 {
+		if sc.ListenerMetadata != "" && sc.ListenerPath == "" {
+			return 0, 0, fieldErr(seccompField+"/listenerMetadata", "must not be set without listenerPath")
+		}
+	} else if sc.ListenerPath == "" {
+		return 0, 0, fieldErr(seccompField+"/listenerPath", "SCMP_ACT_NOTIFY needs a listenerPath to send the notify fd to")
+	}
+	return defaultAction, flags, nil
+}
+
+// seccompProgram compiles the profile's architectures and rules with
+// libseccomp, behind the ENOSYS stub when the profile needs one.
+func seccompProgram(sc *specs.LinuxSeccomp, defaultAction libseccomp.ScmpAction, warn func(string)) ([]unix.SockFilter, error) {
+	filter, err := libseccomp.NewFilter(defaultAction)
+	if err != nil {
+		return nil, fieldErr(seccompField, "libseccomp: %v", err)
+	}
+	defer filter.Release()
+	archs, err := addSeccompArchs(filter, sc.Architectures)
+	if err != nil {
+		return nil, err
+	}
+	if len(sc.Syscalls) > 32 {
+		// A binary tree instead of a list of comparisons, as runc asks for
+		// long profiles; not fatal where libseccomp cannot do it.
+		_ = filter.SetOptimize(2)
+	}
+	var names []string
+	for i, sys := range sc.Syscalls {
+		known, err := addSeccompRule(filter, sys, fmt.Sprintf("%s/syscalls/%d", seccompField, i), defaultAction, warn)
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, known...)
+	}
+	prog, err := exportBPF(filter)
+	if err != nil {
+		return nil, fieldErr(seccompField, "libseccomp: %v", err)
+	}
+	if needsENOSYSStub(sc) {
+		stub, err := enosysStub(archs, names)
+		if err != nil {
+			return nil, fieldErr(seccompField, "%v", err)
+		}
+		prog = append(stub, prog...)
+	}
+	return prog, nil
 }
 
 // seccompAction: an action name with its errno. The spec: an errno on an

@@ -75,6 +75,9 @@ func checkNoNUL(plan *nsenter.Plan) error {
 		if op.Code == nsenter.OpSeccomp {
 			continue // a BPF program, sent whole with its length
 		}
+		if op.Code == nsenter.OpFindExec {
+			continue // a NUL-separated list (findExecOp), of argv[0] and $PATH, checked in their own ops
+		}
 		for _, s := range op.Strs {
 			if strings.IndexByte(s, 0) >= 0 {
 				return fieldErr(op.Field, "contains a NUL byte")

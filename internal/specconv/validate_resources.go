@@ -41,6 +41,18 @@ func ValidateResources(r *specs.LinuxResources) error {
 	return nil
 }
 
+// ValidateUpdate checks the resources of `rt update`. There every field
+// may come with its zero value for "unchanged": runc's update takes it so,
+// and containerd's shim sends Docker's whole update that way (`docker update
+// --memory 64m` arrives with cpu period, quota and shares 0). A CPU period
+// of 0, refused in a config, is therefore cleared from r before the checks.
+func ValidateUpdate(r *specs.LinuxResources) error {
+	if r != nil && r.CPU != nil && r.CPU.Period != nil && *r.CPU.Period == 0 {
+		r.CPU.Period = nil
+	}
+	return ValidateResources(r)
+}
+
 // limited reads a memory value: 0 is unset and a negative one unlimited,
 // as in runc.
 func limited(p *int64) (int64, bool) {

@@ -279,6 +279,27 @@ func TestValidateResources(t *testing.T) {
 	checkFieldError(t, err, "/linux/resources/unified/cgroup.procs", "cgroup.procs")
 }
 
+// rt update takes a CPU period of 0 as unchanged (runc; Docker's update
+// through containerd's shim sends it), while a config may not have it.
+func TestValidateUpdateZeroPeriod(t *testing.T) {
+	docker := &specs.LinuxResources{
+		Memory: &specs.LinuxMemory{Limit: i64(64 << 20), Reservation: i64(0), Swap: i64(128 << 20), Kernel: i64(0)},
+		CPU:    &specs.LinuxCPU{Shares: u64(0), Quota: i64(0), Period: u64(0)},
+	}
+	if err := specconv.ValidateUpdate(docker); err != nil {
+		t.Fatalf("ValidateUpdate(docker update --memory 64m) = %v", err)
+	}
+	if docker.CPU.Period != nil {
+		t.Errorf("period 0 kept: %d", *docker.CPU.Period)
+	}
+	if err := specconv.ValidateUpdate(&specs.LinuxResources{Unified: map[string]string{"cgroup.procs": "1"}}); err == nil {
+		t.Error("ValidateUpdate accepted cgroup.procs")
+	}
+	if err := specconv.ValidateUpdate(nil); err != nil {
+		t.Errorf("ValidateUpdate(nil) = %v", err)
+	}
+}
+
 // The fuzzer's find (issue 10, section 3): BuildExec on a config with no
 // linux section panicked. A missing field is a one-line error.
 func TestBuildExecMissingLinux(t *testing.T) {

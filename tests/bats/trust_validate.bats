@@ -150,9 +150,8 @@ setup() {
 	run --separate-stderr rt update --memory 64m --memory-reservation 128m "$ID"
 	assert_error
 	assert_contains "$stderr" /linux/resources/memory/reservation
-	run --separate-stderr rt update --cpu-period 0 "$ID"
-	assert_error
-	assert_contains "$stderr" /linux/resources/cpu/period
+	# (a cpu period of 0 is "unchanged" in update, as runc's: Docker's update
+	# sends one through containerd's shim; devices_subdir.bats)
 	echo '{"unified": {"cgroup.procs": "0"}}' >"$BATS_TEST_TMPDIR/res.json"
 	run --separate-stderr rt update -r "$BATS_TEST_TMPDIR/res.json" "$ID"
 	assert_error
@@ -189,20 +188,20 @@ runc_spec_bundle() {
 }
 
 # bats test_tags=rt-only
-@test "trust_validate: --log-format json: the warning is a JSON line on stderr and in --log" {
+@test "trust_validate: --log-format json: the warning is a JSON line in --log (not on stderr, as runc)" {
 	runc_spec_bundle
 	log=$BATS_TEST_TMPDIR/log.json
 	run --separate-stderr "$RT" --root "$ROOT" --log "$log" --log-format json run --bundle "$BUNDLE" "$ID" </dev/null
 	echo "stderr: $stderr"
 	[ "$status" -eq 0 ]
-	one_line "$stderr"
-	assert_eq "$(jq -r .level <<<"$stderr")" warning level
-	msg=$(jq -r .msg <<<"$stderr")
+	assert_eq "$stderr" "" "stderr"
+	one_line "$(cat "$log")"
+	assert_eq "$(jq -r .level "$log")" warning level
+	msg=$(jq -r .msg "$log")
 	for c in $CAPS; do
 		assert_contains "$msg" "$c"
 	done
-	jq -e '.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T")' <<<"$stderr" >/dev/null
-	assert_eq "$(jq -r 'select(.level == "warning") | .msg' "$log")" "$msg" "the warning in --log"
+	jq -e '.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T")' "$log" >/dev/null
 	# --log naming stderr itself: the line is written once
 	run --separate-stderr "$RT" --root "$ROOT" --log /dev/stderr --log-format json run --bundle "$BUNDLE" "$ID" </dev/null
 	[ "$status" -eq 0 ]

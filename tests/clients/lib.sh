@@ -15,6 +15,15 @@ fail() {
 	exit 1
 }
 
+# skip REASON... — end the scenario, skipped: this machine cannot run it
+# (a missing kernel feature or device). run.sh counts it as skipped and
+# prints the reason.
+skip() {
+	{ set +x; } 2>/dev/null
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
 # note MESSAGE... — a line in the scenario's log, outside the xtrace noise.
 note() {
 	{ set +x; } 2>/dev/null
@@ -106,6 +115,51 @@ in_pty() {
 	local cmd=$1
 	shift
 	printf '%s\n' "$@" | timeout -k 5 "$CMD_TIMEOUT" script -qec "$cmd" /dev/null
+}
+
+# ------------------------------------------------------------------ devices
+
+# host_dev_nodes — device nodes in subdirectories of the host's /dev, as
+# /dev/dri/* and /dev/snd/* are, made here (c 1:3, a null device) and
+# removed when the scenario ends: $HOSTSUB/dri/card0 (0666) and
+# $HOSTSUB/snd/controlC0 (0660).
+host_dev_nodes() {
+	HOSTSUB=/dev/rt-clients-$$
+	defer "rm -rf $HOSTSUB"
+	mkdir -p "$HOSTSUB/dri" "$HOSTSUB/snd"
+	mknod -m 0666 "$HOSTSUB/dri/card0" c 1 3
+	mknod -m 0660 "$HOSTSUB/snd/controlC0" c 1 3
+}
+
+# host_subdir_nodes — the host's device nodes in subdirectories of /dev
+# that --privileged passes (not /dev/pts, /dev/shm, /dev/mqueue), on one line.
+host_subdir_nodes() {
+	find /dev -mindepth 2 \( -type c -o -type b \) ! -path '/dev/pts/*' ! -path '/dev/shm/*' ! -path '/dev/mqueue/*' |
+		sort | tr '\n' ' '
+}
+
+# check_privileged OUT — what a --privileged container printed for
+# privileged_probe: every node of host_subdir_nodes there, mknod works,
+# no capability the caller lacks, and CAP_NET_ADMIN, CAP_SYS_MODULE,
+# CAP_SYS_ADMIN, CAP_MKNOD and CAP_SYS_RESOURCE wherever the caller holds
+# them.
+check_privileged() {
+	local out=$1 eff bnd bit
+	expect_no_match "host nodes missing in the container" "$out" '^missing'
+	expect_match "mknod inside" "$out" '^mknod-ok$'
+	eff=$((16#$(echo "$out" | grep -E '^[0-9a-f]{16}$')))
+	bnd=$((16#$(awk '$1 == "CapBnd:" { print $2 }' /proc/self/status)))
+	expect_eq "capabilities the caller lacks" "$(printf '%x' $((eff & ~bnd)))" 0
+	for bit in 12 16 21 24 27; do
+		[ $((bnd >> bit & 1)) = 0 ] && continue
+		expect_eq "capability $bit" $((eff >> bit & 1)) 1
+	done
+}
+
+# privileged_probe — the script (sh) whose output check_privileged reads.
+privileged_probe() {
+	echo "for p in $(host_subdir_nodes); do [ -c \$p ] || [ -b \$p ] || echo missing \$p; done
+		grep CapEff /proc/self/status | cut -f2; mknod /tmp/n c 1 3 2>/dev/null && echo mknod-ok || echo mknod-failed"
 }
 
 # ------------------------------------------------------------------ cgroups

@@ -28,6 +28,8 @@ PM_SCENARIOS=(
 	podman/network-host
 	podman/pid-host
 	podman/bridge-network
+	podman/device-subdir
+	podman/privileged
 	podman/runtime-error
 	podman/failed-create-quiet
 )
@@ -297,6 +299,37 @@ t_podman_bridge_network() {
 	out=$(pmrun --rm --cap-add=net_raw "$PM_IMAGE" sh -c "ip -4 -o addr show eth0; for i in 1 2 3; do ping -c1 -W2 $ip1 && break; done")
 	expect_match "second container's address" "$out" "inet ${PM_SUBNET%.*/*}\."
 	expect_match "ping reaches pm-net1" "$out" '1 packets received'
+}
+
+# --device for /dev/net/tun and nodes in subdirectories (/dev/dri/*,
+# /dev/snd/*): made by rt, or in a user namespace bound from the host.
+t_podman_device_subdir() {
+	local out tun="" want
+	host_dev_nodes
+	[ -c /dev/net/tun ] && tun="--device /dev/net/tun"
+	want="$HOSTSUB/dri/card0 character special file 1:3
+/dev/snd/controlC0 character special file 1:3
+755"
+	# shellcheck disable=SC2086 # $tun is empty or two words
+	out=$(pmrun --rm $tun --device "$HOSTSUB/dri/card0" --device "$HOSTSUB/snd/controlC0:/dev/snd/controlC0" "$PM_IMAGE" \
+		sh -c "stat -c '%n %F %t:%T' $HOSTSUB/dri/card0 /dev/snd/controlC0; stat -c '%a' /dev/snd; [ -z '$tun' ] || cat /dev/net/tun 2>&1 || true")
+	expect_eq "the nodes" "$(echo "$out" | head -n 3)" "$want"
+	[ -z "$tun" ] || expect_match "/dev/net/tun opens" "$out" 'File descriptor in bad state'
+	out=$(pmrun --rm --uidmap 0:100000:65536 --gidmap 0:100000:65536 --device "$HOSTSUB/dri/card0" "$PM_IMAGE" \
+		sh -c "stat -c '%n %F %t:%T' $HOSTSUB/dri/card0; grep -c ' $HOSTSUB/dri/card0 ' /proc/self/mountinfo")
+	expect_eq "in a user namespace: the node, bound" "$(oneline "$out")" "$HOSTSUB/dri/card0 character special file 1:3 1"
+}
+
+# --privileged: every host device, subdirectories included, and the
+# capabilities podman asks for; in a user namespace too.
+t_podman_privileged() {
+	local out
+	host_dev_nodes
+	out=$(pmrun --rm --privileged "$PM_IMAGE" sh -c "$(privileged_probe)" 2>"$SCEN_DIR/err")
+	expect_eq "podman run --privileged: stderr" "$(cat "$SCEN_DIR/err")" ""
+	check_privileged "$out"
+	out=$(pmrun --rm --privileged --uidmap 0:100000:65536 --gidmap 0:100000:65536 "$PM_IMAGE" sh -c "$(privileged_probe)")
+	expect_no_match "in a user namespace: host nodes missing" "$out" '^missing'
 }
 
 # rt's error reaches the podman user as rt wrote it (the json --log line).

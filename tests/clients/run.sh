@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # tests/clients/run.sh — real clients run their containers on a runtime:
-# containerd (ctr and CRI), podman (through conmon) and CNI plugins called by
-# hand. See README.md beside this file.
+# containerd (ctr and CRI), podman (through conmon), CNI plugins called by
+# hand and Docker (dockerd). See README.md beside this file.
 #
 # usage: tests/clients/run.sh RUNTIME_BINARY [SCENARIO-GLOB...]
-#   e.g. tests/clients/run.sh ./rt 'podman/*' cni/bridge
+#   e.g. tests/clients/run.sh ./rt 'podman/*' cni/bridge 'docker/*'
 #
 # Environment (all optional):
 #   CLIENTS_TIMEOUT   seconds one scenario may take (default 90; one
@@ -18,10 +18,11 @@
 #
 # Exit status: 0 when every scenario passed or failed as expected-fail says;
 # 1 otherwise; 2 on a usage or setup error. The last line is
-# "clients: N passed, N failed, N skipped" (skipped: failed as expected).
+# "clients: N passed, N failed, N skipped" (skipped: failed as expected, or
+# not possible on this machine, with the reason).
 #
 # It starts a private containerd, a private podman store and network config,
-# CNI network namespaces and bridges, all under names and directories of its
+# CNI network namespaces and bridges, a private dockerd and its bridge, all under names and directories of its
 # own, and tears every one of them down when it ends, even on failure or
 # interruption. The cgroups it makes live under /rt-clients-PID in each
 # hierarchy and are removed at the end.
@@ -59,10 +60,12 @@ export PATH=$PATH:/usr/local/go/bin:/usr/sbin:/sbin
 . "$HERE/podman.sh"
 # shellcheck source=cni.sh
 . "$HERE/cni.sh"
+# shellcheck source=docker.sh
+. "$HERE/docker.sh"
 
-GROUPS_ALL=(containerd podman cni)
-declare -A GROUP_FILE=([containerd]=containerd.sh [podman]=podman.sh [cni]=cni.sh)
-declare -A GROUP_LIST=([containerd]="${CD_SCENARIOS[*]}" [podman]="${PM_SCENARIOS[*]}" [cni]="${CNI_SCENARIOS[*]}")
+GROUPS_ALL=(containerd podman cni docker)
+declare -A GROUP_FILE=([containerd]=containerd.sh [podman]=podman.sh [cni]=cni.sh [docker]=docker.sh)
+declare -A GROUP_LIST=([containerd]="${CD_SCENARIOS[*]}" [podman]="${PM_SCENARIOS[*]}" [cni]="${CNI_SCENARIOS[*]}" [docker]="${DK_SCENARIOS[*]}")
 
 selected() { # selected NAME — NAME matches a filter (or there are none)
 	local f
@@ -107,7 +110,10 @@ mkdir -p "$WORK/logs"
 #   /run/containerd       containerd 1.6's shim sockets (/run/containerd/s)
 #   /run/containers/networks   netavark's ipam db for root (hard-coded)
 #   /var/lib/containers/cache  containers/image's blob info cache for root
-OUTSIDE=(/run/containerd /run/containers/networks /run/containers /var/lib/containers/cache /var/lib/containers)
+#   /run/docker/plugins   dockerd's plugin sockets, whatever its exec-root
+#   /etc/docker/key.json  dockerd 20.10's trust key (no flag moves it)
+OUTSIDE=(/run/containerd /run/containers/networks /run/containers /var/lib/containers/cache /var/lib/containers
+	/run/docker/plugins /run/docker /etc/docker/key.json /etc/docker)
 declare -A OUTSIDE_EXISTED=()
 for f in "${OUTSIDE[@]}"; do [ -e "$f" ] && OUTSIDE_EXISTED[$f]=1; done
 IP_FORWARD=$(cat /proc/sys/net/ipv4/ip_forward)
@@ -129,6 +135,7 @@ teardown() {
 	teardown_containerd
 	teardown_podman
 	teardown_cni
+	teardown_docker
 	[ -f "$WORK/cri-build.pid" ] && kill "$(cat "$WORK/cri-build.pid")" 2>/dev/null
 	# Every process still in one of our cgroups (a container whose client
 	# died) is killed; then the cgroups go, deepest first.
@@ -165,9 +172,11 @@ teardown() {
 		[ -n "${OUTSIDE_EXISTED[$f]:-}" ] && continue
 		if [ -d "$f" ]; then
 			case $f in
-			/run/containerd | /run/containers/networks | /var/lib/containers/cache) rm -rf "$f" ;;
+			/run/containerd | /run/containers/networks | /var/lib/containers/cache | /run/docker/plugins) rm -rf "$f" ;;
 			*) rmdir "$f" 2>/dev/null ;;
 			esac
+		elif [ "$f" = /etc/docker/key.json ]; then
+			rm -f "$f"
 		fi
 	done
 	if [ -n "${CLIENTS_KEEP:-}" ]; then
@@ -231,6 +240,12 @@ need iproute2 /usr/bin/ip
 need jq /usr/bin/jq
 need bsdutils /usr/bin/script
 need util-linux /usr/bin/nsenter
+# Debian's Docker, unless a dockerd is there already (docker-ce's would
+# conflict with the package).
+if ! command -v dockerd >/dev/null; then
+	need docker.io /usr/sbin/dockerd
+	need docker.io /usr/bin/docker
+fi
 if [ ${#need_pkgs[@]} -gt 0 ]; then
 	mapfile -t need_pkgs < <(printf '%s\n' "${need_pkgs[@]}" | sort -u)
 	echo "installing: ${need_pkgs[*]}"
@@ -252,15 +267,20 @@ mkdir -p "$WORK/img"
 TS=$(date +%s)
 declare -A RESULT=()
 ORDER=()
-npass=0 nfail=0 nxfail=0
+npass=0 nfail=0 nxfail=0 nskip=0
+declare -A SKIPPED=()
 FAILED_NAMES=()
 RETRIED=()
 declare -A FAILED_BRIEF
 
-record() { # record NAME pass|fail LOG [WHY] [MS]
+record() { # record NAME pass|fail|skip LOG [WHY] [MS]
 	local name=$1 res=$2 log=$3 why=${4:-} ms=${5:-}
 	ORDER+=("$name")
-	if [ "$res" = pass ]; then
+	if [ "$res" = skip ]; then
+		SKIPPED[$name]=$why
+		RESULT[$name]="skipped ($why)"
+		nskip=$((nskip + 1))
+	elif [ "$res" = pass ]; then
 		if [ -n "${XFAIL[$name]+x}" ]; then
 			RESULT[$name]="pass (listed in expected-fail: remove it there)"
 		elif [ -s "${SCEN_DIR:-/nonexistent}/retried" ]; then
@@ -284,7 +304,7 @@ record() { # record NAME pass|fail LOG [WHY] [MS]
 	local dur=""
 	[ -n "$ms" ] && dur=$(printf '%d.%ds' $((ms / 1000)) $((ms % 1000 / 100)))
 	printf '%-34s %6s  %s\n' "$name" "$dur" "${RESULT[$name]}"
-	if [ "$res" != pass ] && [ -z "${XFAIL[$name]+x}" ]; then
+	if [ "$res" = fail ] && [ -z "${XFAIL[$name]+x}" ]; then
 		sed 's/^/    | /' "$log" | tail -n 60
 	fi
 }
@@ -327,6 +347,7 @@ run_scenario() { # run_scenario GROUP NAME
 	echo "--- exit status $rc, ${t1} ms" >>"$log"
 	case $rc in
 	0) record "$name" pass "$log" "" "$t1" ;;
+	77) record "$name" skip "$log" "$(sed -n 's/^SKIP: //p' "$log" | head -n 1)" "$t1" ;;
 	124 | 137) record "$name" fail "$log" "timed out after ${SCEN_TIMEOUT}s" "$t1" ;;
 	*) record "$name" fail "$log" "" "$t1" ;;
 	esac
@@ -367,11 +388,17 @@ if [ "$nxfail" -gt 0 ]; then
 		case ${RESULT[$name]} in "expected fail"*) echo "  $name: ${XFAIL[$name]}" ;; esac
 	done
 fi
+if [ "$nskip" -gt 0 ]; then
+	echo "$nskip scenario(s) not possible on this machine (counted as skipped):"
+	for name in "${ORDER[@]}"; do
+		[ -n "${SKIPPED[$name]+x}" ] && echo "  $name: ${SKIPPED[$name]}"
+	done
+fi
 for line in "${RETRIED[@]}"; do echo "retried: $line"; done
 # Each failure again, in short, last: a CI log is often read from its tail.
 for name in "${FAILED_NAMES[@]}"; do
 	echo "failed: $name: ${RESULT[$name]}"
 	[ -n "${FAILED_BRIEF[$name]}" ] && printf '%s\n' "${FAILED_BRIEF[$name]}"
 done
-echo "clients: $npass passed, $nfail failed, $nxfail skipped"
+echo "clients: $npass passed, $nfail failed, $((nxfail + nskip)) skipped"
 [ "$nfail" -eq 0 ]
