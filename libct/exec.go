@@ -119,15 +119,18 @@ func (c *Container) execCgroup(o ExecOptions) (cg cgroups.Manager, insideFirst b
 	if cg, err = c.cgroup(); err != nil {
 		return nil, false, err
 	}
+	// the container's own limit counts for its sub-cgroups too
+	insideFirst = canStartInside(cg) && !cg.(cgroups.InsideStarter).PidsLimited()
 	if len(o.SubCgroups) > 0 {
 		if cg, err = cg.Sub(o.SubCgroups); err != nil {
 			return nil, false, err
 		}
+		insideFirst = insideFirst && canStartInside(cg) && !cg.(cgroups.InsideStarter).PidsLimited()
 	}
 	debugf("exec in %s: cgroup %s", c.State.ID, debugPaths(cg.Paths()))
-	if in, ok := cg.(cgroups.InsideStarter); ok && in.CanStartInside() && !in.PidsLimited() {
+	if insideFirst && o.IgnorePaused {
 		// without --ignore-paused, prepareExec refused a paused container
-		insideFirst = !o.IgnorePaused || c.Status() != Paused
+		insideFirst = c.Status() != Paused
 	}
 	if o.WarmCgroup && !insideFirst {
 		go cg.WarmJoin() // the process is moved, never born there (joinForked)

@@ -192,8 +192,9 @@ type InsideStarter interface {
 	// thread is moved back afterwards. An error wrapping ErrNotInside:
 	// start did not run.
 	StartInside(start func(cgroup2Dir string) error) error
-	// PidsLimited reports whether the cgroup has a pids limit now (its
-	// pids.max is not "max"); an unreadable one counts as a limit.
+	// PidsLimited reports whether the cgroup or one of its ancestors has
+	// a pids limit now (a pids.max that is not "max"); an unreadable one
+	// counts as a limit.
 	PidsLimited() bool
 }
 
@@ -244,15 +245,24 @@ func (m *fsManager) StartInside(start func(cgroup2Dir string) error) error {
 }
 
 func (m *fsManager) PidsLimited() bool {
-	dir, ok := m.paths["pids"]
-	if !ok {
-		if dir, ok = m.paths[""]; !ok {
+	if _, err := m.cgroup(); err != nil {
+		return true
+	}
+	dir, mnt := m.paths["pids"], m.host.V1["pids"]
+	if dir == "" {
+		if dir, mnt = m.paths[""], m.host.Unified; dir == "" {
 			return false // no pids controller: no limit
 		}
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "pids.max"))
-	if err != nil {
-		return !os.IsNotExist(err) // v2 without the pids controller: no limit
+	// the cgroup's own limit and every ancestor's count
+	for ; dir != mnt && strings.HasPrefix(dir, mnt+"/"); dir = filepath.Dir(dir) {
+		data, err := os.ReadFile(filepath.Join(dir, "pids.max"))
+		if os.IsNotExist(err) {
+			continue // v2: the pids controller is not enabled here
+		}
+		if err != nil || strings.TrimSpace(string(data)) != "max" {
+			return true
+		}
 	}
-	return strings.TrimSpace(string(data)) != "max"
+	return false
 }
