@@ -8,7 +8,7 @@ LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 # The C stage's strict flags (-Wall -Wextra -Werror) live in nsenter's #cgo
 # CFLAGS: exporting them here would also apply to Go's own runtime/cgo.
 
-APT_PKGS_TEST := bats busybox-static libseccomp-dev uidmap iproute2 jq runc crun hyperfine
+APT_PKGS_TEST := bats busybox-static libseccomp-dev uidmap iproute2 jq runc crun hyperfine criu
 SOURCES := $(shell find cmd libct specerr internal -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null)
 
 .PHONY: all rt install man demo test unit bats validation clients vm systemd bench deps-build deps-test clean fmt vet

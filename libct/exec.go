@@ -49,7 +49,7 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 		return 0, err
 	}
 	io := stageIO{root: c.Root, joinForked: true, insideFirst: insideFirst, atCgroup: o.beforeProcess, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
-		pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindExec}
+		pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindExec, joinBestEffort: Rootless() && len(o.SubCgroups) == 0}
 	if o.PidfdSocket != "" {
 		// The process is orphaned by its stage and may exit at once: as
 		// the subreaper we keep it a zombie, so its pid stays its own
@@ -79,7 +79,13 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 // ctx, a process given) and returns its config.
 func (c *Container) prepareExec(ctx context.Context, o ExecOptions) (*specs.Spec, error) {
 	switch st := c.Status(); st {
-	case Running, Created:
+	case Created:
+		if rootlessEUID() {
+			// Its init is not dumpable until it execs: a user other than
+			// root may not open its /proc/<pid>/ns files.
+			return nil, stateErr(ErrNotRunning, c.State.ID, st, "cannot exec in container %q: it is created, not started, and rt runs unprivileged (start it first)", c.State.ID)
+		}
+	case Running:
 	case Paused:
 		if !o.IgnorePaused {
 			return nil, stateErr(ErrPaused, c.State.ID, st, "cannot exec in container %q: it is paused (use --ignore-paused)", c.State.ID)

@@ -101,7 +101,8 @@ func runHookInContainer(root string, spec *specs.Spec, cg cgroups.Manager, initP
 		return err
 	}
 	defer stdin.Close()
-	io := stageIO{root: root, stdio: [3]*os.File{stdin, os.Stderr, os.Stderr}, joinForked: true} // BuildExec joins after its fork
+	io := stageIO{root: root, stdio: [3]*os.File{stdin, os.Stderr, os.Stderr}, joinForked: true, // BuildExec joins after its fork
+		joinBestEffort: Rootless()}
 	pid, err := runStage(io, spec, cg, func(fds nsenter.StageFds) (*nsenter.Plan, error) {
 		return specconv.BuildExec(spec, proc, specconv.ExecOptions{InitPid: initPid, Fds: fds, NoSeccomp: true,
 			SetgroupsDenied: procSetgroupsDenied(initPid), Unprivileged: Rootless()})

@@ -40,7 +40,10 @@ type stageIO struct {
 	// it forks joins it at SYNC_CGROUP, as runc's exec joins after its
 	// forks, so that an exec starts in a container at its pids limit.
 	joinForked bool
-	idmap      [2]idMapper // how the maps are written (create; idMappers)
+	// joinBestEffort (a rootless exec): a refused move into the cgroup
+	// leaves the process where rt runs, as runc's rootless exec does.
+	joinBestEffort bool
+	idmap          [2]idMapper // how the maps are written (create; idMappers)
 	// insideFirst (with joinForked): the stage starts inside the cgroup
 	// after all when it can do so without a move (startInside).
 	insideFirst bool
@@ -83,7 +86,7 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 	debugf("stage: started, pid %d", cmd.Process.Pid)
 	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync,
 		listenerState: io.listenerState, joined: joined, cg: cg, onPid: io.onInitPid, atCgroup: io.atCgroup, warn: io.warn,
-		pidfd: -1, wantPidfd: files.pidfd != nil, idmap: io.idmap}
+		pidfd: -1, wantPidfd: files.pidfd != nil, idmap: io.idmap, bestEffort: io.joinBestEffort}
 	pid, err = s.run()
 	return pid, s.finish(err, files, io.pidfdKind)
 }
@@ -336,6 +339,7 @@ type session struct {
 	wantPidfd     bool        // open a pidfd of the process when its pid comes
 	pidfd         int         // that pidfd, or -1
 	idmap         [2]idMapper // how the uid and gid maps are written
+	bestEffort    bool        // stageIO.joinBestEffort
 }
 
 // recv reads one message and the fd it carries, if any (MSG_SECCOMP_FD).
@@ -463,6 +467,10 @@ func (s *session) joinCgroup() error {
 		return fmt.Errorf("container init sent the cgroup sync before its pid")
 	}
 	err := s.cg.Join(s.initPid)
+	if err != nil && s.bestEffort {
+		debugf("exec: not joining the cgroup (rootless): %v", err)
+		return nil
+	}
 	debugf("cgroup: pid %d is in it", s.initPid)
 	return err
 }

@@ -30,7 +30,7 @@ func (c *Container) makeStateDir() error {
 		return stateErr(ErrExist, c.State.ID, "", "container with given ID already exists: %q", c.State.ID)
 	}
 	if err != nil {
-		return fmt.Errorf("state dir: %w", err)
+		return fmt.Errorf("--root %s: state dir: %w", c.Root, err)
 	}
 	return nil
 }

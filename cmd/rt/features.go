@@ -89,6 +89,7 @@ func rtFeatures() *features.Features {
 			annotationLibseccomp: specconv.LibseccompVersion(),
 		},
 	}
+	checkpointAnnotation(f.Annotations)
 	logDebug(fmt.Sprintf("features: namespaces %s", strings.Join(f.Linux.Namespaces, ",")))
 	if caps := f.Linux.Capabilities; len(caps) > 0 {
 		logDebug(fmt.Sprintf("features: %d capabilities, the last %s", len(caps), caps[len(caps)-1]))

@@ -9,6 +9,10 @@
 // meant to sit beside it behind the same interface, chosen by
 // [Config.Systemd] and, later, by the unit name the state keeps.
 //
+// A rootless caller ([Config.Rootless]) gets its cgroup in a delegated
+// cgroup v2 subtree, or none: [None] is the manager of a container without
+// a cgroup, and its calls that need one return [ErrNoCgroup].
+//
 // Imports: of rt's, only the drivers (cgroupsfs) and the field error type;
 // never libct, specconv, rootfs, nsenter or cmd/rt (internal/archtest
 // checks it). It never decides policy (callers pass the spec's resources)

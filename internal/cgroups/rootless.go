@@ -63,7 +63,7 @@ func newRootless(cfg Config) (Manager, error) {
 		return nil, specerr.Errorf(field, "cannot be applied: no cgroup is writable (%v); %s", err, delegationHint)
 	}
 	if cfg.CgroupsPath != "" {
-		return nil, pathError{specerr.Errorf("/linux/cgroupsPath", "%q cannot be made: no cgroup is writable (%v); %s", cfg.CgroupsPath, err, delegationHint)}
+		return nil, pathError{fmt.Errorf("%q cannot be made: no cgroup is writable (%v); %s", cfg.CgroupsPath, err, delegationHint)}
 	}
 	return None{Reason: err.Error()}, nil
 }

@@ -229,6 +229,9 @@ func (o Op) describeProcess() (string, bool) {
 		if s[0] != "" { // what the parent writes (time offsets)
 			return fmt.Sprintf("%s %d %q", n, a[0], s[0]), true
 		}
+		if o.Flags&FlagDumpable != 0 {
+			return fmt.Sprintf("%s %d (dumpable while it waits)", n, a[0]), true
+		}
 		return fmt.Sprintf("%s %d", n, a[0]), true
 	case OpGroup, OpCloseFrom, OpWaitStart:
 		return fmt.Sprintf("%s %d", n, a[0]), true

@@ -96,9 +96,13 @@ static int op_close_from(const struct rt_op *op)
 
 static int op_sync(const struct rt_op *op)
 {
+	int dumpable = (op->flags & RT_F_DUMPABLE) != 0;
+
+	if (dumpable && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		return -1;
 	send_msg(MSG_SYNC, (int32_t)op->arg[0]);
 	wait_continue();
-	return 0;
+	return dumpable ? prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) : 0;
 }
 
 /* op_keyring gives the container a session keyring of its own, so it does

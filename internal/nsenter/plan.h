@@ -138,6 +138,9 @@ enum rt_op_code {
 #define RT_F_ORDINARY_DIR 0x400u /* OP_MOUNT: str1 must be a directory, not a symlink to one
                                   * (ENOTDIR); OP_MKDIR: marks the one made for such a mount */
 #define RT_F_CLEAR_ONLCR  0x800u /* OP_CONSOLE: no \r added before \n (rt relays the pty) */
+#define RT_F_DUMPABLE     0x4000u /* OP_SYNC: the stage is dumpable while it waits, so that an
+                                   * unprivileged rt may open its /proc/<pid>/ns files (the
+                                   * createContainer hooks join them) */
 #define RT_F_DEFER_DENIED 0x10000u /* OP_CHDIR, OP_FIND_EXEC as rt (before seccomp and the user
                                     * switch): a denial is left to the RT_F_REDO op of that code */
 #define RT_F_REDO         0x20000u /* OP_CHDIR, OP_FIND_EXEC as the process user: only if the

@@ -91,6 +91,7 @@ const (
 	FlagCloseFd     uint32 = C.RT_F_CLOSE_FD
 	FlagOrdinaryDir uint32 = C.RT_F_ORDINARY_DIR
 	FlagClearONLCR  uint32 = C.RT_F_CLEAR_ONLCR
+	FlagDumpable    uint32 = C.RT_F_DUMPABLE
 	FlagProcfs      uint32 = C.RT_F_PROCFS
 	FlagDeferDenied uint32 = C.RT_F_DEFER_DENIED
 	FlagRedo        uint32 = C.RT_F_REDO

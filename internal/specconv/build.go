@@ -93,7 +93,11 @@ func BuildValidated(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	}
 	b.addTo(phaseSysctl, sysctls...)
 	if h := spec.Hooks; h != nil && len(h.Prestart)+len(h.CreateRuntime)+len(h.CreateContainer) > 0 { //nolint:staticcheck
-		b.addTo(phaseHooks, nsenter.Op{Code: nsenter.OpSync, Args: [3]int64{SyncHooks}, Field: "/hooks"})
+		sync := nsenter.Op{Code: nsenter.OpSync, Args: [3]int64{SyncHooks}, Field: "/hooks"}
+		if o.Unprivileged {
+			sync.Flags |= nsenter.FlagDumpable // rt opens the init's namespaces for the hooks
+		}
+		b.addTo(phaseHooks, sync)
 	}
 	if !ns.has[specs.MountNamespace] {
 		if err = b.hostConsole(); err != nil {

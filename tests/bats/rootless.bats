@@ -62,6 +62,14 @@ teardown() {
 	assert_eq "${lines[2]}" "$(jq -r .hostname "$B/config.json")" "hostname"
 }
 
+@test "rootless: exec into a created container says to start it first" {
+	rl_cmd sleep 1000
+	urt_noio create --bundle "$B" rl18
+	run --separate-stderr urt exec rl18 true
+	assert_error
+	assert_contains "$stderr" "start it first"
+}
+
 @test "rootless: list shows the user's containers, owned by it" {
 	rl_cmd sleep 1000
 	urt_noio run --detach --bundle "$B" rl4
@@ -99,6 +107,12 @@ teardown() {
 	run urt ps --format json rl6
 	[ "$status" -eq 0 ] || { echo "status $status: $output $stderr"; false; }
 	assert_contains "$output" "$pid"
+	in_delegated urt_noio exec --detach rl6 sleep 1000
+	assert_eq "$(wc -l <"$RL_CG/rl6/cgroup.procs")" 2 "processes in the container's cgroup"
+	# From a cgroup outside the delegated subtree, exec cannot move its
+	# process: it runs all the same (runc's rootless exec).
+	run --separate-stderr urt exec rl6 true
+	[ "$status" -eq 0 ] || { echo "status $status: $output $stderr"; false; }
 	urt pause rl6
 	retry_until 10 rl_status_is rl6 paused
 	urt resume rl6
@@ -148,6 +162,14 @@ teardown() {
 	rl_no_state
 }
 
+@test "rootless: a cgroupsPath without a delegated cgroup is a one-line error naming the field" {
+	rl_config '.linux.cgroupsPath = "/rtbats-rootless"'
+	run --separate-stderr urt_noio run --bundle "$B" rl16
+	assert_error
+	assert_contains "$stderr" "/linux/cgroupsPath" "Delegate=yes"
+	rl_no_state
+}
+
 @test "rootless: a --root the user cannot write is a one-line error naming it, and nothing is made" {
 	parent=$RL_HOME/rootowned
 	mkdir -m 0755 "$parent"
@@ -155,6 +177,16 @@ teardown() {
 	assert_error
 	assert_contains "$stderr" "--root $parent/rt"
 	[ ! -e "$parent/rt" ]
+	rl_no_state
+}
+
+@test "rootless: a --root the user owns but cannot write is a one-line error naming it" {
+	as_user mkdir -m 0500 "$RL_HOME/rootowned"
+	run --separate-stderr as_user "$RL_RT" --root "$RL_HOME/rootowned" run --bundle "$B" rl15 </dev/null
+	assert_error
+	assert_contains "$stderr" "--root $RL_HOME/rootowned"
+	run ls -A "$RL_HOME/rootowned"
+	assert_eq "$output" "" "entries in --root"
 	rl_no_state
 }
 
@@ -183,5 +215,25 @@ teardown() {
 	run --separate-stderr urt_noio run --bundle "$B" rl14
 	assert_error
 	assert_contains "$stderr" "/linux/namespaces" "user namespace"
+	rl_no_state
+}
+
+@test "rootless: createContainer hooks join the container's namespaces" {
+	rl_config '.hooks = {createContainer: [{path: "/bin/sh", args: ["sh", "-c", "id -u > " + $f]}]}' \
+		--arg f "$B/rootfs/hookran"
+	rl_cmd cat /hookran
+	run --separate-stderr urt_noio run --bundle "$B" rl17
+	[ "$status" -eq 0 ] || { echo "status $status: $output $stderr"; false; }
+	assert_eq "$output" 0 "the hook's uid in the container's user namespace"
+}
+
+@test "rootless: --rootless false makes the cgroup a root one (refused), a bad value is an error" {
+	run --separate-stderr urt_noio --rootless false run --bundle "$B" rl19
+	assert_error
+	assert_contains "$stderr" "permission denied"
+	rl_no_state
+	run --separate-stderr urt_noio --rootless maybe run --bundle "$B" rl19
+	assert_error
+	assert_contains "$stderr" "--rootless" "true, false or auto"
 	rl_no_state
 }

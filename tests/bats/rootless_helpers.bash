@@ -8,15 +8,18 @@
 #   B                               the test's bundle, owned by the user
 #   RL_XDG                          its XDG_RUNTIME_DIR (state in $RL_XDG/rt)
 
-# rl_setup_file — make the user, or skip the whole file saying why.
+# rl_setup_file — make the user, or record in RL_SKIP why it cannot be
+# done: each test's setup then skips with that reason (bats 1.8 has no
+# skip in setup_file).
 rl_setup_file() {
-	[ "$(id -u)" -eq 0 ] || skip "rootless tests make a user: they need root"
-	command -v useradd >/dev/null || skip "useradd is not installed (passwd package)"
-	command -v setpriv >/dev/null || skip "setpriv is not installed (util-linux)"
-	command -v newuidmap >/dev/null || skip "newuidmap is not installed (uidmap package)"
+	export RL_SKIP=
+	[ "$(id -u)" -eq 0 ] || { RL_SKIP="rootless tests make a user: they need root"; return 0; }
+	command -v useradd >/dev/null || { RL_SKIP="useradd is not installed (passwd package)"; return 0; }
+	command -v setpriv >/dev/null || { RL_SKIP="setpriv is not installed (util-linux)"; return 0; }
+	command -v newuidmap >/dev/null || { RL_SKIP="newuidmap is not installed (uidmap package)"; return 0; }
 	RL_USER=rtrl$$
 	export RL_USER
-	useradd -m -s /bin/sh "$RL_USER" >/dev/null 2>&1 || skip "useradd $RL_USER failed"
+	useradd -m -s /bin/sh "$RL_USER" >/dev/null 2>&1 || { RL_SKIP="useradd $RL_USER failed"; return 0; }
 	RL_UID=$(id -u "$RL_USER")
 	RL_GID=$(id -g "$RL_USER")
 	RL_HOME=$(getent passwd "$RL_USER" | cut -d: -f6)
@@ -29,7 +32,7 @@ rl_setup_file() {
 	install -o "$RL_USER" -g "$RL_GID" -m 0755 "$RT" "$RL_HOME/bin/rt"
 	export RL_RT=$RL_HOME/bin/rt
 	if ! as_user unshare -U true 2>/dev/null; then
-		skip "unprivileged user namespaces are not available (unshare -U fails for an ordinary user)"
+		RL_SKIP="unprivileged user namespaces are not available (unshare -U fails for an ordinary user)"
 	fi
 }
 
@@ -92,6 +95,7 @@ urt_noio() {
 # rl_setup — a rootless bundle B (`rt spec --rootless`, no terminal) owned
 # by the user, and its runtime dir.
 rl_setup() {
+	[ -z "${RL_SKIP:-}" ] || skip "$RL_SKIP"
 	RL_XDG=$RL_HOME/run
 	as_user mkdir -p -m 0700 "$RL_XDG"
 	B=$RL_HOME/b$BATS_SUITE_TEST_NUMBER

@@ -349,6 +349,115 @@ t_sd_ops() {
 
 
 # ---------------------------------------------------------------------------
+# Checkpoint and restore (CRIU, issue 16 item 4)
+
+need_criu() {
+	command -v criu >/dev/null || skip "criu is not installed"
+	out=$(criu check 2>&1) || skip "criu check fails on this kernel: $(echo "$out" | grep -m1 Error)"
+}
+lines() { [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; } # FILE N
+# ckpt_run ID OUT — rt run -d with stdio on pipes (CRIU dumps pipes; a
+# file of the host's mount namespace it could not), stdout to OUT.
+ckpt_run() {
+	track "$1"
+	rt run -d --bundle . "$1" < <(:) > >(cat >"$2") 2>&1 || fail "rt run -d $1 failed"
+	wait_status "$1" running
+}
+
+# A busybox counter appends to a file in a bind mount: checkpointed (the
+# container goes away), restored (state, cgroup, mounts back), it counts on
+# from where it was.
+t_checkpoint_counter() {
+	need_criu
+	echo "# $(criu --version | head -n 1)"
+	eq "$(rt features | jq -r '.annotations["org.opencontainers.runc.checkpoint.enabled"]')" true "rt features' checkpoint annotation"
+	mkdir -p "$T/data"
+	cfg --arg s "$T/data" '.mounts += [{destination: "/data", type: "bind", source: $s, options: ["rbind", "rw"]}]'
+	cfg '.linux.resources.pids = {limit: 20}'
+	args sh -c 'i=0; while true; do echo $i >>/data/count; i=$((i + 1)); sleep 0.2; done'
+	ckpt_run $ID "$T/out1"
+	retry 20 lines "$T/data/count" 3 || fail "the counter did not count"
+	out=$(rt checkpoint --image-path "$T/img" --work-path "$T/work" $ID 2>&1) || fail "checkpoint: $out; $(grep -m3 Error "$T/work/dump.log")"
+	rt state $ID >/dev/null 2>&1 && fail "the container is still there after checkpoint"
+	[ ! -e "$(cgdir)" ] || fail "$(cgdir) left after checkpoint"
+	n1=$(tail -n 1 "$T/data/count")
+	echo "# checkpointed at $n1 ($(ls "$T/img" | wc -l) image files)"
+	rt restore -d --bundle . --image-path "$T/img" --work-path "$T/work" --pid-file "$T/pid" $ID < <(:) > >(cat >"$T/out2") 2>"$T/restore.err" ||
+		fail "restore: $(cat "$T/restore.err"); $(grep -m3 Error "$T/work/restore.log")"
+	eq "$(status $ID)" running "status after restore"
+	pid=$(pid_of $ID)
+	eq "$(cat "$T/pid")" "$pid" "pid file"
+	grep -qx "$pid" "$(cgdir)/cgroup.procs" || fail "restored init $pid not in $(cgdir): $(cat /proc/$pid/cgroup)"
+	eq "$(cat "$(cgdir)/pids.max")" 20 "pids.max after restore"
+	retry 20 lines "$T/data/count" $((n1 + 4)) || fail "the restored counter does not count on: $(tail -n 3 "$T/data/count")"
+	next=$(sed -n "$((n1 + 2))p" "$T/data/count")
+	eq "$next" $((n1 + 1)) "the count after the restore"
+	out=$(rt exec $ID cat /data/count 2>&1) || fail "exec: $out"
+	echo "# restored at pid $pid; counted on to $(tail -n 1 "$T/data/count")"
+	# --leave-running: the container keeps running and counting.
+	out=$(rt checkpoint --leave-running --image-path "$T/img2" $ID 2>&1) || fail "checkpoint --leave-running: $out"
+	eq "$(status $ID)" running "status after checkpoint --leave-running"
+	n2=$(wc -l <"$T/data/count")
+	retry 20 lines "$T/data/count" $((n2 + 2)) || fail "the counter stopped after --leave-running"
+	out=$(rt delete --force $ID 2>&1) || fail "delete: $out"
+	# restore in the foreground: rt waits for the init and exits with its
+	# status (137 after SIGKILL), the container deleted.
+	rt restore --bundle . --image-path "$T/img2" $ID < <(:) > >(cat >"$T/out3") 2>"$T/restore2.err" &
+	bg=$!
+	retry 30 status_is $ID running || fail "foreground restore: $(cat "$T/restore2.err")"
+	out=$(rt kill $ID KILL 2>&1) || fail "kill: $out"
+	wait $bg
+	eq "$?" 137 "foreground restore's exit status"
+	rt state $ID >/dev/null 2>&1 && fail "the container is still there after the foreground restore"
+	[ ! -e "$(cgdir)" ] || fail "$(cgdir) left after the foreground restore"
+}
+
+
+# podman container checkpoint and restore with --runtime rt: the counter
+# in the container's rootfs counts on after the restore.
+podman_count() { podman exec "$1" cat /tmp/count 2>/dev/null; }
+count_above() { local n; n=$(podman_count "$1") && [ "${n:-0}" -gt "$2" ]; } # NAME N
+t_podman_checkpoint() {
+	need_criu
+	local name=rt-sd-ck-$ID out n0 n1 pm="--cgroup-manager cgroupfs"
+	out=$(podman_rt $pm run -d --name $name --network none localhost/busybox \
+		sh -c 'i=0; while true; do echo $i >/tmp/count; i=$((i + 1)); sleep 0.2; done' 2>&1) || fail "podman run -d: $out"
+	retry 30 count_above $name 10 || fail "the counter did not count"
+	n0=$(podman_count $name)
+	out=$(podman_rt $pm container checkpoint $name 2>&1) || fail "podman container checkpoint: $out"
+	eq "$(podman inspect -f '{{.State.Status}}' $name)" exited "podman's status after checkpoint"
+	out=$(podman_rt $pm container restore $name 2>&1) || fail "podman container restore: $out"
+	eq "$(podman inspect -f '{{.State.Status}}' $name)" running "podman's status after restore"
+	n1=$(podman_count $name) || fail "podman exec after restore failed"
+	[ "$n1" -ge "$n0" ] || fail "the count went back from $n0 to $n1: the container started afresh"
+	retry 30 count_above $name $((n1 + 2)) || fail "the restored counter does not count on from $n1"
+	echo "# restored at $n1, then $(podman_count $name)"
+	out=$(podman_rt $pm rm -f $name 2>&1) || fail "podman rm -f: $out"
+}
+
+# ctr tasks checkpoint through containerd's runc shim with BinaryName rt:
+# the images are written, the task runs on (the shim asks for
+# --leave-running unless --exit).
+t_ctr_checkpoint() {
+	need_criu
+	systemctl is-active -q containerd || fail "containerd is not running"
+	local id=rt-sd-ck-$ID out
+	out=$(timeout -s KILL 120 ctr run -d --rootfs --runc-binary $RT_BIN --cgroup "$DELEG/ctr-$ID" $ROOTFS $id \
+		sh -c 'i=0; while true; do i=$((i + 1)); sleep 0.2; done' 2>&1) || fail "ctr run -d: $out"
+	out=$(timeout -s KILL 120 ctr tasks checkpoint --image-path "$T/ctr-img" $id 2>&1)
+	rc=$?
+	ls "$T/ctr-img" | grep -q '^core-.*\.img$' || rc=1
+	state=$(ctr tasks ls | awk -v id=$id '$1 == id {print $3}')
+	timeout -s KILL 60 ctr tasks kill -s KILL $id >/dev/null 2>&1
+	retry 20 eval "! ctr tasks ls | grep -q \"^$id .*RUNNING\""
+	timeout -s KILL 60 ctr tasks rm $id >/dev/null 2>&1
+	timeout -s KILL 60 ctr containers rm $id >/dev/null 2>&1
+	[ $rc = 0 ] || fail "ctr tasks checkpoint: $out; images: $(ls "$T/ctr-img" 2>&1 | head -n 5 | tr '\n' ' ')"
+	eq "$state" RUNNING "the task's status after the checkpoint"
+	echo "# $(ls "$T/ctr-img" | wc -l) image files"
+}
+
+# ---------------------------------------------------------------------------
 # Runner
 
 if [ "${1:-}" = --one ]; then
@@ -445,6 +554,9 @@ t "systemd driver: rt update changes the unit and the files" t_sd_update
 t "systemd driver: delete after kill -9 leaves no unit and no cgroup" t_sd_delete
 t "systemd driver: slice:prefix:name in a custom nested slice" t_sd_custom_slice
 t "systemd driver: props, pause, resume, ps, events, exec, kill --all, delete" t_sd_ops
+t "checkpoint: a counter checkpointed, restored, counts on" t_checkpoint_counter
+t "podman container checkpoint/restore --runtime rt: the counter counts on" t_podman_checkpoint
+t "ctr tasks checkpoint (runc shim, BinaryName=rt): images written, the task runs on" t_ctr_checkpoint
 echo "1..$n"
 echo "RT-SD-DONE $pass $failed $skipped"
 sync
