@@ -2,7 +2,6 @@ package cgroups
 
 import (
 	"fmt"
-	"os"
 	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -27,26 +26,42 @@ type sdManager struct {
 	started bool
 }
 
-// systemdRootless: a non-root caller talks to its own systemd (user bus).
-func systemdRootless() bool { return os.Geteuid() != 0 }
+// systemdRootless: a caller that is not root, or root in a user namespace
+// that is a user outside, talks to its own systemd on the session bus
+// (runc's rule, cgroupsd.UseUserBus).
+func systemdRootless() bool { return cgroupsd.UseUserBus() }
 
 // newSystemd names the unit from linux.cgroupsPath (errors name the field)
 // and reaches systemd.
 func newSystemd(cfg Config) (Manager, error) {
-	unit, err := cgroupsd.ParsePath(cfg.CgroupsPath, cfg.ID, systemdRootless())
+	rootless := systemdRootless()
+	unit, err := cgroupsd.ParsePath(cfg.CgroupsPath, cfg.ID, rootless)
 	if err != nil {
 		return nil, err
 	}
-	host, err := cgroupsfs.Detect()
+	host, err := detectHost(rootless)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := cgroupsd.Connect(systemdRootless())
+	conn, err := cgroupsd.Connect(rootless)
 	if err != nil {
 		return nil, err
 	}
 	m := cgroupsd.New(conn, host, unit)
 	return &sdManager{unit: unit.Name, sd: m, fs: &fsManager{path: m.Path(), paths: m.Paths(), host: host}}, nil
+}
+
+// detectHost: the host's hierarchies; for the user's systemd, a rootless
+// one: the scope is delegated to the user, who cannot load a device
+// program (runc's rootless managers skip device rules that fail; the
+// user's systemd cannot apply DeviceAllow either).
+func detectHost(rootless bool) (*cgroupsfs.Host, error) {
+	host, err := cgroupsfs.Detect()
+	if err != nil {
+		return nil, err
+	}
+	host.Rootless = rootless
+	return host, nil
 }
 
 // loadSystemd rebuilds the manager of an existing unit from the state.
@@ -67,11 +82,12 @@ func (m *sdManager) manager() (*cgroupsd.Manager, error) {
 	if m.sd != nil {
 		return m.sd, nil
 	}
-	conn, err := cgroupsd.Connect(systemdRootless())
+	rootless := systemdRootless()
+	conn, err := cgroupsd.Connect(rootless)
 	if err != nil {
 		return nil, err
 	}
-	host, err := cgroupsfs.Detect()
+	host, err := detectHost(rootless)
 	if err != nil {
 		conn.Close()
 		return nil, err

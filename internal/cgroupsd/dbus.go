@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -41,7 +39,7 @@ const (
 
 // Connect reaches systemd: the system instance (the system bus, else its
 // private socket, as root), or with rootless the user's instance on the
-// session bus. It asks systemd's version, so a bus with no systemd on it
+// session bus (UserBusAddress, authenticated as BusUID). It asks systemd's version, so a bus with no systemd on it
 // is not mistaken for one. The error is one line that says systemd cannot
 // be reached, and why.
 func Connect(rootless bool) (*Conn, error) {
@@ -59,6 +57,9 @@ func Connect(rootless bool) (*Conn, error) {
 	case r = <-done:
 	case <-time.After(callTimeout):
 		r.err = fmt.Errorf("no answer within %s", callTimeout)
+	}
+	if r.err != nil && rootless {
+		return nil, fmt.Errorf("--systemd-cgroup: cannot reach the user's systemd (rootless) over its session bus: %s", oneLine(r.err))
 	}
 	if r.err != nil {
 		return nil, fmt.Errorf("--systemd-cgroup: cannot reach systemd over D-Bus: %s", oneLine(r.err))
@@ -117,6 +118,9 @@ func (c *Conn) init() error {
 		if c.Root, err = strconv.Unquote(cg); err != nil {
 			return fmt.Errorf("systemd's ControlGroup %s: %w", cg, err)
 		}
+		if c.Root == "" || c.Root == "/" {
+			return fmt.Errorf("the systemd on the session bus has no cgroup of its own (ControlGroup %s): not a user instance", cg)
+		}
 	}
 	return nil
 }
@@ -131,32 +135,6 @@ func versionNumber(s string) int {
 	}
 	n, _ := strconv.Atoi(s[:end])
 	return n
-}
-
-// userBus dials the session bus of the user's systemd:
-// $DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus. No autolaunch.
-func userBus() (*dbus.Conn, error) {
-	addr := os.Getenv("DBUS_SESSION_BUS_ADDRESS")
-	if addr == "" {
-		dir := os.Getenv("XDG_RUNTIME_DIR")
-		if dir == "" {
-			return nil, errors.New("no session bus: neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set")
-		}
-		addr = "unix:path=" + filepath.Join(dir, "bus")
-	}
-	conn, err := dbus.Dial(addr)
-	if err != nil {
-		return nil, err
-	}
-	if err := conn.Auth([]dbus.Auth{dbus.AuthExternal(strconv.Itoa(os.Getuid()))}); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	if err := conn.Hello(); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	return conn, nil
 }
 
 // isDBusError reports whether err is the D-Bus error called name.

@@ -14,11 +14,15 @@ import (
 // only host and a new cgroup namespace that is a fresh cgroup2 mount; in
 // every other case it is a tmpfs holding a bind of the container's own
 // directory for each hierarchy (the container never sees its parents).
+// An unprivileged rt binds the container's own directory on a cgroup2 only
+// host too: the kernel refuses it a fresh cgroup2 (EBUSY: the hierarchy's
+// superblock belongs to the initial user namespace), and runc binds it
+// then.
 func (b *builder) cgroupMount(m specs.Mount, dest string, opts parsedOptions, field string) error {
 	mk := nsenter.Op{Code: nsenter.OpMkdir, Strs: [4]string{dest}, Args: [3]int64{0755}, Flags: nsenter.FlagInRoot, Field: field + "/destination"}
 	flags := opts.flags &^ unix.MS_RDONLY
 	onlyUnified := len(b.o.CgroupPaths) == 1 && b.o.CgroupPaths[""] != ""
-	if onlyUnified && b.o.NewCgroupNS {
+	if onlyUnified && b.o.NewCgroupNS && !b.o.Unprivileged {
 		b.add(mk, nsenter.Op{Code: nsenter.OpMount, Strs: [4]string{"cgroup2", dest, "cgroup2"},
 			Args: [3]int64{int64(opts.flags)}, Flags: nsenter.FlagInRoot, Field: field})
 		return nil

@@ -102,7 +102,8 @@ func TestSpecDevice(t *testing.T) {
 }
 
 // cgroup mounts: a cgroup2-only host with a new cgroup namespace mounts
-// cgroup2; without one it binds the container's directory; v1 gets a
+// cgroup2; without one, or for an unprivileged rt, it binds the
+// container's directory; v1 gets a
 // tmpfs with one bind per hierarchy, made read-only after its binds.
 func TestCgroupMount(t *testing.T) {
 	dir := t.TempDir()
@@ -112,9 +113,15 @@ func TestCgroupMount(t *testing.T) {
 	if !has(lines, `mount "cgroup2" on /sys/fs/cgroup type "cgroup2" flags=ro|nosuid`) {
 		t.Errorf("no cgroup2 mount:\n%s", strings.Join(lines, "\n"))
 	}
-	lines = planLines(t, rootfsSpec(m), Options{Rootfs: dir, Bundle: dir, CgroupPaths: unified})
-	if !has(lines, `mount "/sys/fs/cgroup/c1" on /sys/fs/cgroup type "" flags=bind|rec`) || !has(lines, "remount /sys/fs/cgroup adding ro|nosuid") {
-		t.Errorf("no bind of the container's cgroup:\n%s", strings.Join(lines, "\n"))
+	for _, o := range []Options{
+		{Rootfs: dir, Bundle: dir, CgroupPaths: unified},
+		// unprivileged: no fresh cgroup2 (EBUSY), the bind as runc's fallback.
+		{Rootfs: dir, Bundle: dir, CgroupPaths: unified, NewCgroupNS: true, Unprivileged: true},
+	} {
+		lines = planLines(t, rootfsSpec(m), o)
+		if !has(lines, `mount "/sys/fs/cgroup/c1" on /sys/fs/cgroup type "" flags=bind|rec`) || !has(lines, "remount /sys/fs/cgroup adding ro|nosuid") {
+			t.Errorf("%+v: no bind of the container's cgroup:\n%s", o, strings.Join(lines, "\n"))
+		}
 	}
 	v1 := map[string]string{"memory": "/sys/fs/cgroup/memory/c1", "name=systemd": "/sys/fs/cgroup/systemd/c1", "": "/sys/fs/cgroup/unified/c1"}
 	res, err := Plan(rootfsSpec(m), Options{Rootfs: dir, Bundle: dir, CgroupPaths: v1})

@@ -15,9 +15,9 @@ fail() {
 	exit 1
 }
 
-# skip REASON... — end the scenario, skipped: this machine cannot run it
-# (a missing kernel feature or device). run.sh counts it as skipped and
-# prints the reason.
+# skip REASON... — end the scenario (or a group's setup), skipped: this
+# machine cannot run it (a missing kernel feature or device). run.sh counts
+# it as skipped and prints the reason.
 skip() {
 	{ set +x; } 2>/dev/null
 	echo "SKIP: $*" >&2

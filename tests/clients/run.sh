@@ -62,10 +62,14 @@ export PATH=$PATH:/usr/local/go/bin:/usr/sbin:/sbin
 . "$HERE/cni.sh"
 # shellcheck source=docker.sh
 . "$HERE/docker.sh"
+# shellcheck source=podman-rootless.sh
+. "$HERE/podman-rootless.sh"
 
-GROUPS_ALL=(containerd podman cni docker)
-declare -A GROUP_FILE=([containerd]=containerd.sh [podman]=podman.sh [cni]=cni.sh [docker]=docker.sh)
-declare -A GROUP_LIST=([containerd]="${CD_SCENARIOS[*]}" [podman]="${PM_SCENARIOS[*]}" [cni]="${CNI_SCENARIOS[*]}" [docker]="${DK_SCENARIOS[*]}")
+GROUPS_ALL=(containerd podman cni docker podman-rootless)
+declare -A GROUP_FILE=([containerd]=containerd.sh [podman]=podman.sh [cni]=cni.sh [docker]=docker.sh
+	[podman-rootless]=podman-rootless.sh)
+declare -A GROUP_LIST=([containerd]="${CD_SCENARIOS[*]}" [podman]="${PM_SCENARIOS[*]}" [cni]="${CNI_SCENARIOS[*]}" [docker]="${DK_SCENARIOS[*]}"
+	[podman-rootless]="${PR_SCENARIOS[*]}")
 
 selected() { # selected NAME — NAME matches a filter (or there are none)
 	local f
@@ -134,6 +138,7 @@ teardown() {
 	fi
 	teardown_containerd
 	teardown_podman
+	teardown_podman_rootless
 	teardown_cni
 	teardown_docker
 	[ -f "$WORK/cri-build.pid" ] && kill "$(cat "$WORK/cri-build.pid")" 2>/dev/null
@@ -240,6 +245,8 @@ need iproute2 /usr/bin/ip
 need jq /usr/bin/jq
 need bsdutils /usr/bin/script
 need util-linux /usr/bin/nsenter
+need uidmap /usr/bin/newuidmap
+need slirp4netns /usr/bin/slirp4netns
 # Debian's Docker, unless a dockerd is there already (docker-ce's would
 # conflict with the package).
 if ! command -v dockerd >/dev/null; then
@@ -358,15 +365,23 @@ for group in "${GROUPS_ALL[@]}"; do
 	for name in ${GROUP_LIST[$group]}; do selected "$name" && wanted+=("$name"); done
 	[ ${#wanted[@]} -gt 0 ] || continue
 	echo "=== $group"
-	"vars_$group"
+	"vars_${group//-/_}"
 	ts=$(date +%s%N)
 	(
 		set -ex
-		"setup_$group"
+		"setup_${group//-/_}"
 	) >"$WORK/logs/setup-$group.log" 2>&1
 	rc=$?
 	ts=$((($(date +%s%N) - ts) / 1000000))
-	printf '%-34s %6s  %s\n' "(setup $group)" "$(printf '%d.%ds' $((ts / 1000)) $((ts % 1000 / 100)))" "$([ $rc = 0 ] && echo ok || echo FAILED)"
+	case $rc in 0) res=ok ;; 77) res=skipped ;; *) res=FAILED ;; esac
+	printf '%-34s %6s  %s\n' "(setup $group)" "$(printf '%d.%ds' $((ts / 1000)) $((ts % 1000 / 100)))" "$res"
+	# A setup that calls skip (lib.sh): this machine cannot run the group.
+	if [ $rc -eq 77 ]; then
+		for name in "${wanted[@]}"; do
+			record "$name" skip "$WORK/logs/setup-$group.log" "$(sed -n 's/^SKIP: //p' "$WORK/logs/setup-$group.log" | head -n 1)"
+		done
+		continue
+	fi
 	if [ $rc -ne 0 ]; then
 		for name in "${wanted[@]}"; do
 			record "$name" fail "$WORK/logs/setup-$group.log" "setup of $group failed"

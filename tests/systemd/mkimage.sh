@@ -12,7 +12,7 @@ modules=$1
 image=$2
 suite=bookworm
 mirror=${RT_SD_MIRROR:-http://deb.debian.org/debian}
-pkgs=systemd,systemd-sysv,dbus,podman,netavark,containerd,runc,busybox-static,jq,kmod,procps,e2fsprogs,strace,criu,iptables
+pkgs=systemd,systemd-sysv,dbus,podman,netavark,containerd,runc,busybox-static,jq,kmod,procps,e2fsprogs,strace,uidmap,dbus-user-session,slirp4netns,criu,iptables
 size=${RT_SD_IMAGE_SIZE:-2G}
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/rt-sd-root.XXXXXX")

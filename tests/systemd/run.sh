@@ -13,7 +13,7 @@
 #
 # Environment:
 #   RT_SD_CACHE     cache directory (default tests/systemd/.cache)
-#   RT_SD_TIMEOUT   seconds the VM may run (default 600)
+#   RT_SD_TIMEOUT   seconds the VM may run (default 900)
 #   RT_SD_KEEP_LOG  if set, the full console log is copied to this file
 #   RT_SD_TESTS     run only these tests (comma-separated function names)
 #   RT_SD_DEBUG     if 1, the tests run with `set -x` (shown for failures)
@@ -23,7 +23,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${RT_SD_CACHE:-$here/.cache}
-vm_timeout=${RT_SD_TIMEOUT:-600}
+vm_timeout=${RT_SD_TIMEOUT:-900}
 # Loaded by the initramfs to find the root disk.
 initrd_modules="drivers/virtio/virtio.ko drivers/virtio/virtio_ring.ko drivers/virtio/virtio_pci_legacy_dev.ko
 	drivers/virtio/virtio_pci_modern_dev.ko drivers/virtio/virtio_pci.ko drivers/block/virtio_blk.ko"

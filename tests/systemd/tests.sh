@@ -347,6 +347,122 @@ t_sd_ops() {
 	[ ! -e $dir ] || fail "$dir left"
 }
 
+# ---------------------------------------------------------------------------
+# Rootless: an ordinary user with linger (loginctl enable-linger), so that
+# user@UID.service runs its systemd with a delegated cgroup (Debian's
+# user@.service: Delegate=pids memory cpu) and a session bus at
+# /run/user/UID/bus (dbus-user-session). rt and podman run as that user in
+# transient services of its systemd (systemd-run --user): inside
+# user@UID.service, where that systemd may move them into scopes.
+
+RL_USER=rtuser
+rl_uid() { id -u $RL_USER 2>/dev/null; }
+rl_cg() { echo "$CG/user.slice/user-$(rl_uid).slice/user@$(rl_uid).service"; }
+
+# as_user CMD... — CMD as $RL_USER, in a transient service of the user's
+# systemd, stdio passed through; its exit status. KillMode=process: what CMD
+# leaves running (podman's pause process, conmon where podman could not
+# move it to a scope of its own) outlives the service, as it outlives a
+# login shell, instead of being stopped with it.
+as_user() {
+	local uid
+	uid=$(rl_uid)
+	timeout -s KILL 100 runuser -u $RL_USER -- env XDG_RUNTIME_DIR=/run/user/$uid \
+		systemd-run --user --quiet --pipe --wait --collect -p KillMode=process \
+		-E XDG_RUNTIME_DIR=/run/user/$uid -E DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$uid/bus \
+		-E HOME=/home/$RL_USER -E USER=$RL_USER -E PATH=$PATH -- "$@" </dev/null
+}
+
+# need_user — the user's systemd answers on its bus (setup made it).
+need_user() {
+	[ -f $T/rl-ready ] || fail "the user $RL_USER was not set up: $(cat $T/rl-setup.err 2>/dev/null)"
+}
+
+# rl_setup — the user, linger, the user's bus; its podman storage (vfs) with
+# the busybox image, and a rootfs of its own for rt's bundles.
+rl_setup() {
+	local uid
+	useradd -m -s /bin/bash $RL_USER || { echo "useradd failed" >$T/rl-setup.err; return; }
+	uid=$(rl_uid)
+	grep -q "^$RL_USER:" /etc/subuid || usermod --add-subuids 100000-165535 $RL_USER
+	grep -q "^$RL_USER:" /etc/subgid || usermod --add-subgids 100000-165535 $RL_USER
+	loginctl enable-linger $RL_USER
+	retry 60 test -S /run/user/$uid/bus || {
+		echo "no /run/user/$uid/bus after enable-linger: $(systemctl is-active user@$uid.service)" >$T/rl-setup.err
+		return
+	}
+	mkdir -p /home/$RL_USER/.config/containers /home/$RL_USER/rootfs
+	printf '[storage]\ndriver = "vfs"\n' >/home/$RL_USER/.config/containers/storage.conf
+	cp $T/rootfs.tar /home/$RL_USER/rootfs.tar
+	chown -R $RL_USER: /home/$RL_USER
+	as_user tar -C /home/$RL_USER/rootfs -xf /home/$RL_USER/rootfs.tar >$T/rl-setup.err 2>&1 || return
+	as_user podman import -q /home/$RL_USER/rootfs.tar localhost/busybox >/dev/null 2>$T/rl-setup.err || return
+	touch $T/rl-ready
+}
+
+# rt --systemd-cgroup as the user: its systemd makes the scope under
+# user@UID.service/user.slice, with MemoryMax; memory.max holds the limit.
+t_rootless_sd_scope() {
+	need_user
+	local id=rl$ID unit=rt-rl$ID.scope out dir pid rc
+	out=$(as_user $RT_BIN features 2>&1 | jq -r .linux.cgroup.systemdUser)
+	eq "$out" true "rt features as the user: systemdUser"
+	trap 'as_user $RT_BIN --systemd-cgroup delete --force $id >/dev/null 2>&1' EXIT
+	out=$(as_user sh -c "mkdir -p ~/b-$id && cd ~/b-$id && $RT_BIN spec --rootless &&
+		jq '.process.terminal = false | .process.args = [\"sleep\", \"1000\"] | .root.path = \"/home/$RL_USER/rootfs\" |
+			.linux.resources.memory.limit = 67108864' config.json >c.tmp && mv c.tmp config.json" 2>&1) ||
+		fail "rt spec --rootless as $RL_USER: $out"
+	# stderr to a file: the container inherits rt's stdio (terminal false).
+	as_user sh -c "cd ~/b-$id && exec $RT_BIN --debug --systemd-cgroup run -d $id </dev/null >/dev/null 2>~/rt-$id.err"
+	rc=$?
+	if [ $rc != 0 ]; then
+		echo "# the user's processes:"
+		ps -o pid=,cgroup=,args= -u $RL_USER | cut -c1-200 | sed 's/^/# /'
+		fail "rt --debug --systemd-cgroup run -d as $RL_USER: exit $rc: $(tail -n 20 /home/$RL_USER/rt-$id.err)"
+	fi
+	dir=$(rl_cg)/user.slice/$unit
+	[ -d "$dir" ] || fail "no $dir: $(find "$(rl_cg)" -name 'rt-*' | head -n 5)"
+	pid=$(as_user $RT_BIN state $id | jq -r .pid)
+	grep -qx "$pid" "$dir/cgroup.procs" || fail "init $pid not in $dir: $(cat "$dir/cgroup.procs")"
+	eq "$(cat "$dir/memory.max")" 67108864 "memory.max"
+	eq "$(as_user systemctl --user show -P MemoryMax $unit)" 67108864 "$unit MemoryMax"
+	eq "$(as_user systemctl --user show -P Delegate $unit)" yes "$unit Delegate"
+	echo "# $(stat -c %U /proc/$pid) in ${dir#$CG}"
+	out=$(as_user $RT_BIN --systemd-cgroup delete --force $id 2>&1) || fail "rt delete --force: $out"
+	eq "$(as_user systemctl --user show -P LoadState $unit)" not-found "$unit after delete"
+	[ ! -e "$dir" ] || fail "$dir left after delete"
+}
+
+# Rootless podman, its default cgroup manager (systemd: the user's), with
+# --runtime rt and --memory 64m: the limit inside and in the scope's cgroup.
+t_rootless_podman() {
+	need_user
+	local name=rl-$ID out id dir
+	pu() { as_user podman --runtime $RT_BIN "$@"; }
+	eq "$(pu info --format '{{.Host.Security.Rootless}} {{.Host.CgroupManager}}' 2>&1)" "true systemd" "podman info"
+	out=$(pu run --rm --network none --memory 64m localhost/busybox cat /sys/fs/cgroup/memory.max 2>&1) ||
+		fail "podman run --memory 64m: $out"
+	eq "$out" 67108864 "memory.max seen in the container"
+	trap 'as_user podman --runtime $RT_BIN rm -f -t 0 '$name' >/dev/null 2>&1' EXIT
+	# To a file: what podman leaves running (conmon, its pause process)
+	# would hold a pipe open.
+	pu run -d --name $name --network none --memory 64m localhost/busybox sleep 1000 >$T/$name.out 2>&1 || {
+		echo "# podman run -d: exit $?; the user's processes:"
+		ps -o pid=,cgroup=,args= -u $RL_USER | cut -c1-200 | sed 's/^/# /'
+		fail "podman run -d: $(cat $T/$name.out)"
+	}
+	id=$(pu inspect -f '{{.Id}}' $name)
+	dir=$(find "$(rl_cg)" -type d -name "libpod-$id.scope" | head -n 1)
+	[ -n "$dir" ] || fail "no libpod-$id.scope under $(rl_cg)"
+	echo "# ${dir#$CG}"
+	eq "$(cat "$dir/memory.max")" 67108864 "memory.max in $dir"
+	out=$(pu exec $name echo from-exec 2>&1) || fail "podman exec: $out"
+	eq "$out" from-exec "podman exec output"
+	out=$(pu stop -t 2 $name 2>&1) || fail "podman stop: $out"
+	out=$(pu rm $name 2>&1) || fail "podman rm: $out"
+	[ ! -e "$dir" ] || fail "$dir left after podman rm"
+}
+
 
 # ---------------------------------------------------------------------------
 # Checkpoint and restore (CRIU, issue 16 item 4)
@@ -489,6 +605,7 @@ setup() {
 	tar -C $ROOTFS -cf $T/rootfs.tar . &&
 		timeout 300 podman import -q $T/rootfs.tar localhost/busybox >/dev/null 2>$T/import.err ||
 		echo "# podman import failed: $(cat $T/import.err)"
+	rl_setup
 }
 
 n=0 pass=0 failed=0 skipped=0
@@ -554,6 +671,8 @@ t "systemd driver: rt update changes the unit and the files" t_sd_update
 t "systemd driver: delete after kill -9 leaves no unit and no cgroup" t_sd_delete
 t "systemd driver: slice:prefix:name in a custom nested slice" t_sd_custom_slice
 t "systemd driver: props, pause, resume, ps, events, exec, kill --all, delete" t_sd_ops
+t "rootless: rt --systemd-cgroup as a user with linger: scope under user@UID.service, memory.max" t_rootless_sd_scope
+t "rootless podman --runtime rt (cgroup manager systemd) with --memory 64m" t_rootless_podman
 t "checkpoint: a counter checkpointed, restored, counts on" t_checkpoint_counter
 t "podman container checkpoint/restore --runtime rt: the counter counts on" t_podman_checkpoint
 t "ctr tasks checkpoint (runc shim, BinaryName=rt): images written, the task runs on" t_ctr_checkpoint
