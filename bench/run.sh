@@ -32,6 +32,7 @@ note() { echo "bench: $*" >&2; }
 
 RT_BIN=$1
 RT_BIN=$(realpath -m -- "$RT_BIN")
+HERE=$(dirname -- "$(realpath -- "${BASH_SOURCE[0]}")")
 N=${BENCH_N:-30}
 MEM_N=${BENCH_MEM_N:-5}
 TMO=${BENCH_TIMEOUT:-60}
@@ -83,6 +84,7 @@ fi
 need_pkgs=()
 dpkg -s busybox-static >/dev/null 2>&1 || need_pkgs+=(busybox-static)
 command -v jq >/dev/null 2>&1 || need_pkgs+=(jq)
+[ -x /usr/bin/time ] || need_pkgs+=(time)
 [ -n "${RUNC:-}" ] || command -v runc >/dev/null 2>&1 || need_pkgs+=(runc)
 [ -n "${CRUN:-}" ] || command -v crun >/dev/null 2>&1 || need_pkgs+=(crun)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -113,7 +115,7 @@ IDPFX=rtbench-$$
 
 NAMES=(rt runc crun)
 declare -A BIN=([rt]=$RT_BIN [runc]=$RUNC [crun]=$CRUN)
-declare -A ACTIVE=() VER=() NOK=() NFAIL=() SKIPWHY=() RSS=() ANON=()
+declare -A ACTIVE=() VER=() NOK=() NFAIL=() SKIPWHY=() RSS=() ANON=() CMAX=()
 for n in "${NAMES[@]}"; do NOK[$n]=0; NFAIL[$n]=0; RSS[$n]=; ANON[$n]=; SKIPWHY[$n]=; done
 
 MOVED_CTRLS=()           # controllers we moved from cgroup2 to a new v1 hierarchy
@@ -178,6 +180,7 @@ cleanup() {
 	local rc=$? d id name c
 	trap - EXIT INT TERM HUP
 	set +e
+	declare -F many_cleanup >/dev/null && many_cleanup
 	for d in "$STATE"/*; do
 		[ -d "$d" ] || continue
 		id=${d##*/}; name=${id#"$IDPFX"-}; name=${name%%-*}
@@ -357,8 +360,11 @@ if [ ${#order[@]} -gt 0 ]; then
 		for n in "${order[@]}"; do
 			new_id "$n"; id=$REPLY; root=$STATE/$id; pidf=$WORK/pid-$id; rc=0
 			mkdir "$root"
-			timeout -k 5 "$TMO" "${BIN[$n]}" --root "$root" create --bundle "$BUNDLE" --pid-file "$pidf" "$id" \
+			# GNU time: the peak RSS (kB) of the create process and its waited children
+			timeout -k 5 "$TMO" /usr/bin/time -f %M -o "$WORK/maxrss" \
+				"${BIN[$n]}" --root "$root" create --bundle "$BUNDLE" --pid-file "$pidf" "$id" \
 				</dev/null >"$OUT" 2>&1 || rc=$?
+			[ $rc -eq 0 ] && tail -n1 "$WORK/maxrss" >>"$WORK/cmax-$n"
 			pid=
 			if [ $rc -eq 0 ]; then
 				pid=$(cat "$pidf" 2>/dev/null || true)
@@ -378,8 +384,12 @@ if [ ${#order[@]} -gt 0 ]; then
 	for n in "${order[@]}"; do
 		[ -s "$WORK/rss-$n" ] && RSS[$n]=$(median <"$WORK/rss-$n")
 		[ -s "$WORK/anon-$n" ] && ANON[$n]=$(median <"$WORK/anon-$n")
+		[ -s "$WORK/cmax-$n" ] && CMAX[$n]=$(median <"$WORK/cmax-$n")
 	done
 fi
+
+# exec, parallel runs, rt's phases, many containers (opt-in)
+. "$HERE/more.sh"
 
 # ---------------------------------------------------------------- report
 # stats <file of µs values> -> "median p90 min max" in ms (p90: nearest rank)
@@ -432,3 +442,4 @@ printf '%-9s median %6s   p90 %6s   init VmRSS %6s   (reference)\n' runc/crun \
 	"$(ratio "${P90[runc]:-}" "${P90[crun]:-}")" \
 	"$(ratio "${RSS[runc]:-}" "${RSS[crun]:-}")"
 echo "(ratio < 1: rt is faster / smaller)"
+report_more

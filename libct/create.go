@@ -94,6 +94,7 @@ func Create(ctx context.Context, o CreateOptions) (c *Container, err error) {
 		return nil, err
 	}
 	c.Warn = o.Warn
+	debugf("create %s: state saved", o.ID)
 	var cg cgroups.Manager // set once the cgroup is made
 	var initPid int
 	defer func() {

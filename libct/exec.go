@@ -30,6 +30,10 @@ type ExecOptions struct {
 	Stdio [3]*os.File
 	Warn  func(string)
 	Effects
+	// beforeProcess runs while the process waits, forked, at its cgroup
+	// sync point, before anything of it runs (ExecAndWait: the wait for
+	// every signal to be caught); nil: nothing.
+	beforeProcess func()
 }
 
 // Exec starts a process inside the running container and returns its
@@ -40,11 +44,11 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	cg, err := c.execCgroup(o)
+	cg, insideFirst, err := c.execCgroup(o)
 	if err != nil {
 		return 0, err
 	}
-	io := stageIO{root: c.Root, joinForked: true, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
+	io := stageIO{root: c.Root, joinForked: true, insideFirst: insideFirst, atCgroup: o.beforeProcess, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
 		pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindExec, joinBestEffort: Rootless() && len(o.SubCgroups) == 0}
 	if o.PidfdSocket != "" {
 		// The process is orphaned by its stage and may exit at once: as
@@ -109,20 +113,33 @@ func (c *Container) prepareExec(ctx context.Context, o ExecOptions) (*specs.Spec
 }
 
 // execCgroup is the cgroup the process joins: the container's, or the
-// sub-cgroups of it o names; its move is warmed up if asked.
-func (c *Container) execCgroup(o ExecOptions) (cgroups.Manager, error) {
-	cg, err := c.cgroup()
-	if err != nil {
-		return nil, err
+// sub-cgroups of it o names; its move is warmed up if asked. insideFirst:
+// the stage may start inside it (stageIO.insideFirst).
+//
+// The stage stays out of the cgroup and its child is moved in (a move may
+// wait for an RCU grace period), so that an exec into a container at its
+// pids limit works, as runc's does. Without a limit, the stage is started
+// inside the cgroup where no move is needed (v1 hierarchies), unless the
+// cgroup is frozen: the stage must run.
+func (c *Container) execCgroup(o ExecOptions) (cg cgroups.Manager, insideFirst bool, err error) {
+	if cg, err = c.cgroup(); err != nil {
+		return nil, false, err
 	}
+	// the container's own limit counts for its sub-cgroups too
+	insideFirst = canStartInside(cg) && !cg.(cgroups.InsideStarter).PidsLimited()
 	if len(o.SubCgroups) > 0 {
 		if cg, err = cg.Sub(o.SubCgroups); err != nil {
-			return nil, err
+			return nil, false, err
 		}
+		insideFirst = insideFirst && canStartInside(cg) && !cg.(cgroups.InsideStarter).PidsLimited()
 	}
 	debugf("exec in %s: cgroup %s", c.State.ID, debugPaths(cg.Paths()))
-	if o.WarmCgroup {
+	if insideFirst && o.IgnorePaused {
+		// without --ignore-paused, prepareExec refused a paused container
+		insideFirst = c.Status() != Paused
+	}
+	if o.WarmCgroup && !insideFirst {
 		go cg.WarmJoin() // the process is moved, never born there (joinForked)
 	}
-	return cg, nil
+	return cg, insideFirst, nil
 }

@@ -52,6 +52,21 @@ func TestOverlayExe(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	path := checkSealed(t, f)
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, content) {
+		t.Errorf("content through the overlay %q, want %q", got, content)
+	}
+}
+
+// checkSealed: the handle f is on an overlayfs and does not open for
+// writing (no upper layer: read-only for good); it returns its
+// /proc/self/fd path.
+func checkSealed(t *testing.T, f *os.File) string {
+	t.Helper()
 	var st unix.Statfs_t
 	if err := unix.Fstatfs(int(f.Fd()), &st); err != nil {
 		t.Fatal(err)
@@ -59,18 +74,12 @@ func TestOverlayExe(t *testing.T) {
 	if st.Type != unix.OVERLAYFS_SUPER_MAGIC {
 		t.Errorf("the handle is on filesystem %#x, want overlayfs", st.Type)
 	}
-	got, err := os.ReadFile("/proc/self/fd/" + strconv.Itoa(int(f.Fd())))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, content) {
-		t.Errorf("content through the overlay %q, want %q", got, content)
-	}
-	// read-only for good: no upper layer
-	if w, err := os.OpenFile("/proc/self/fd/"+strconv.Itoa(int(f.Fd())), os.O_WRONLY, 0); err == nil {
+	path := "/proc/self/fd/" + strconv.Itoa(int(f.Fd()))
+	if w, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
 		w.Close()
 		t.Error("the sealed binary opens for writing")
 	}
+	return path
 }
 
 // The seal of an rt that may not mount where it runs: the helper makes the
@@ -101,18 +110,7 @@ func TestUsernsOverlayExe(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var st unix.Statfs_t
-	if err := unix.Fstatfs(int(f.Fd()), &st); err != nil {
-		t.Fatal(err)
-	}
-	if st.Type != unix.OVERLAYFS_SUPER_MAGIC {
-		t.Errorf("the handle is on filesystem %#x, want overlayfs", st.Type)
-	}
-	path := "/proc/self/fd/" + strconv.Itoa(int(f.Fd()))
-	if w, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
-		w.Close()
-		t.Error("the sealed binary opens for writing")
-	}
+	path := checkSealed(t, f)
 	if err := exec.Command(path).Run(); err != nil {
 		t.Errorf("exec of the sealed binary: %v", err)
 	}

@@ -72,6 +72,7 @@ func Run(ctx context.Context, o CreateOptions, f Foreground) (int, error) {
 		}
 	}
 	signals.waitAll()
+	debugf("run %s: every signal is caught for forwarding", c.State.ID)
 	// When the init could not start the process, it has said why on its
 	// stderr (or the pty) and exits 255: that is the status, as runc's.
 	if err := c.Start(ctx); err != nil && !errors.Is(err, ErrNotStarted) {
@@ -82,6 +83,7 @@ func Run(ctx context.Context, o CreateOptions, f Foreground) (int, error) {
 	if tty != nil {
 		tty.drain()
 	}
+	debugf("run %s: the process exited (status %d)", c.State.ID, status)
 	if !f.Keep {
 		if derr := c.Delete(context.Background(), true); derr != nil && c.Warn != nil {
 			c.Warn(derr.Error())
@@ -110,8 +112,14 @@ func (c *Container) ExecAndWait(ctx context.Context, o ExecOptions, f Foreground
 		defer tty.Close()
 		o.ConsoleConn = tty.childEnd
 	}
-	signals.waitAll()
+	// Signals are caught meanwhile; the process waits for it at its
+	// cgroup sync point, so that every signal is forwarded once it runs.
+	o.beforeProcess = func() {
+		signals.waitAll()
+		debugf("exec in %s: every signal is caught for forwarding", c.State.ID)
+	}
 	pid, err := c.Exec(ctx, o)
+	signals.waitAll() // in case the plan had no cgroup sync point
 	if err != nil {
 		return 0, err
 	}
@@ -124,6 +132,7 @@ func (c *Container) ExecAndWait(ctx context.Context, o ExecOptions, f Foreground
 	if tty != nil {
 		tty.drain()
 	}
+	debugf("exec in %s: the process exited (status %d)", c.State.ID, status)
 	return status, err
 }
 

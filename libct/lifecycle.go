@@ -229,6 +229,7 @@ func (c *Container) Delete(ctx context.Context, force bool) error {
 		return err
 	}
 	c.runPoststop()
+	debugf("delete %s: done", c.State.ID)
 	return nil
 }
 

@@ -44,6 +44,12 @@ type stageIO struct {
 	// leaves the process where rt runs, as runc's rootless exec does.
 	joinBestEffort bool
 	idmap          [2]idMapper // how the maps are written (create; idMappers)
+	// insideFirst (with joinForked): the stage starts inside the cgroup
+	// after all when it can do so without a move (startInside).
+	insideFirst bool
+	// atCgroup runs at the cgroup sync point, while the forked process
+	// waits for it to go on; nil: nothing to do.
+	atCgroup func()
 }
 
 // runStage starts the C stage with the plan that build returns for the fd
@@ -66,6 +72,7 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 		return 0, err
 	}
 	defer exe.Close()
+	debugf("seal: the rt binary the stage runs")
 	// As runc: the caller's fds above stdio reach neither the stage nor
 	// the hooks rt runs (ExtraFiles are passed all the same).
 	_ = unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
@@ -78,7 +85,7 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 	testStep("stage started")
 	debugf("stage: started, pid %d", cmd.Process.Pid)
 	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync,
-		listenerState: io.listenerState, joined: joined, cg: cg, onPid: io.onInitPid, warn: io.warn,
+		listenerState: io.listenerState, joined: joined, cg: cg, onPid: io.onInitPid, atCgroup: io.atCgroup, warn: io.warn,
 		pidfd: -1, wantPidfd: files.pidfd != nil, idmap: io.idmap, bestEffort: io.joinBestEffort}
 	pid, err = s.run()
 	return pid, s.finish(err, files, io.pidfdKind)
@@ -123,10 +130,7 @@ func (s *stageFiles) loadPlan(build func(nsenter.StageFds) (*nsenter.Plan, error
 // (extra, numbered by fds), in cg, or where rt runs when the process it
 // forks joins cg itself (joinForked).
 func launchStage(io stageIO, fds nsenter.StageFds, exe *os.File, extra []*os.File, cg cgroups.Manager) (*exec.Cmd, <-chan error, error) {
-	if io.joinForked {
-		cg = nil
-	}
-	return startStage(func() *exec.Cmd {
+	return startStageFor(io, cg, func() *exec.Cmd {
 		return &exec.Cmd{
 			Path:       fmt.Sprintf("/proc/self/fd/%d", exe.Fd()),
 			Args:       []string{"rt", "init"},
@@ -136,7 +140,25 @@ func launchStage(io stageIO, fds nsenter.StageFds, exe *os.File, extra []*os.Fil
 			Stderr:     io.stdio[2],
 			ExtraFiles: extra,
 		}
-	}, cg)
+	})
+}
+
+// startStageFor starts the stage in cg (startStage), or, when io.joinForked,
+// outside it: then the process it forks joins cg. Unless io.insideFirst
+// and the stage can be started inside cg without a move (startInside):
+// then it is.
+func startStageFor(io stageIO, cg cgroups.Manager, newCmd func() *exec.Cmd) (*exec.Cmd, <-chan error, error) {
+	if !io.joinForked {
+		return startStage(newCmd, cg)
+	}
+	if io.insideFirst {
+		if cmd, err := startInside(newCmd, cg); !errors.Is(err, cgroups.ErrNotInside) {
+			joined := make(chan error, 1)
+			joined <- nil
+			return cmd, joined, err
+		}
+	}
+	return startStage(newCmd, nil)
 }
 
 // finish ends the session whose run returned err: it sends the process's
@@ -166,9 +188,55 @@ func (s *session) finish(err error, files *stageFiles, kind string) error {
 // before cg exists: while the warm-up waits the kernel holds the lock that
 // creating a cgroup, and starting a process in one, take.
 func warmMigration(cg cgroups.Manager) {
-	if _, bornThere := cg.BornInto(); !bornThere {
+	if _, bornThere := cg.BornInto(); !bornThere && !canStartInside(cg) {
 		go cg.WarmJoin()
 	}
+}
+
+// canStartInside: startInside will start the stage in cg. Then nothing
+// is moved, and a warm-up would only hold the kernel's cgroup mutex while
+// the thread moves.
+func canStartInside(cg cgroups.Manager) bool {
+	in, ok := cg.(cgroups.InsideStarter)
+	return ok && in.CanStartInside()
+}
+
+// startInside starts the stage inside cg on a host with v1 hierarchies
+// (cgroups.InsideStarter): forked from a thread in cg's v1 cgroups, into
+// its cgroup2 directory, if any, with CLONE_INTO_CGROUP. No move, so no
+// wait for the kernel's thread-group lock. An error wrapping
+// cgroups.ErrNotInside: not started, the caller moves it instead.
+func startInside(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, error) {
+	if !canStartInside(cg) {
+		return nil, cgroups.ErrNotInside
+	}
+	in := cg.(cgroups.InsideStarter)
+	// The stage's files are all open already (stdio are *os.File, so
+	// os/exec opens no /dev/null): the thread, in the container's devices
+	// cgroup meanwhile, opens no device.
+	cmd := newCmd()
+	err := in.StartInside(func(dir string) error {
+		if dir != "" {
+			// O_PATH will not do: the kernel wants an open cgroup directory.
+			fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return fmt.Errorf("%w: %w", cgroups.ErrNotInside, err)
+			}
+			defer unix.Close(fd)
+			cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+		}
+		if err := cmd.Start(); err != nil {
+			// clone3 may be missing (ENOSYS) or refused (seccomp):
+			// the stage is moved instead, and says what fails.
+			return fmt.Errorf("%w: %w", cgroups.ErrNotInside, err)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, cgroups.ErrNotInside) && cmd.Process != nil {
+		// started, but rt's thread did not come back: the stage runs
+		return cmd, nil
+	}
+	return cmd, err
 }
 
 // startStage starts the stage in the container's cgroup. On a pure v2 host
@@ -183,6 +251,10 @@ func startStage(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, <-chan 
 		return cmd, nil, cmd.Start()
 	}
 	joined := make(chan error, 1)
+	if cmd, err := startInside(newCmd, cg); !errors.Is(err, cgroups.ErrNotInside) {
+		joined <- nil
+		return cmd, joined, err
+	}
 	if dir, ok := cg.BornInto(); ok {
 		// O_PATH will not do: the kernel wants an open cgroup directory.
 		if fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
@@ -256,6 +328,7 @@ type session struct {
 	cg            cgroups.Manager
 	onSync        func(id int32, pid int) error
 	onPid         func(pid int) error
+	atCgroup      func() // stageIO.atCgroup
 	listenerState func(pid int) specs.State
 	spec          *specs.Spec
 	plan          *nsenter.Plan
@@ -370,6 +443,9 @@ func (s *session) gotPid(pid int) error {
 func (s *session) syncPoint(m nsenter.Msg) error {
 	switch {
 	case m.Value == specconv.SyncCgroup:
+		if s.atCgroup != nil {
+			s.atCgroup() // the forked process waits meanwhile
+		}
 		return s.joinCgroup()
 	case m.Value == specconv.SyncTimeOffsets:
 		return s.writeTimeOffsets(m.Op)
@@ -383,7 +459,9 @@ func (s *session) syncPoint(m nsenter.Msg) error {
 // stage stays outside it (joinForked), moves the process it forked.
 func (s *session) joinCgroup() error {
 	if s.joined != nil {
-		return <-s.joined
+		err := <-s.joined
+		debugf("cgroup: the stage is in it")
+		return err
 	}
 	if s.initPid <= 0 {
 		return fmt.Errorf("container init sent the cgroup sync before its pid")
@@ -393,6 +471,7 @@ func (s *session) joinCgroup() error {
 		debugf("exec: not joining the cgroup (rootless): %v", err)
 		return nil
 	}
+	debugf("cgroup: pid %d is in it", s.initPid)
 	return err
 }
 

@@ -93,24 +93,34 @@ func (s *session) opError(m nsenter.Msg) error {
 		}
 		what = strings.TrimSpace(op.Code.Name() + " " + m.Detail)
 	case nsenter.OpMount, nsenter.OpMkdir:
-		if err := ordinaryDirError(s.plan, m.Op, errno); err != nil {
+		var err error
+		if what, err = s.mountWhat(m, op, errno); err != nil {
 			return err
-		}
-		if op.Code == nsenter.OpMkdir {
-			what = strings.TrimSpace(op.Code.Name() + " " + m.Detail)
-			break
-		}
-		if err := deviceBindError(op, errno); err != nil {
-			return err
-		}
-		what = fmt.Sprintf("mount %q on %s", op.Strs[0], op.Strs[1])
-		if op.Strs[2] != "" {
-			what += " (type " + op.Strs[2] + ")"
 		}
 	default:
 		what = strings.TrimSpace(op.Code.Name() + " " + m.Detail)
 	}
 	return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("%s: %v", what, errno)}
+}
+
+// mountWhat words a failed mount or mkdir op, or returns the error of a
+// case it knows better: a proc or sysfs target that is not an ordinary
+// directory, a device the host lacks.
+func (s *session) mountWhat(m nsenter.Msg, op nsenter.Op, errno unix.Errno) (string, error) {
+	if err := ordinaryDirError(s.plan, m.Op, errno); err != nil {
+		return "", err
+	}
+	if op.Code == nsenter.OpMkdir {
+		return strings.TrimSpace(op.Code.Name() + " " + m.Detail), nil
+	}
+	if err := deviceBindError(op, errno); err != nil {
+		return "", err
+	}
+	what := fmt.Sprintf("mount %q on %s", op.Strs[0], op.Strs[1])
+	if op.Strs[2] != "" {
+		what += " (type " + op.Strs[2] + ")"
+	}
+	return what, nil
 }
 
 // ordinaryDirError: proc and sysfs are mounted on an ordinary directory,

@@ -13,6 +13,11 @@
 // environment is read only through ListenFdsFromEnv and
 // NotifySocketFromEnv.
 //
+// It also checkpoints and restores containers (Checkpoint, Restore: the
+// criu binary driven over its RPC socket, criu*.go), and runs them for a
+// caller without privilege (rootless.go: who writes the id maps, the
+// caller's subordinate id ranges, a delegated cgroup or none).
+//
 // Imports: of rt's, specconv, rootfs, nsenter, the field error type, and
 // cgroups (the manager interface), never a cgroup driver such as cgroupsfs
 // directly (internal/archtest checks it).

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,23 +40,25 @@ func listCommand() *cobra.Command {
 			for _, c := range cs {
 				states = append(states, toStateJSON(c))
 			}
+			// one write for the whole list (tabwriter writes each cell)
+			out := bufio.NewWriter(os.Stdout)
 			switch {
 			case quiet:
 				for _, s := range states {
-					fmt.Println(s.ID)
+					fmt.Fprintln(out, s.ID)
 				}
 			case format == "json":
-				out, _ := json.Marshal(states)
-				fmt.Println(string(out))
+				data, _ := json.Marshal(states)
+				fmt.Fprintln(out, string(data))
 			default:
-				w := tabwriter.NewWriter(os.Stdout, 12, 1, 3, ' ', 0)
+				w := tabwriter.NewWriter(out, 12, 1, 3, ' ', 0)
 				fmt.Fprint(w, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n")
 				for _, s := range states {
 					fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", s.ID, s.Pid, s.Status, s.Bundle, s.Created, s.Owner)
 				}
 				w.Flush()
 			}
-			return nil
+			return out.Flush()
 		},
 	}
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the ids")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -96,15 +97,54 @@ func logWarn(msg string) {
 	os.Stderr.Write(formatLine(g.logFormat, "warning", msg, time.Now()))
 }
 
+// started is when rt's Go code began (package initialisation), the zero
+// of the debug lines' elapsed times; lastDebug is when the line before was
+// written.
+var (
+	started, lastDebug = time.Now(), time.Time{}
+	debugMu            sync.Mutex
+)
+
 // logDebug writes a level=debug line with --debug: to the --log file, or
-// without one to stderr (as runc's --debug, and as warnings).
+// without one to stderr (as runc's --debug, and as warnings). Each
+// line carries two more fields: elapsed, the time since rt started, and
+// step, the time since the debug line before (since the start for the
+// first): the duration of each phase of create, run and exec. Lines about
+// the C stage are written when its message arrives, on the same clock.
 func logDebug(msg string) {
 	if !g.debug {
 		return
 	}
+	debugMu.Lock()
+	defer debugMu.Unlock()
+	now := time.Now()
+	prev := lastDebug
+	if prev.IsZero() {
+		prev = started
+	}
+	lastDebug = now
+	line := formatDebugLine(g.logFormat, msg, now, now.Sub(started), now.Sub(prev))
 	if logFile == nil {
-		os.Stderr.Write(formatLine(g.logFormat, "debug", msg, time.Now()))
+		os.Stderr.Write(line)
 		return
 	}
-	logLine("debug", msg)
+	logFile.Write(line)
+}
+
+// formatDebugLine is formatLine for a debug line, with its elapsed and
+// step fields (in ms, µs precision).
+func formatDebugLine(format, msg string, now time.Time, elapsed, step time.Duration) []byte {
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.3fms", float64(d.Microseconds())/1000) }
+	ts := now.UTC().Format(time.RFC3339Nano)
+	if format == "json" {
+		line, _ := json.Marshal(struct {
+			Elapsed string `json:"elapsed"`
+			Level   string `json:"level"`
+			Msg     string `json:"msg"`
+			Step    string `json:"step"`
+			Time    string `json:"time"`
+		}{ms(elapsed), "debug", msg, ms(step), ts})
+		return append(line, '\n')
+	}
+	return fmt.Appendf(nil, "time=%q level=debug msg=%q elapsed=%s step=%s\n", ts, msg, ms(elapsed), ms(step))
 }

@@ -86,7 +86,9 @@ func newRootCommand() *cobra.Command {
 			if g.debug {
 				libct.Debug = logDebug
 			}
-			if err := openLog(); err != nil {
+			err := openLog()
+			logDebug(fmt.Sprintf("%s: command line parsed", cmd.CommandPath()))
+			if err != nil {
 				return err
 			}
 			return checkRoot(cmd)

@@ -1,8 +1,12 @@
 package cgroups
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -170,4 +174,95 @@ func (m *fsManager) Sub(subs map[string]string) (Manager, error) {
 		return nil, err
 	}
 	return &fsManager{path: sub.Path, paths: sub.Paths, host: m.host, cg: sub}, nil
+}
+
+// InsideStarter is a Manager that can start a process inside its cgroup
+// on a host with v1 hierarchies, where clone3's CLONE_INTO_CGROUP reaches
+// only the unified one: the process is forked from a thread already in
+// the cgroup. The fs driver is one; systemd's is not (it must move pids).
+type InsideStarter interface {
+	// CanStartInside: the host has v1 hierarchies, and rt may write to
+	// them (it is root in the initial user namespace).
+	CanStartInside() bool
+	// StartInside runs start on an OS thread that is in the cgroup in every
+	// v1 hierarchy, giving it the cgroup's cgroup2 directory ("" when
+	// there is none) for clone3 (CLONE_INTO_CGROUP): what start forks is
+	// born in the whole cgroup and nothing is moved, so nothing waits for
+	// the kernel's thread-group lock (cgroupsfs.Cgroup.ThreadJoin). The
+	// thread is moved back afterwards. An error wrapping ErrNotInside:
+	// start did not run.
+	StartInside(start func(cgroup2Dir string) error) error
+	// PidsLimited reports whether the cgroup or one of its ancestors has
+	// a pids limit now (a pids.max that is not "max"); an unreadable one
+	// counts as a limit.
+	PidsLimited() bool
+}
+
+// ErrNotInside is wrapped by StartInside's errors when it did not run
+// start: the caller moves the process instead.
+var ErrNotInside = errors.New("cgroup: cannot start a process inside the cgroup")
+
+func (m *fsManager) CanStartInside() bool {
+	cg, err := m.cgroup()
+	if err != nil || os.Geteuid() != 0 {
+		return false
+	}
+	mode := m.host.Mode
+	return cg != nil && (mode == cgroupsfs.ModeV1 || mode == cgroupsfs.ModeHybrid)
+}
+
+func (m *fsManager) StartInside(start func(cgroup2Dir string) error) error {
+	cg, err := m.cgroup()
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrNotInside, err)
+	}
+	done := make(chan error, 1)
+	// A goroutine of its own: should the thread fail to move back, it
+	// stays locked and ends with the goroutine (see runtime.LockOSThread).
+	go func() {
+		runtime.LockOSThread()
+		var cpus unix.CPUSet
+		affErr := unix.SchedGetaffinity(0, &cpus)
+		back, err := cg.ThreadJoin()
+		if err != nil {
+			runtime.UnlockOSThread()
+			done <- fmt.Errorf("%w: %w", ErrNotInside, err)
+			return
+		}
+		err = start(cg.Paths[""])
+		if berr := back(); berr != nil {
+			done <- errors.Join(err, berr)
+			return // the thread ends, locked
+		}
+		if affErr == nil {
+			// a v1 cpuset move sets the thread's CPUs to the cpuset's
+			_ = unix.SchedSetaffinity(0, &cpus)
+		}
+		runtime.UnlockOSThread()
+		done <- err
+	}()
+	return <-done
+}
+
+func (m *fsManager) PidsLimited() bool {
+	if _, err := m.cgroup(); err != nil {
+		return true
+	}
+	dir, mnt := m.paths["pids"], m.host.V1["pids"]
+	if dir == "" {
+		if dir, mnt = m.paths[""], m.host.Unified; dir == "" {
+			return false // no pids controller: no limit
+		}
+	}
+	// the cgroup's own limit and every ancestor's count
+	for ; dir != mnt && strings.HasPrefix(dir, mnt+"/"); dir = filepath.Dir(dir) {
+		data, err := os.ReadFile(filepath.Join(dir, "pids.max"))
+		if os.IsNotExist(err) {
+			continue // v2: the pids controller is not enabled here
+		}
+		if err != nil || strings.TrimSpace(string(data)) != "max" {
+			return true
+		}
+	}
+	return false
 }

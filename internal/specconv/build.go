@@ -71,6 +71,23 @@ func Build(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 	return BuildValidated(spec, o)
 }
 
+// rootfsOptions: what rootfs.Plan needs to know of the namespaces and of
+// rt's options.
+func (b *planBuilder) rootfsOptions() rootfs.Options {
+	ns, o := b.ns, b.o
+	return rootfs.Options{
+		NoMountNS: !ns.has[specs.MountNamespace], Warn: b.warn,
+		Rootfs: RootfsPath(b.spec, o.Bundle), Bundle: o.Bundle, NoPivot: o.NoPivot,
+		NewUserNS: ns.has[specs.UserNamespace], Unprivileged: o.Unprivileged, CgroupPaths: o.CgroupPaths,
+		NewCgroupNS: ns.isNew(specs.CgroupNamespace),
+		// A user namespace (the container's, or the one an unprivileged
+		// rt runs in) may mount a sysfs only with a network namespace
+		// of its own.
+		SysfsBind: (ns.isNew(specs.UserNamespace) || o.Unprivileged) && !ns.isNew(specs.NetworkNamespace),
+		IDMapFds:  o.Fds.IDMaps, HostMounts: o.HostMounts, NotifySocket: o.NotifySocket,
+	}
+}
+
 // BuildValidated is Build for a spec that has passed Validate already
 // (libct validates a bundle once, when it loads it, before it makes
 // anything): the validation pass is not run again.
@@ -104,17 +121,7 @@ func BuildValidated(spec *specs.Spec, o Options) (*nsenter.Plan, error) {
 			return nil, err
 		}
 	}
-	fs, err := rootfs.Plan(spec, rootfs.Options{
-		NoMountNS: !ns.has[specs.MountNamespace], Warn: b.warn,
-		Rootfs: RootfsPath(spec, o.Bundle), Bundle: o.Bundle, NoPivot: o.NoPivot,
-		NewUserNS: ns.has[specs.UserNamespace], Unprivileged: o.Unprivileged, CgroupPaths: o.CgroupPaths,
-		NewCgroupNS: ns.isNew(specs.CgroupNamespace),
-		// A user namespace (the container's, or the one an unprivileged
-		// rt runs in) may mount a sysfs only with a network namespace
-		// of its own.
-		SysfsBind: (ns.isNew(specs.UserNamespace) || o.Unprivileged) && !ns.isNew(specs.NetworkNamespace),
-		IDMapFds:  o.Fds.IDMaps, HostMounts: o.HostMounts, NotifySocket: o.NotifySocket,
-	})
+	fs, err := rootfs.Plan(spec, b.rootfsOptions())
 	if err != nil {
 		return nil, err
 	}

@@ -132,7 +132,9 @@ criu_fails_here() {
 	[ ! -e "$ROOT/$ID" ]
 	run --separate-stderr rt restore -d --bundle "$BUNDLE" --image-path "$BATS_TEST_TMPDIR/missing" "$ID"
 	assert_error
+	assert_contains "$stderr" "$BATS_TEST_TMPDIR/missing"
 	[ ! -e "$BATS_TEST_TMPDIR/missing" ]
+	[ ! -e "$ROOT/$ID" ]
 }
 
 @test "checkpoint: bad option values are one-line errors" {

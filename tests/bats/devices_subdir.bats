@@ -108,10 +108,13 @@ write-ok" "the nodes and their directories"
 	update_config '.linux.resources.devices += [{allow: true, type: "b", major: 7, minor: 0, access: "rw"}]'
 	run --separate-stderr rt run --bundle "$BUNDLE" "$ID" </dev/null
 	echo "status $status stdout $output stderr $stderr"
-	assert_not_contains "$stderr" "Operation not permitted"
+	[ "$status" -eq 0 ]
+	assert_eq "$output" open-ok "with the rule"
 	update_config '.linux.resources.devices |= map(select(.major != 7))'
 	run --separate-stderr rt run --bundle "$BUNDLE" "$(new_id)" </dev/null
 	echo "status $status stdout $output stderr $stderr"
+	[ "$status" -ne 0 ]
+	assert_eq "$output" "" "without the rule"
 	assert_contains "$stderr" "Operation not permitted"
 }
 

@@ -117,6 +117,8 @@ userns_config() {
 	assert_contains "$out" exec-tty /dev/pts/ stdin-tty
 }
 
+_cmdline_is() { [ "$(tr '\0' ' ' <"/proc/$1/cmdline")" = "$2" ]; }
+
 @test "exec: -d/--detach with --pid-file: a live pid inside the container's pid namespace" {
 	start_sleeper
 	local t0=$SECONDS
@@ -128,7 +130,9 @@ userns_config() {
 	run _proc_dead "$EPID"
 	[ "$status" -ne 0 ] # alive, not a zombie
 	[ "$EPID" != "$PID" ]
-	assert_eq "$(tr '\0' ' ' <"/proc/$EPID/cmdline")" "sleep 777 " "cmdline of the pid-file's pid"
+	# exec -d returns once the process is set up, as runc's: its execve
+	# may come a moment later
+	retry_until 10 _cmdline_is "$EPID" "sleep 777 "
 	assert_eq "$(readlink "/proc/$EPID/ns/pid")" "$(readlink "/proc/$PID/ns/pid")" "pid ns"
 	[ "$(readlink "/proc/$EPID/ns/pid")" != "$(readlink /proc/self/ns/pid)" ]
 	# the container sees it

@@ -43,10 +43,13 @@ rt() {
 # commands that leave a container process holding their stdio (create,
 # run -d): `run rt create ...` would otherwise wait for the container to exit.
 # Works with `run --separate-stderr`.
-rt_noio() {
+rt_noio() { noio rt "$@"; }
+
+# noio CMD ARGS... — CMD as rt_noio runs rt.
+noio() {
 	local f rc=0
 	f=$(mktemp -p "$BATS_TEST_TMPDIR" rtio.XXXXXX)
-	rt "$@" </dev/null >"$f.out" 2>"$f.err" || rc=$?
+	"$@" </dev/null >"$f.out" 2>"$f.err" || rc=$?
 	cat "$f.out"
 	cat "$f.err" >&2
 	return "$rc"

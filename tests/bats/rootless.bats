@@ -20,8 +20,7 @@ setup() {
 }
 
 teardown() {
-	rl_teardown
-	rl_undelegate
+	rl_teardown_then rl_undelegate
 }
 
 @test "rootless: spec --rootless and run: the user is root in the container, mapped to itself" {
@@ -145,12 +144,10 @@ teardown() {
 
 @test "rootless: a multi-range map without newuidmap in PATH is a one-line error saying to install uidmap" {
 	rl_config '.linux.uidMappings += [{containerID: 1, hostID: $su, size: 10}]' --argjson su "$RL_SUBUID"
-	RL_PATH=$BATS_TEST_TMPDIR/nopath
-	mkdir -p "$RL_PATH"
-	run --separate-stderr urt_noio run --bundle "$B" rl9
+	mkdir -p "$BATS_TEST_TMPDIR/nopath"
+	RL_PATH=$BATS_TEST_TMPDIR/nopath run --separate-stderr urt_noio run --bundle "$B" rl9
 	assert_error
 	assert_contains "$stderr" "/linux/uidMappings" newuidmap "uidmap package"
-	RL_PATH=
 	rl_no_state
 }
 

@@ -48,13 +48,19 @@ rl_subids() {
 	done
 }
 
-# rl_teardown_file — the user's processes, files and subordinate ids go.
+# rl_teardown_file — the user's processes, files and subordinate ids go;
+# fails if the user's processes or the user could not be removed.
 rl_teardown_file() {
+	local rc=0
 	[ -n "${RL_USER:-}" ] || return 0
 	id "$RL_USER" >/dev/null 2>&1 || return 0
-	rl_kill_user_procs
-	userdel -r "$RL_USER" >/dev/null 2>&1 || true
+	rl_kill_user_procs || rc=$?
+	if ! userdel -r "$RL_USER" >/dev/null 2>&1; then
+		echo "userdel -r $RL_USER failed" >&2
+		rc=1
+	fi
 	sed -i "/^$RL_USER:/d" /etc/subuid /etc/subgid
+	return "$rc"
 }
 
 rl_user_pids() { pgrep -u "$RL_UID" || true; }
@@ -83,14 +89,7 @@ urt() { as_user "$RL_RT" "$@"; }
 
 # urt_noio ARGS... — urt with stdin from /dev/null and its output through
 # files, for commands that leave a container holding their stdio.
-urt_noio() {
-	local f rc=0
-	f=$(mktemp -p "$BATS_TEST_TMPDIR" rtio.XXXXXX)
-	urt "$@" </dev/null >"$f.out" 2>"$f.err" || rc=$?
-	cat "$f.out"
-	cat "$f.err" >&2
-	return "$rc"
-}
+urt_noio() { noio urt "$@"; }
 
 # rl_setup — a rootless bundle B (`rt spec --rootless`, no terminal) owned
 # by the user, and its runtime dir.
@@ -139,6 +138,18 @@ rl_teardown() {
 		printf '  %s\n' "${residue[@]}" >&2
 		return 1
 	fi
+}
+
+# rl_teardown_then CMD... — rl_teardown, then each CMD (no arguments): all
+# run, and the first failure is kept, since bats 1.8 judges a teardown by
+# its last command only and would drop the residue rl_teardown found.
+rl_teardown_then() {
+	local rc=0 c
+	rl_teardown || rc=$?
+	for c in "$@"; do
+		"$c" || rc=$?
+	done
+	return "$rc"
 }
 
 # rl_no_state — nothing of a failed create is left: no container listed,

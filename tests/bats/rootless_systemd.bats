@@ -31,7 +31,9 @@ setup_file() {
 teardown_file() {
 	[ -n "${RLSD_USER:-}" ] || return 0
 	id -u "$RLSD_USER" >/dev/null 2>&1 || return 0
-	userdel -r "$RLSD_USER" >/dev/null 2>&1 || true
+	pkill -KILL -u "$RLSD_USER" 2>/dev/null || true
+	# a user left behind fails the file
+	userdel -r "$RLSD_USER" >/dev/null
 }
 
 setup() {
@@ -51,8 +53,14 @@ setup() {
 }
 
 teardown() {
+	local left=""
 	[ -z "${BUS_PID:-}" ] || kill "$BUS_PID" 2>/dev/null || true
-	[ -z "${RLSD_DIR:-}" ] || rm -rf "$RLSD_DIR"
+	if [ -n "${RLSD_DIR:-}" ]; then
+		# a refused create leaves nothing in the user's state root
+		if [ -e "$RLSD_DIR/run/rt/$ID" ]; then left="$RLSD_DIR/run/rt/$ID"; fi
+		rm -rf "$RLSD_DIR"
+	fi
+	[ -z "$left" ] || { echo "left behind: $left" >&2; return 1; }
 }
 
 # as_user CMD... — CMD as the user, its XDG_RUNTIME_DIR set, no

@@ -20,9 +20,10 @@ load helpers
 	[ "$status" -eq 0 ]
 	assert_eq "$output" "found-ran"
 	rm "$BUNDLE/rootfs/bin/rt-seam"
-	run rt run --bundle "$BUNDLE" "$ID-denied"
-	[ "$status" -ne 0 ]
-	assert_contains "$output" "permission denied"
+	run --separate-stderr rt run --bundle "$BUNDLE" "$ID-denied"
+	assert_error
+	assert_contains "$stderr" '/process/args/0: exec: "rt-seam": permission denied'
+	[ ! -e "$ROOT/$ID-denied" ]
 }
 
 @test "seam: without close_range the plan leaves leaked fds to close-from, and says so; with or without, the init does not pass them on" {
