@@ -41,13 +41,16 @@ func (f *criuFlags) register(cmd *cobra.Command, checkpoint bool) {
 	fl.StringVar(&o.PageServer, "page-server", "", "ADDRESS:PORT of the page server")
 }
 
-// imagePath defaults to ./checkpoint, as runc's, and is made absolute.
-func (f *criuFlags) imagePath() (string, error) {
+// absImagePath sets the image path, ./checkpoint by default as runc's,
+// absolute.
+func (f *criuFlags) absImagePath() error {
 	p := f.o.ImagePath
 	if p == "" {
 		p = "checkpoint"
 	}
-	return filepath.Abs(p)
+	abs, err := filepath.Abs(p)
+	f.o.ImagePath = abs
+	return err
 }
 
 func checkpointCommand() *cobra.Command {
@@ -57,11 +60,9 @@ func checkpointCommand() *cobra.Command {
 		Short: "checkpoint a running container with CRIU",
 		Args:  exactlyOneID,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := f.imagePath()
-			if err != nil {
+			if err := f.absImagePath(); err != nil {
 				return err
 			}
-			f.o.ImagePath = p
 			return withLocked(args[0], func(c *libct.Container) error { return c.Checkpoint(cmd.Context(), f.o) })
 		},
 	}
@@ -78,11 +79,9 @@ func restoreCommand() *cobra.Command {
 		Short: "restore a container from a CRIU checkpoint",
 		Args:  exactlyOneID,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := f.imagePath()
-			if err != nil {
+			if err := f.absImagePath(); err != nil {
 				return err
 			}
-			f.o.ImagePath = p
 			c, err := libct.Restore(cmd.Context(), libct.RestoreOptions{CriuOptions: f.o, Root: g.root, ID: args[0],
 				Bundle: bundle, PidFile: pidFile, ConsoleSocket: consoleSocket, NoPivot: noPivot,
 				Stdio: [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, SystemdCgroup: g.systemdCgroup, Warn: logWarn})
