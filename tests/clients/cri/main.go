@@ -90,7 +90,19 @@ func main() {
 		fail("Version: %v", err)
 	}
 	ok("Version: %s %s (CRI %s)", v.RuntimeName, v.RuntimeVersion, v.RuntimeApiVersion)
+	podID, podCfg := runPod()
+	ctrID := startContainer(podID, podCfg)
+	checkExec(ctrID)
+	checkStatus(ctrID)
+	checkLog()
+	stopContainer(ctrID)
+	removeAll(podID, ctrID)
+	cleanups = nil
+	finish()
+}
 
+// runPod runs the pod sandbox (host network) and checks rt holds it.
+func runPod() (string, *cri.PodSandboxConfig) {
 	podCfg := &cri.PodSandboxConfig{
 		Metadata: &cri.PodSandboxMetadata{Name: "rt-clients-pod", Uid: fmt.Sprintf("uid-%d", os.Getpid()), Namespace: "default"},
 		// No Hostname: the pod shares the host's network, and so its uts
@@ -116,7 +128,12 @@ func main() {
 	})
 	ok("RunPodSandbox: %s", short(podID))
 	checkRT(podID, "sandbox")
+	return podID, podCfg
+}
 
+// startContainer creates and starts the container c1 in the pod, and
+// checks rt holds it.
+func startContainer(podID string, podCfg *cri.PodSandboxConfig) string {
 	ctrCfg := &cri.ContainerConfig{
 		Metadata: &cri.ContainerMetadata{Name: "c1"},
 		Image:    &cri.ImageSpec{Image: *image},
@@ -142,7 +159,11 @@ func main() {
 	}
 	ok("StartContainer")
 	checkRT(ctrID, "container")
+	return ctrID
+}
 
+// checkExec runs ExecSync: its status, stdout and stderr apart.
+func checkExec(ctrID string) {
 	ex, err := rtc.ExecSync(ctx, &cri.ExecSyncRequest{ContainerId: ctrID, Cmd: []string{"sh", "-c", "echo exec-out; echo exec-err >&2; exit 3"}, Timeout: 10})
 	switch {
 	case err != nil:
@@ -151,7 +172,10 @@ func main() {
 		fail("ExecSync: exit %d stdout %q stderr %q, want 3 \"exec-out\" \"exec-err\"", ex.ExitCode, ex.Stdout, ex.Stderr)
 	}
 	ok("ExecSync: exit status 3, stdout and stderr apart")
+}
 
+// checkStatus: the container runs, through the shim with rt as its binary.
+func checkStatus(ctrID string) {
 	st, err := rtc.ContainerStatus(ctx, &cri.ContainerStatusRequest{ContainerId: ctrID, Verbose: true})
 	if err != nil {
 		fail("ContainerStatus: %v", err)
@@ -168,7 +192,10 @@ func main() {
 		fail("ContainerStatus: runtimeOptions.binary_name %q, want %q (runtimeType %q)", bn, *rtBin, info.RuntimeType)
 	}
 	ok("ContainerStatus: RUNNING, %s with binary_name %s", info.RuntimeType, *rtBin)
+}
 
+// checkLog polls (5 s at most) for the container's line in its CRI log.
+func checkLog() {
 	logPath := filepath.Join(*logDir, "c1.log")
 	var logData []byte
 	for i := 0; i < 50; i++ {
@@ -182,11 +209,14 @@ func main() {
 		fail("container log %s: %q, want a CRI line \"... stdout F hello-from-cri\"", logPath, logData)
 	}
 	ok("container log: %s", strings.TrimSpace(string(logData)))
+}
 
+// stopContainer stops c1, which traps SIGTERM and exits 0.
+func stopContainer(ctrID string) {
 	if _, err := rtc.StopContainer(ctx, &cri.StopContainerRequest{ContainerId: ctrID, Timeout: 10}); err != nil {
 		fail("StopContainer: %v", err)
 	}
-	st, err = rtc.ContainerStatus(ctx, &cri.ContainerStatusRequest{ContainerId: ctrID})
+	st, err := rtc.ContainerStatus(ctx, &cri.ContainerStatusRequest{ContainerId: ctrID})
 	if err != nil {
 		fail("ContainerStatus after stop: %v", err)
 	}
@@ -194,7 +224,11 @@ func main() {
 		fail("after StopContainer: state %v exit %d, want EXITED 0 (SIGTERM trapped)", st.Status.State, st.Status.ExitCode)
 	}
 	ok("StopContainer: EXITED with status 0 (the container trapped SIGTERM)")
+}
 
+// removeAll removes the container and the pod, and checks rt holds
+// neither any more.
+func removeAll(podID, ctrID string) {
 	if _, err := rtc.RemoveContainer(ctx, &cri.RemoveContainerRequest{ContainerId: ctrID}); err != nil {
 		fail("RemoveContainer: %v", err)
 	}
@@ -213,8 +247,6 @@ func main() {
 	if out, err := rtState(podID); err == nil {
 		fail("rt state %s after RemovePodSandbox still answers: %s", short(podID), out)
 	}
-	cleanups = nil
-	finish()
 }
 
 func short(id string) string {
