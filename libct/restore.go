@@ -1,7 +1,6 @@
 package libct
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -259,23 +258,21 @@ func restoreNamespaces(opts *criurpc.CriuOpts, spec *specs.Spec, first int) ([]*
 // cgroupRoots are the worker's cgroups (the container's), from
 // /proc/PID/cgroup: CRIU restores the dumped cgroups under them.
 func cgroupRoots(pid int) ([]*criurpc.CgroupRoot, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/cgroup", pid))
+	lines, err := cgroups.ProcCgroups(pid)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
 	var roots []*criurpc.CgroupRoot
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		parts := strings.SplitN(sc.Text(), ":", 3)
-		if len(parts) != 3 {
-			continue
+	for _, c := range lines {
+		ctrls := c.Controllers
+		if ctrls == nil {
+			ctrls = []string{""} // the unified hierarchy
 		}
-		for _, ctrl := range strings.Split(parts[1], ",") {
-			roots = append(roots, &criurpc.CgroupRoot{Ctrl: ptr(ctrl), Path: ptr(parts[2])})
+		for _, ctrl := range ctrls {
+			roots = append(roots, &criurpc.CgroupRoot{Ctrl: ptr(ctrl), Path: ptr(c.Path)})
 		}
 	}
-	return roots, sc.Err()
+	return roots, nil
 }
 
 // sendConsole sends the pty master to the --console-socket.

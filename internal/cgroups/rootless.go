@@ -1,15 +1,12 @@
 package cgroups
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -92,18 +89,21 @@ func delegatedParent(host *cgroupsfs.Host) (string, error) {
 // ownUnifiedCgroup reads the caller's cgroup v2 path ("0::/path") from
 // /proc/self/cgroup.
 func ownUnifiedCgroup() (string, error) {
-	f, err := os.Open("/proc/self/cgroup")
+	lines, err := cgroupsfs.ReadProcCgroup("/proc/self/cgroup")
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if p, ok := strings.CutPrefix(sc.Text(), "0::"); ok && path.IsAbs(p) {
-			return path.Clean(p), nil
+	for _, c := range lines {
+		if c.Unified() && path.IsAbs(c.Path) {
+			return path.Clean(c.Path), nil
 		}
 	}
 	return "", errors.New("/proc/self/cgroup names no cgroup v2")
+}
+
+// ProcCgroups are the cgroups /proc/PID/cgroup lists for pid.
+func ProcCgroups(pid int) ([]cgroupsfs.ProcCgroup, error) {
+	return cgroupsfs.ReadProcCgroup(fmt.Sprintf("/proc/%d/cgroup", pid))
 }
 
 // RequestedResource returns the JSON pointer of the first resource res

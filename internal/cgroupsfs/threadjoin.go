@@ -1,12 +1,8 @@
 package cgroupsfs
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 )
 
 // ThreadJoin moves the calling thread, and only it, into c in every v1
@@ -67,23 +63,19 @@ func (c *Cgroup) ThreadJoin() (back func() error, err error) {
 // "name=..."; co-mounted ones under each of their names) to the directory
 // of the cgroup that cgroupFile (/proc/thread-self/cgroup) lists.
 func threadCgroups(h *Host, cgroupFile string) (map[string]string, error) {
-	data, err := os.ReadFile(cgroupFile)
+	lines, err := ReadProcCgroup(cgroupFile)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]string{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		// "ID:CONTROLLERS:PATH"; the unified hierarchy is "0::PATH".
-		parts := strings.SplitN(sc.Text(), ":", 3)
-		if len(parts) != 3 || parts[1] == "" || strings.Contains(parts[2], "(deleted)") {
+	for _, c := range lines {
+		if c.Controllers == nil || c.Deleted() {
 			continue
 		}
-		names := strings.Split(parts[1], ",")
-		for _, name := range names {
+		for _, name := range c.Controllers {
 			if mnt, ok := h.V1[name]; ok {
-				for _, n := range names {
-					out[n] = filepath.Join(mnt, parts[2])
+				for _, n := range c.Controllers {
+					out[n] = filepath.Join(mnt, c.Path)
 				}
 				break
 			}

@@ -1,11 +1,8 @@
 package cgroupsfs
 
 import (
-	"bufio"
-	"bytes"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // WarmMigration makes the next move of a process into c cheap, and is meant
@@ -34,33 +31,30 @@ func (c *Cgroup) WarmMigration() {
 // hierarchy if it is mounted, else in the first v1 hierarchy that is. It
 // returns "" when there is none.
 func ownProcsFile(h *Host, cgroupFile string) string {
-	data, err := os.ReadFile(cgroupFile)
+	lines, err := ReadProcCgroup(cgroupFile)
 	if err != nil {
 		return ""
 	}
 	first := ""
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		// "ID:CONTROLLERS:PATH"; the unified hierarchy is "0::PATH".
-		parts := strings.SplitN(sc.Text(), ":", 3)
-		if len(parts) != 3 || strings.Contains(parts[2], "(deleted)") {
+	for _, c := range lines {
+		if c.Deleted() {
 			continue
 		}
-		var mount string
-		if parts[0] == "0" && parts[1] == "" {
+		if c.Unified() {
 			if h.Unified == "" {
 				continue
 			}
-			return filepath.Join(h.Unified, parts[2], "cgroup.procs")
+			return filepath.Join(h.Unified, c.Path, "cgroup.procs")
 		}
-		for _, name := range strings.Split(parts[1], ",") {
+		var mount string
+		for _, name := range c.Controllers {
 			if m, ok := h.V1[name]; ok {
 				mount = m
 				break
 			}
 		}
 		if mount != "" && first == "" {
-			first = filepath.Join(mount, parts[2], "cgroup.procs")
+			first = filepath.Join(mount, c.Path, "cgroup.procs")
 		}
 	}
 	return first
