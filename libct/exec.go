@@ -40,11 +40,11 @@ type ExecOptions struct {
 // host pid once it has been set up (it may already have exited). ctx is
 // checked before the process is made.
 func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
-	spec, err := c.prepareExec(ctx, o)
+	spec, status, err := c.prepareExec(ctx, o)
 	if err != nil {
 		return 0, err
 	}
-	cg, insideFirst, err := c.execCgroup(o)
+	cg, insideFirst, err := c.execCgroup(o, status)
 	if err != nil {
 		return 0, err
 	}
@@ -76,40 +76,41 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 }
 
 // prepareExec checks that the container may take a process (its status,
-// ctx, a process given) and returns its config.
-func (c *Container) prepareExec(ctx context.Context, o ExecOptions) (*specs.Spec, error) {
-	switch st := c.Status(); st {
+// ctx, a process given) and returns its config and the status it found.
+func (c *Container) prepareExec(ctx context.Context, o ExecOptions) (*specs.Spec, string, error) {
+	st := c.Status()
+	switch st {
 	case Created:
 		if rootlessEUID() {
 			// Its init is not dumpable until it execs: a user other than
 			// root may not open its /proc/<pid>/ns files.
-			return nil, stateErr(ErrNotRunning, c.State.ID, st, "cannot exec in container %q: it is created, not started, and rt runs unprivileged (start it first)", c.State.ID)
+			return nil, "", stateErr(ErrNotRunning, c.State.ID, st, "cannot exec in container %q: it is created, not started, and rt runs unprivileged (start it first)", c.State.ID)
 		}
 	case Running:
 	case Paused:
 		if !o.IgnorePaused {
-			return nil, stateErr(ErrPaused, c.State.ID, st, "cannot exec in container %q: it is paused (use --ignore-paused)", c.State.ID)
+			return nil, "", stateErr(ErrPaused, c.State.ID, st, "cannot exec in container %q: it is paused (use --ignore-paused)", c.State.ID)
 		}
 	default:
-		return nil, stateErr(ErrNotRunning, c.State.ID, st, "cannot exec in container %q: container not running", c.State.ID)
+		return nil, "", stateErr(ErrNotRunning, c.State.ID, st, "cannot exec in container %q: container not running", c.State.ID)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	spec := o.Spec
 	if spec == nil {
 		var err error
 		if spec, err = c.Spec(); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
 	if spec.Linux == nil {
-		return nil, fmt.Errorf("container %q: /linux: its config has no linux section", c.State.ID)
+		return nil, "", fmt.Errorf("container %q: /linux: its config has no linux section", c.State.ID)
 	}
 	if o.Process == nil {
-		return nil, fmt.Errorf("container %q: exec: no process given", c.State.ID)
+		return nil, "", fmt.Errorf("container %q: exec: no process given", c.State.ID)
 	}
-	return spec, nil
+	return spec, st, nil
 }
 
 // execCgroup is the cgroup the process joins: the container's, or the
@@ -121,7 +122,7 @@ func (c *Container) prepareExec(ctx context.Context, o ExecOptions) (*specs.Spec
 // pids limit works, as runc's does. Without a limit, the stage is started
 // inside the cgroup where no move is needed (v1 hierarchies), unless the
 // cgroup is frozen: the stage must run.
-func (c *Container) execCgroup(o ExecOptions) (cg cgroups.Manager, insideFirst bool, err error) {
+func (c *Container) execCgroup(o ExecOptions, status string) (cg cgroups.Manager, insideFirst bool, err error) {
 	if cg, err = c.cgroup(); err != nil {
 		return nil, false, err
 	}
@@ -136,7 +137,7 @@ func (c *Container) execCgroup(o ExecOptions) (cg cgroups.Manager, insideFirst b
 	debugf("exec in %s: cgroup %s", c.State.ID, debugPaths(cg.Paths()))
 	if insideFirst && o.IgnorePaused {
 		// without --ignore-paused, prepareExec refused a paused container
-		insideFirst = c.Status() != Paused
+		insideFirst = status != Paused
 	}
 	if o.WarmCgroup && !insideFirst {
 		go cg.WarmJoin() // the process is moved, never born there (joinForked)
