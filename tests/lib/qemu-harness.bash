@@ -67,3 +67,29 @@ unpack_cloud_kernel() {
 		{ cat "$tmp/apt.log" >&2; die "apt-get download $pkg failed"; }
 	dpkg-deb -x "$tmp"/deb/*.deb "$tmp/deb/x" || die "dpkg-deb -x of $pkg failed"
 }
+
+# harness_start TMP_PREFIX WHY_ROOT ARG... — the run.sh prologue: one
+# argument, the rt binary (sets rt_bin); root (WHY_ROOT says why); a
+# scratch directory (sets tmp) that, with the VM (qemu_pid), goes on exit;
+# the start time (sets start).
+harness_start() {
+	local prefix=$1 why=$2
+	shift 2
+	[ $# -eq 1 ] || {
+		echo "usage: $HARNESS/run.sh RT_BINARY" >&2
+		exit 2
+	}
+	rt_bin=$(realpath -e "$1" 2>/dev/null) || die "$1: no such file"
+	[ -f "$rt_bin" ] && [ -x "$rt_bin" ] || die "$1 is not an executable file"
+	[ "$(id -u)" = 0 ] || die "run as root ($why)"
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/$prefix.XXXXXX")
+	qemu_pid=
+	trap harness_cleanup EXIT
+	trap 'exit 130' INT TERM
+	start=$(date +%s)
+}
+
+harness_cleanup() {
+	[ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null || true
+	rm -rf "$tmp"
+}

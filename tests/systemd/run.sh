@@ -32,23 +32,7 @@ HARNESS=tests/systemd
 # shellcheck source=../lib/qemu-harness.bash
 . "$here/../lib/qemu-harness.bash"
 
-[ $# -eq 1 ] || {
-	echo "usage: tests/systemd/run.sh RT_BINARY" >&2
-	exit 2
-}
-rt_bin=$(realpath -e "$1" 2>/dev/null) || die "$1: no such file"
-[ -f "$rt_bin" ] && [ -x "$rt_bin" ] || die "$1 is not an executable file"
-[ "$(id -u)" = 0 ] || die "run as root (debootstrap, a rootfs owned by several users)"
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/rt-sd.XXXXXX")
-qemu_pid=
-cleanup() {
-	[ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-start=$(date +%s)
+harness_start rt-sd "debootstrap, a rootfs owned by several users" "$@"
 
 # ---------------------------------------------------------------------------
 # Packages (installed only when missing)
