@@ -30,10 +30,6 @@ type ExecOptions struct {
 	Stdio [3]*os.File
 	Warn  func(string)
 	Effects
-	// beforeProcess runs while the process waits, forked, at its cgroup
-	// sync point, before anything of it runs (ExecAndWait: the wait for
-	// every signal to be caught); nil: nothing.
-	beforeProcess func()
 }
 
 // Exec starts a process inside the running container and returns its
@@ -48,7 +44,7 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	io := stageIO{root: c.Root, joinForked: true, insideFirst: insideFirst, atCgroup: o.beforeProcess, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
+	io := stageIO{root: c.Root, joinForked: true, insideFirst: insideFirst, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
 		pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindExec, joinBestEffort: Rootless() && len(o.SubCgroups) == 0}
 	if o.PidfdSocket != "" {
 		// The process is orphaned by its stage and may exit at once: as

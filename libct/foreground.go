@@ -3,11 +3,12 @@ package libct
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
-	"os/signal"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/rt-runtime/rt/internal/sigfwd"
 	"github.com/rt-runtime/rt/internal/specconv"
 )
 
@@ -19,7 +20,7 @@ import (
 // the pty and Stdio[0]/Stdio[1].
 type Foreground struct {
 	// ForwardSignals catches every signal sent to the calling process
-	// (os/signal) while the container is made and runs, and passes it to
+	// (internal/sigfwd) while the container is made and runs, and passes it to
 	// the process; SIGWINCH resizes the relayed terminal instead.
 	ForwardSignals bool
 	// ReapOrphans reaps, while waiting, every child of the calling process,
@@ -40,7 +41,10 @@ func Run(ctx context.Context, o CreateOptions, f Foreground) (int, error) {
 	if err := setSubreaper(); err != nil {
 		return 0, err
 	}
-	signals := catchSignals(f.ForwardSignals)
+	signals, err := catchSignals(f.ForwardSignals)
+	if err != nil {
+		return 0, err
+	}
 	defer signals.stop()
 	var tty *consoleRelay
 	if o.ConsoleSocket == "" && o.ConsoleConn == nil {
@@ -71,8 +75,6 @@ func Run(ctx context.Context, o CreateOptions, f Foreground) (int, error) {
 			return 0, err
 		}
 	}
-	signals.waitAll()
-	debugf("run %s: every signal is caught for forwarding", c.State.ID)
 	// When the init could not start the process, it has said why on its
 	// stderr (or the pty) and exits 255: that is the status, as runc's.
 	if err := c.Start(ctx); err != nil && !errors.Is(err, ErrNotStarted) {
@@ -101,7 +103,10 @@ func (c *Container) ExecAndWait(ctx context.Context, o ExecOptions, f Foreground
 	if err := setSubreaper(); err != nil {
 		return 0, err
 	}
-	signals := catchSignals(f.ForwardSignals)
+	signals, err := catchSignals(f.ForwardSignals)
+	if err != nil {
+		return 0, err
+	}
 	defer signals.stop()
 	var tty *consoleRelay
 	if o.Process != nil && o.Process.Terminal && o.ConsoleSocket == "" && o.ConsoleConn == nil {
@@ -112,14 +117,7 @@ func (c *Container) ExecAndWait(ctx context.Context, o ExecOptions, f Foreground
 		defer tty.Close()
 		o.ConsoleConn = tty.childEnd
 	}
-	// Signals are caught meanwhile; the process waits for it at its
-	// cgroup sync point, so that every signal is forwarded once it runs.
-	o.beforeProcess = func() {
-		signals.waitAll()
-		debugf("exec in %s: every signal is caught for forwarding", c.State.ID)
-	}
 	pid, err := c.Exec(ctx, o)
-	signals.waitAll() // in case the plan had no cgroup sync point
 	if err != nil {
 		return 0, err
 	}
@@ -140,37 +138,28 @@ func setSubreaper() error {
 	return unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 }
 
-// signalCatcher catches every signal, for forwarding to the container.
-// Go enables each signal in a round trip with its signal thread: 60-odd of
-// them take 1 to 5 ms, so only the ones people send to stop a process are
-// caught before catchSignals returns, and the rest while the container is
-// made; waitAll is called before the container's process starts, so every
-// signal sent to it from then on is forwarded. A catcher made without
-// forwarding catches nothing.
+// signalCatcher catches every signal (sigfwd.Forwarded), for forwarding
+// to the container. A catcher made without forwarding catches nothing.
 type signalCatcher struct {
-	C   chan os.Signal
-	all chan struct{}
+	C <-chan os.Signal
+	c *sigfwd.Catcher
 }
 
-func catchSignals(forward bool) *signalCatcher {
-	s := &signalCatcher{C: make(chan os.Signal, 64), all: make(chan struct{})}
+func catchSignals(forward bool) (*signalCatcher, error) {
 	if !forward {
-		close(s.all)
-		return s
+		return &signalCatcher{}, nil
 	}
-	signal.Notify(s.C, unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM)
-	go func() {
-		signal.Notify(s.C)
-		close(s.all)
-	}()
-	return s
+	c, err := sigfwd.Catch()
+	if err != nil {
+		return nil, fmt.Errorf("catch signals for forwarding: %w", err)
+	}
+	return &signalCatcher{C: c.C, c: c}, nil
 }
-
-func (s *signalCatcher) waitAll() { <-s.all }
 
 func (s *signalCatcher) stop() {
-	<-s.all
-	signal.Stop(s.C)
+	if s.c != nil {
+		s.c.Stop()
+	}
 }
 
 // waitForwarding waits for pid to exit, passing signals on, and returns

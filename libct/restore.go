@@ -302,9 +302,11 @@ func closeFds(fds []int) {
 // f.ForwardSignals; the container is deleted afterwards unless f.Keep. It
 // returns the init's exit status.
 func (c *Container) WaitRestored(ctx context.Context, f Foreground) (int, error) {
-	signals := catchSignals(f.ForwardSignals)
+	signals, err := catchSignals(f.ForwardSignals)
+	if err != nil {
+		return 0, err
+	}
 	defer signals.stop()
-	signals.waitAll()
 	status, err := waitForwarding(ctx, c.State.Pid, signals, nil, f.ReapOrphans)
 	if !f.Keep {
 		if derr := c.Delete(context.Background(), true); derr != nil && c.Warn != nil {

@@ -47,9 +47,6 @@ type stageIO struct {
 	// insideFirst (with joinForked): the stage starts inside the cgroup
 	// after all when it can do so without a move (startInside).
 	insideFirst bool
-	// atCgroup runs at the cgroup sync point, while the forked process
-	// waits for it to go on; nil: nothing to do.
-	atCgroup func()
 }
 
 // runStage starts the C stage with the plan that build returns for the fd
@@ -85,7 +82,7 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 	testStep("stage started")
 	debugf("stage: started, pid %d", cmd.Process.Pid)
 	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync,
-		listenerState: io.listenerState, joined: joined, cg: cg, onPid: io.onInitPid, atCgroup: io.atCgroup, warn: io.warn,
+		listenerState: io.listenerState, joined: joined, cg: cg, onPid: io.onInitPid, warn: io.warn,
 		pidfd: -1, wantPidfd: files.pidfd != nil, idmap: io.idmap, bestEffort: io.joinBestEffort}
 	pid, err = s.run()
 	return pid, s.finish(err, files, io.pidfdKind)
@@ -328,7 +325,6 @@ type session struct {
 	cg            cgroups.Manager
 	onSync        func(id int32, pid int) error
 	onPid         func(pid int) error
-	atCgroup      func() // stageIO.atCgroup
 	listenerState func(pid int) specs.State
 	spec          *specs.Spec
 	plan          *nsenter.Plan
@@ -443,9 +439,6 @@ func (s *session) gotPid(pid int) error {
 func (s *session) syncPoint(m nsenter.Msg) error {
 	switch {
 	case m.Value == specconv.SyncCgroup:
-		if s.atCgroup != nil {
-			s.atCgroup() // the forked process waits meanwhile
-		}
 		return s.joinCgroup()
 	case m.Value == specconv.SyncTimeOffsets:
 		return s.writeTimeOffsets(m.Op)

@@ -42,6 +42,7 @@ forward_script='
 trap "exit 42" TERM
 trap "exit 43" USR1
 trap "exit 44" HUP
+trap "exit 45" 36
 echo ready > /ready
 while :; do sleep 1000 & wait $!; done'
 
@@ -70,6 +71,10 @@ forward() {
 
 @test "run: SIGHUP sent to rt run is forwarded to the container" {
 	forward HUP 44
+}
+
+@test "run: a real-time signal (SIGRTMIN+2) sent to rt run is forwarded to the container" {
+	forward 36 45
 }
 
 @test "run: stdout and stderr of the process reach the caller" {
