@@ -5,6 +5,9 @@
 //
 // Imports: of rt's, libct, and specconv and rootfs for plan, spec and
 // features; not nsenter or a cgroup driver (internal/archtest checks it).
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+//go:debug decoratemappings=0
 package main
 
 import (
