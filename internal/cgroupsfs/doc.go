@@ -17,7 +17,8 @@
 // (resources.go): the controller, and how the fields become writes in a v1
 // and in a v2 directory, with the v1→v2 conversions written next to them.
 // Device rules are v1 allow/deny lists, or on v2 an eBPF program built from
-// the same rules (devices.go, devices_bpf.go). Stats come from a second
+// the same rules (devices.go), encoded as raw bpf_insns (devices_bpf.go)
+// and loaded and attached with bpf(2) (devices_bpfload.go). Stats come from a second
 // table (stats.go), in runc's JSON schema (stats_types.go).
 //
 // What it never does: touch a cgroup it did not create (other than enabling
