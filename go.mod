@@ -3,7 +3,6 @@ module github.com/rt-runtime/rt
 go 1.26.8
 
 require (
-	github.com/checkpoint-restore/go-criu/v7 v7.2.0
 	github.com/cilium/ebpf v0.22.0
 	github.com/coreos/go-systemd/v22 v22.7.0
 	github.com/godbus/dbus/v5 v5.2.2
