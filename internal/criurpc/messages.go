@@ -3,15 +3,16 @@
 // structs, and their protobuf wire encoding.
 //
 // It holds only the messages and fields rt uses; the field numbers and
-// types are rpc.proto's (criu/images/rpc.proto, proto2). A request is
-// encoded in field-number order, as the protobuf runtime does, so the bytes
-// are the ones go-criu's rpc package produced. A response's fields that rt
-// does not know are skipped.
+// types are those of images/rpc.proto in CRIU's source (proto2). A request
+// is encoded in field-number order, as the protobuf runtime does, so the
+// bytes are the ones go-criu's rpc package produced. A response's fields
+// that rt does not read are skipped.
 //
-// It does not use the protobuf runtime (google.golang.org/protobuf): its
-// packages register descriptors and hash the executable at init, paid by
-// every rt command although only checkpoint and restore talk to CRIU. It
-// never runs CRIU (libct does) and imports nothing of rt's.
+// It does not use the protobuf runtime (google.golang.org/protobuf), not
+// even protowire: its packages register descriptors and hash the
+// executable at init (internal/detrand, which protowire imports too), paid
+// by every rt command although only checkpoint and restore talk to CRIU.
+// It never runs CRIU (libct does) and imports nothing of rt's.
 package criurpc
 
 import "strconv"
