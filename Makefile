@@ -67,7 +67,8 @@ demo: deps-build rt
 # Together they take about 20 s; FUZZ_SCALE=10 runs ten times as many.
 FUZZ_SCALE ?= 1
 FUZZ_TARGETS := internal/specconv:FuzzLoad:4000 internal/specconv:FuzzBuild:4000 internal/specconv:FuzzBuildExec:8000 internal/specconv:FuzzBuildField:8000 \
-	internal/nsenter:FuzzPlanCodec:100000 internal/nsenter:FuzzMsgCodec:200000
+	internal/nsenter:FuzzPlanCodec:100000 internal/nsenter:FuzzMsgCodec:200000 \
+	internal/criurpc:FuzzUnmarshalResp:100000
 
 unit: deps-test
 	$(GO) vet ./...

@@ -9,11 +9,11 @@ import (
 	"slices"
 	"strings"
 
-	criurpc "github.com/checkpoint-restore/go-criu/v7/rpc"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/internal/cgroups"
+	"github.com/rt-runtime/rt/internal/criurpc"
 )
 
 // descriptorsFile names, in the image dir, what the init's fds 0-2 were
@@ -72,8 +72,8 @@ func (c *Container) Checkpoint(ctx context.Context, o CriuOptions) error {
 	return c.Delete(context.Background(), true)
 }
 
-func (c *Container) dump(o CriuOptions, opts *criurpc.CriuOpts, spec *specs.Spec, images *imageDir) error {
-	opts.ImagesDirFd = ptr(int32(images.fd()))
+func (c *Container) dump(o CriuOptions, opts *criurpc.Opts, spec *specs.Spec, images *imageDir) error {
+	opts.ImagesDirFd = int32(images.fd())
 	opts.Root = ptr(c.State.Rootfs)
 	opts.Pid = ptr(int32(c.State.Pid))
 	if err := externalNamespaces(opts, spec); err != nil {
@@ -107,13 +107,13 @@ func (c *Container) dump(o CriuOptions, opts *criurpc.CriuOpts, spec *specs.Spec
 	}
 	// CRIU opens the dirs through /proc/RT'S PID/fd: rt's own fds.
 	opts.WorkDirFd = ptr(int32(workDir.fd()))
-	s.logDir, s.logFile = work, opts.GetLogFile()
-	t := criurpc.CriuReqType_DUMP
+	s.logDir, s.logFile = work, *opts.LogFile
+	t := criurpc.ReqDump
 	if o.PreDump {
-		t = criurpc.CriuReqType_PRE_DUMP
+		t = criurpc.ReqPreDump
 	}
 	debugf("checkpoint %s: criu %s of pid %d into %s", c.State.ID, t, c.State.Pid, o.ImagePath)
-	err = s.run(&criurpc.CriuReq{Type: &t, Opts: opts}, func(script string, _ int32, fds []int) error {
+	err = s.run(&criurpc.Req{Type: t, Opts: opts}, func(script string, _ int32, fds []int) error {
 		closeFds(fds)
 		if script == "status-ready" && o.StatusFd >= 0 {
 			// --lazy-pages: the images are ready to be served.
@@ -145,7 +145,7 @@ func freezerPath(paths map[string]string) string {
 // externalNamespaces marks the network and PID namespaces the container
 // joined by path as external: CRIU does not dump them, and restore joins
 // the same ones (restoreNamespaces).
-func externalNamespaces(opts *criurpc.CriuOpts, spec *specs.Spec) error {
+func externalNamespaces(opts *criurpc.Opts, spec *specs.Spec) error {
 	for _, ns := range joinedNamespaces(spec) {
 		key, ok := externalNsKeys[ns.Type]
 		if !ok {
@@ -191,7 +191,7 @@ func joinedNamespaces(spec *specs.Spec) []specs.LinuxNamespace {
 // ("pipe:[123]"), a file on a mount the container does not see (the
 // caller's /dev/null) by CRIU's external file key, which it also marks
 // external for the dump. Restore hands its own stdio in their place.
-func saveDescriptors(opts *criurpc.CriuOpts, pid int, imagePath string) error {
+func saveDescriptors(opts *criurpc.Opts, pid int, imagePath string) error {
 	fds := make([]string, 3)
 	for i := range fds {
 		fds[i], _ = os.Readlink(fmt.Sprintf("/proc/%d/fd/%d", pid, i))

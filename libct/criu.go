@@ -11,16 +11,16 @@ import (
 	"path/filepath"
 	"strings"
 
-	criurpc "github.com/checkpoint-restore/go-criu/v7/rpc"
 	"golang.org/x/sys/unix"
-	"google.golang.org/protobuf/proto"
+
+	"github.com/rt-runtime/rt/internal/criurpc"
 )
 
 // ErrNoCriu is returned when the criu binary is not in PATH.
 var ErrNoCriu = errors.New("criu not found in PATH (checkpoint and restore need CRIU)")
 
 // criuSession is one `criu swrk` talking CRIU's RPC over a socketpair
-// (the protocol go-criu's rpc package describes). rt runs it itself,
+// (internal/criurpc encodes the messages). rt runs it itself,
 // rather than through go-criu's client, to place the worker in the
 // container's cgroup before the restore request, and to hand it the
 // container's stdio and namespaces as extra fds.
@@ -68,7 +68,7 @@ func startCriu(stdio [3]*os.File, extra []*os.File) (*criuSession, error) {
 type notifyFunc func(script string, pid int32, fds []int) error
 
 // run sends req and answers notifications until the final response.
-func (s *criuSession) run(req *criurpc.CriuReq, notify notifyFunc) error {
+func (s *criuSession) run(req *criurpc.Req, notify notifyFunc) error {
 	if err := s.send(req); err != nil {
 		return err
 	}
@@ -78,34 +78,28 @@ func (s *criuSession) run(req *criurpc.CriuReq, notify notifyFunc) error {
 		if err != nil || n == 0 {
 			return s.failed(fmt.Errorf("criu exited without an answer"))
 		}
-		resp := &criurpc.CriuResp{}
-		if err := proto.Unmarshal(buf[:n], resp); err != nil {
+		var resp criurpc.Resp
+		if err := resp.Unmarshal(buf[:n]); err != nil {
 			return fmt.Errorf("criu: bad answer: %w", err)
 		}
-		if !resp.GetSuccess() {
-			return s.failed(criuFailure(resp))
+		if !resp.Success {
+			return s.failed(criuFailure(&resp))
 		}
-		if resp.GetType() != criurpc.CriuReqType_NOTIFY {
+		if resp.Type != criurpc.ReqNotify {
 			return nil
 		}
 		fds := parseRights(oob[:oobn])
-		nt := resp.GetNotify()
-		if err := notify(nt.GetScript(), nt.GetPid(), fds); err != nil {
+		if err := notify(resp.Notify.Script, resp.Notify.Pid, fds); err != nil {
 			return err
 		}
-		t := criurpc.CriuReqType_NOTIFY
-		if err := s.send(&criurpc.CriuReq{Type: &t, NotifySuccess: ptr(true)}); err != nil {
+		if err := s.send(&criurpc.Req{Type: criurpc.ReqNotify, NotifySuccess: ptr(true)}); err != nil {
 			return err
 		}
 	}
 }
 
-func (s *criuSession) send(req *criurpc.CriuReq) error {
-	data, err := proto.Marshal(req)
-	if err != nil {
-		return err
-	}
-	if _, err := s.conn.Write(data); err != nil {
+func (s *criuSession) send(req *criurpc.Req) error {
+	if _, err := s.conn.Write(req.Marshal()); err != nil {
 		return s.failed(fmt.Errorf("criu: %w", err))
 	}
 	return nil
@@ -171,9 +165,9 @@ func firstErrorLine(data []byte) string {
 }
 
 // criuFailure names the request that failed and CRIU's errno, if any.
-func criuFailure(resp *criurpc.CriuResp) error {
-	what := "criu " + strings.ToLower(strings.ReplaceAll(resp.GetType().String(), "_", "-"))
-	if n := resp.GetCrErrno(); n != 0 {
+func criuFailure(resp *criurpc.Resp) error {
+	what := "criu " + strings.ToLower(strings.ReplaceAll(resp.Type.String(), "_", "-"))
+	if n := resp.CrErrno; n != 0 {
 		return fmt.Errorf("%s failed (CRIU errno %d)", what, n)
 	}
 	return fmt.Errorf("%s failed", what)

@@ -9,9 +9,10 @@ import (
 	"sort"
 	"strings"
 
-	criurpc "github.com/checkpoint-restore/go-criu/v7/rpc"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/internal/criurpc"
 )
 
 // CriuOptions are the options `rt checkpoint` and `rt restore` share with
@@ -38,12 +39,12 @@ type CriuOptions struct {
 }
 
 // cgroupModes is the table of --manage-cgroups-mode values.
-var cgroupModes = map[string]criurpc.CriuCgMode{
-	"":       criurpc.CriuCgMode_DEFAULT,
-	"soft":   criurpc.CriuCgMode_SOFT,
-	"full":   criurpc.CriuCgMode_FULL,
-	"strict": criurpc.CriuCgMode_STRICT,
-	"ignore": criurpc.CriuCgMode_IGNORE,
+var cgroupModes = map[string]criurpc.CgMode{
+	"":       criurpc.CgDefault,
+	"soft":   criurpc.CgSoft,
+	"full":   criurpc.CgFull,
+	"strict": criurpc.CgStrict,
+	"ignore": criurpc.CgIgnore,
 }
 
 // emptyNsFlags is the table of --empty-ns values (runc takes network only).
@@ -54,7 +55,7 @@ func ptr[T any](v T) *T { return &v }
 // criuRPCOpts maps the options to CRIU's RPC options, for a dump (restore
 // false) or a restore. The directories' fds, the root, the pid and the
 // mounts are filled in by the caller.
-func criuRPCOpts(o CriuOptions, restore bool) (*criurpc.CriuOpts, error) {
+func criuRPCOpts(o CriuOptions, restore bool) (*criurpc.Opts, error) {
 	mode, ok := cgroupModes[o.ManageCgroupsMode]
 	if !ok {
 		return nil, fmt.Errorf("--manage-cgroups-mode %q: want soft, full, strict or ignore", o.ManageCgroupsMode)
@@ -69,13 +70,14 @@ func criuRPCOpts(o CriuOptions, restore bool) (*criurpc.CriuOpts, error) {
 		}
 		emptyNs |= f
 	}
-	opts := &criurpc.CriuOpts{
+	opts := &criurpc.Opts{
+		ImagesDirFd:       -1, // the caller's fd of the image dir
 		LogLevel:          ptr(int32(4)),
 		ManageCgroups:     ptr(true),
 		ManageCgroupsMode: &mode,
 		NotifyScripts:     ptr(true),
 		ShellJob:          ptr(o.ShellJob),
-		TcpEstablished:    ptr(o.TCPEstablished),
+		TCPEstablished:    ptr(o.TCPEstablished),
 		ExtUnixSk:         ptr(o.ExtUnixSk),
 		FileLocks:         ptr(o.FileLocks),
 		EmptyNs:           &emptyNs,
@@ -94,7 +96,7 @@ func criuRPCOpts(o CriuOptions, restore bool) (*criurpc.CriuOpts, error) {
 	}
 	opts.LogFile = ptr("dump.log")
 	opts.LeaveRunning = ptr(o.LeaveRunning)
-	opts.TcpSkipInFlight = ptr(o.TCPSkipInFlight)
+	opts.TCPSkipInFlight = ptr(o.TCPSkipInFlight)
 	opts.LinkRemap = ptr(o.LinkRemap)
 	if o.ParentPath != "" {
 		opts.ParentImg = ptr(o.ParentPath)
@@ -110,13 +112,13 @@ func criuRPCOpts(o CriuOptions, restore bool) (*criurpc.CriuOpts, error) {
 	return opts, nil
 }
 
-func pageServer(s string) (*criurpc.CriuPageServerInfo, error) {
+func pageServer(s string) (*criurpc.PageServerInfo, error) {
 	host, port, ok := strings.Cut(s, ":")
 	var n int32
 	if _, err := fmt.Sscanf(port, "%d", &n); !ok || host == "" || err != nil || n <= 0 {
 		return nil, fmt.Errorf("--page-server %q: want ADDRESS:PORT", s)
 	}
-	return &criurpc.CriuPageServerInfo{Address: ptr(host), Port: ptr(n)}, nil
+	return &criurpc.PageServerInfo{Address: ptr(host), Port: ptr(n)}, nil
 }
 
 // CheckParentPath checks --parent-path as runc does: relative to the image
@@ -146,7 +148,7 @@ func CheckParentPath(imagePath, parent string) error {
 // mount and the value is the same key; at restore, the value is what to
 // mount there (the bind's source). Keys are absolute paths in the
 // container, cleaned.
-func extMounts(spec *specs.Spec, restore bool, maskedFile func(string) bool) []*criurpc.ExtMountMap {
+func extMounts(spec *specs.Spec, restore bool, maskedFile func(string) bool) []criurpc.ExtMountMap {
 	m := map[string]string{}
 	for _, mnt := range spec.Mounts {
 		if !isBind(mnt) {
@@ -177,9 +179,9 @@ func extMounts(spec *specs.Spec, restore bool, maskedFile func(string) bool) []*
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	out := make([]*criurpc.ExtMountMap, 0, len(keys))
+	out := make([]criurpc.ExtMountMap, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, &criurpc.ExtMountMap{Key: ptr(k), Val: ptr(m[k])})
+		out = append(out, criurpc.ExtMountMap{Key: k, Val: m[k]})
 	}
 	return out
 }

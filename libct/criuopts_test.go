@@ -6,10 +6,20 @@ import (
 	"strings"
 	"testing"
 
-	criurpc "github.com/checkpoint-restore/go-criu/v7/rpc"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/internal/criurpc"
 )
+
+// val is what an optional field holds (the zero value when it is not set).
+func val[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}
 
 // runc's flags map to CRIU's RPC options as runc maps them
 // (libcontainer/criu_linux.go).
@@ -26,25 +36,25 @@ func TestCriuRPCOptsDump(t *testing.T) {
 		got  any
 		want any
 	}{
-		{"leave_running", opts.GetLeaveRunning(), true},
-		{"tcp_established", opts.GetTcpEstablished(), true},
-		{"ext_unix_sk", opts.GetExtUnixSk(), true},
-		{"shell_job", opts.GetShellJob(), true},
-		{"file_locks", opts.GetFileLocks(), true},
-		{"auto_dedup", opts.GetAutoDedup(), true},
-		{"lazy_pages", opts.GetLazyPages(), true},
-		{"tcp_skip_in_flight", opts.GetTcpSkipInFlight(), true},
-		{"link_remap", opts.GetLinkRemap(), true},
-		{"parent_img", opts.GetParentImg(), "../pre"},
-		{"track_mem", opts.GetTrackMem(), true},
-		{"manage_cgroups_mode", opts.GetManageCgroupsMode(), criurpc.CriuCgMode_STRICT},
-		{"empty_ns", opts.GetEmptyNs(), uint32(unix.CLONE_NEWNET)},
-		{"ps.address", opts.GetPs().GetAddress(), "10.0.0.1"},
-		{"ps.port", opts.GetPs().GetPort(), int32(1234)},
-		{"log_file", opts.GetLogFile(), "dump.log"},
-		{"orphan_pts_master", opts.GetOrphanPtsMaster(), true},
-		{"notify_scripts", opts.GetNotifyScripts(), true},
-		{"rst_sibling", opts.GetRstSibling(), false},
+		{"leave_running", val(opts.LeaveRunning), true},
+		{"tcp_established", val(opts.TCPEstablished), true},
+		{"ext_unix_sk", val(opts.ExtUnixSk), true},
+		{"shell_job", val(opts.ShellJob), true},
+		{"file_locks", val(opts.FileLocks), true},
+		{"auto_dedup", val(opts.AutoDedup), true},
+		{"lazy_pages", val(opts.LazyPages), true},
+		{"tcp_skip_in_flight", val(opts.TCPSkipInFlight), true},
+		{"link_remap", val(opts.LinkRemap), true},
+		{"parent_img", val(opts.ParentImg), "../pre"},
+		{"track_mem", val(opts.TrackMem), true},
+		{"manage_cgroups_mode", val(opts.ManageCgroupsMode), criurpc.CgStrict},
+		{"empty_ns", val(opts.EmptyNs), uint32(unix.CLONE_NEWNET)},
+		{"ps.address", val(opts.Ps.Address), "10.0.0.1"},
+		{"ps.port", val(opts.Ps.Port), int32(1234)},
+		{"log_file", val(opts.LogFile), "dump.log"},
+		{"orphan_pts_master", val(opts.OrphanPtsMaster), true},
+		{"notify_scripts", val(opts.NotifyScripts), true},
+		{"rst_sibling", val(opts.RstSibling), false},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -58,15 +68,15 @@ func TestCriuRPCOptsRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !opts.GetRstSibling() || !opts.GetEvasiveDevices() || opts.MntnsCompatMode != nil || opts.GetLogFile() != "restore.log" || !opts.GetShellJob() {
+	if !val(opts.RstSibling) || !val(opts.EvasiveDevices) || val(opts.LogFile) != "restore.log" || !val(opts.ShellJob) {
 		t.Errorf("restore options: %v", opts)
 	}
 	// Dump-only options stay unset on restore.
 	if opts.LeaveRunning != nil || opts.ParentImg != nil || opts.TrackMem != nil {
 		t.Errorf("dump options in a restore: %v", opts)
 	}
-	if opts.GetManageCgroupsMode() != criurpc.CriuCgMode_DEFAULT {
-		t.Errorf("default cgroup mode = %v", opts.GetManageCgroupsMode())
+	if val(opts.ManageCgroupsMode) != criurpc.CgDefault {
+		t.Errorf("default cgroup mode = %v", val(opts.ManageCgroupsMode))
 	}
 }
 
@@ -100,10 +110,10 @@ func TestExtMounts(t *testing.T) {
 			Devices:     []specs.LinuxDevice{{Path: "/dev/fuse"}},
 		},
 	}
-	format := func(m []*criurpc.ExtMountMap) string {
+	format := func(m []criurpc.ExtMountMap) string {
 		var s []string
 		for _, e := range m {
-			s = append(s, e.GetKey()+"="+e.GetVal())
+			s = append(s, e.Key+"="+e.Val)
 		}
 		return strings.Join(s, " ")
 	}

@@ -9,11 +9,11 @@ import (
 	"strings"
 	"time"
 
-	criurpc "github.com/checkpoint-restore/go-criu/v7/rpc"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/internal/cgroups"
+	"github.com/rt-runtime/rt/internal/criurpc"
 	"github.com/rt-runtime/rt/internal/specconv"
 )
 
@@ -100,7 +100,7 @@ func Restore(ctx context.Context, o RestoreOptions) (c *Container, err error) {
 }
 
 // restore binds the rootfs for CRIU and runs the restore request.
-func (c *Container) restore(o RestoreOptions, opts *criurpc.CriuOpts, spec *specs.Spec, images *imageDir) error {
+func (c *Container) restore(o RestoreOptions, opts *criurpc.Opts, spec *specs.Spec, images *imageDir) error {
 	if err := prepareRestoreMounts(c.State.Rootfs, spec.Mounts); err != nil {
 		return err
 	}
@@ -125,8 +125,8 @@ func (c *Container) restore(o RestoreOptions, opts *criurpc.CriuOpts, spec *spec
 	// own fds); inherited fds are the worker's: 3 the socket, 4-6 the
 	// stdio, then the namespaces joined by path.
 	extra := []*os.File{stdio[0], stdio[1], stdio[2]}
-	opts.ImagesDirFd = ptr(int32(images.fd()))
-	s := &criuSession{logDir: o.ImagePath, logFile: opts.GetLogFile()}
+	opts.ImagesDirFd = int32(images.fd())
+	s := &criuSession{logDir: o.ImagePath, logFile: *opts.LogFile}
 	if o.WorkPath != "" {
 		work, err := openImageDir(o.WorkPath, true)
 		if err != nil {
@@ -157,7 +157,7 @@ func (c *Container) restore(o RestoreOptions, opts *criurpc.CriuOpts, spec *spec
 // CRIU's notifications: setup-namespaces runs the prestart and
 // createRuntime hooks (as runc does), post-restore names the restored
 // init.
-func (c *Container) runRestore(s *criuSession, opts *criurpc.CriuOpts, spec *specs.Spec, consoleSocket string) error {
+func (c *Container) runRestore(s *criuSession, opts *criurpc.Opts, spec *specs.Spec, consoleSocket string) error {
 	pid := s.cmd.Process.Pid
 	if err := c.cg.Join(pid); err != nil {
 		s.close()
@@ -169,9 +169,9 @@ func (c *Container) runRestore(s *criuSession, opts *criurpc.CriuOpts, spec *spe
 		return err
 	}
 	opts.CgRoot = roots
-	t := criurpc.CriuReqType_RESTORE
+	t := criurpc.ReqRestore
 	debugf("restore %s: criu worker %d", c.State.ID, pid)
-	err = s.run(&criurpc.CriuReq{Type: &t, Opts: opts}, func(script string, pid int32, fds []int) error {
+	err = s.run(&criurpc.Req{Type: t, Opts: opts}, func(script string, pid int32, fds []int) error {
 		defer closeFds(fds)
 		switch script {
 		case "setup-namespaces":
@@ -214,7 +214,7 @@ func runRestoreHooks(c *Container, spec *specs.Spec, pid int) error {
 // inheritStdio maps the pipes and external files that were the init's
 // stdio at the dump (descriptors.json) to the worker's fds first, first+1, first+2: CRIU
 // gives the restored init the caller's stdio in their place.
-func inheritStdio(opts *criurpc.CriuOpts, imagePath string, first int) error {
+func inheritStdio(opts *criurpc.Opts, imagePath string, first int) error {
 	data, err := os.ReadFile(filepath.Join(imagePath, descriptorsFile))
 	if err != nil {
 		return fmt.Errorf("image path: %w", err)
@@ -225,7 +225,7 @@ func inheritStdio(opts *criurpc.CriuOpts, imagePath string, first int) error {
 	}
 	for i, s := range fds {
 		if i < 3 && (strings.HasPrefix(s, "pipe:") || strings.HasPrefix(s, "file[")) {
-			opts.InheritFd = append(opts.InheritFd, &criurpc.InheritFd{Key: ptr(s), Fd: ptr(int32(first + i))})
+			opts.InheritFd = append(opts.InheritFd, criurpc.InheritFd{Key: s, Fd: int32(first + i)})
 		}
 	}
 	return nil
@@ -234,13 +234,13 @@ func inheritStdio(opts *criurpc.CriuOpts, imagePath string, first int) error {
 // restoreNamespaces: the external network and PID namespaces (joined by
 // path at create) are handed to CRIU as fds, from fd first on; the other
 // namespaces joined by path are joined by CRIU.
-func restoreNamespaces(opts *criurpc.CriuOpts, spec *specs.Spec, first int) ([]*os.File, error) {
+func restoreNamespaces(opts *criurpc.Opts, spec *specs.Spec, first int) ([]*os.File, error) {
 	var files []*os.File
 	for _, ns := range joinedNamespaces(spec) {
 		key, external := externalNsKeys[ns.Type]
 		if !external {
 			if name, ok := criuNsNames[ns.Type]; ok && ns.Type != specs.MountNamespace && ns.Type != specs.UserNamespace {
-				opts.JoinNs = append(opts.JoinNs, &criurpc.JoinNamespace{Ns: ptr(name), NsFile: ptr(ns.Path)})
+				opts.JoinNs = append(opts.JoinNs, criurpc.JoinNamespace{Ns: name, NsFile: ns.Path})
 			}
 			continue
 		}
@@ -249,7 +249,7 @@ func restoreNamespaces(opts *criurpc.CriuOpts, spec *specs.Spec, first int) ([]*
 			closeAll(files)
 			return nil, fmt.Errorf("%s namespace: %w", ns.Type, err)
 		}
-		opts.InheritFd = append(opts.InheritFd, &criurpc.InheritFd{Key: ptr(key), Fd: ptr(int32(first + len(files)))})
+		opts.InheritFd = append(opts.InheritFd, criurpc.InheritFd{Key: key, Fd: int32(first + len(files))})
 		files = append(files, f)
 	}
 	return files, nil
@@ -257,19 +257,19 @@ func restoreNamespaces(opts *criurpc.CriuOpts, spec *specs.Spec, first int) ([]*
 
 // cgroupRoots are the worker's cgroups (the container's), from
 // /proc/PID/cgroup: CRIU restores the dumped cgroups under them.
-func cgroupRoots(pid int) ([]*criurpc.CgroupRoot, error) {
+func cgroupRoots(pid int) ([]criurpc.CgroupRoot, error) {
 	lines, err := cgroups.ProcCgroups(pid)
 	if err != nil {
 		return nil, err
 	}
-	var roots []*criurpc.CgroupRoot
+	var roots []criurpc.CgroupRoot
 	for _, c := range lines {
 		ctrls := c.Controllers
 		if ctrls == nil {
 			ctrls = []string{""} // the unified hierarchy
 		}
 		for _, ctrl := range ctrls {
-			roots = append(roots, &criurpc.CgroupRoot{Ctrl: ptr(ctrl), Path: ptr(c.Path)})
+			roots = append(roots, criurpc.CgroupRoot{Ctrl: ptr(ctrl), Path: c.Path})
 		}
 	}
 	return roots, nil

@@ -21,6 +21,7 @@ const module = "github.com/rt-runtime/rt/"
 //   - nsenter is the C stage and the plan's encoding: nothing of rt's.
 //   - specerr is the field error every layer returns: nothing of rt's.
 //   - sigfwd catches signals for forwarding: nothing of rt's.
+//   - criurpc is CRIU's RPC messages and their encoding: nothing of rt's.
 //   - cgroupsfs drives the cgroup filesystem: only the error type.
 //   - cgroupsd is the systemd driver (issue 13): cgroupsfs for the files.
 //   - cgroups is the manager interface and picks a driver: the drivers.
@@ -39,12 +40,13 @@ var allowed = map[string][]string{
 	"nsenter":                     nil,
 	"specerr":                     nil,
 	"sigfwd":                      nil,
+	"criurpc":                     nil,
 	"cgroupsfs":                   {"specerr"},
 	"cgroups":                     {"cgroupsfs", "cgroupsd", "specerr"},
 	"cgroupsd":                    {"cgroupsfs", "specerr"},
 	"rootfs":                      {"nsenter", "specerr"},
 	"specconv":                    {"nsenter", "rootfs", "specerr"},
-	"libct":                       {"cgroups", "nsenter", "rootfs", "sigfwd", "specconv", "specerr"},
+	"libct":                       {"cgroups", "criurpc", "nsenter", "rootfs", "sigfwd", "specconv", "specerr"},
 	"archtest":                    nil,
 	"tests/bats/nolowerdirplus":   nil,
 	"tests/bats/recvtty":          nil,
