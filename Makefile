@@ -68,7 +68,7 @@ demo: deps-build rt
 FUZZ_SCALE ?= 1
 FUZZ_TARGETS := internal/specconv:FuzzLoad:4000 internal/specconv:FuzzBuild:4000 internal/specconv:FuzzBuildExec:8000 internal/specconv:FuzzBuildField:8000 \
 	internal/nsenter:FuzzPlanCodec:100000 internal/nsenter:FuzzMsgCodec:200000 \
-	internal/criurpc:FuzzUnmarshalResp:100000
+	internal/criurpc:FuzzUnmarshalResp:100000 libct:FuzzValidID:50000
 
 unit: deps-test
 	$(GO) vet ./...

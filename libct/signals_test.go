@@ -1,6 +1,7 @@
 package libct
 
 import (
+	"regexp"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -57,4 +58,17 @@ func strRepeat(s string, n int) string {
 		b = append(b, s...)
 	}
 	return string(b)
+}
+
+// FuzzValidID checks the hand-written id rule against runc's regexp.
+func FuzzValidID(f *testing.F) {
+	rule := regexp.MustCompile(`^[a-zA-Z0-9_+-][a-zA-Z0-9_+.-]*$`)
+	for _, s := range []string{"a", ".a", "a.", "", "a/b", "é", "-", "a..b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		if got, want := validID(id), rule.MatchString(id); got != want {
+			t.Fatalf("validID(%q) = %v, the regexp says %v", id, got, want)
+		}
+	})
 }

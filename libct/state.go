@@ -30,7 +30,6 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"time"
@@ -87,11 +86,23 @@ type Container struct {
 	cg    cgroups.Manager // the cgroup's manager, once asked for (cgroup())
 }
 
-var idPattern = regexp.MustCompile(`^[a-zA-Z0-9_+-][a-zA-Z0-9_+.-]*$`)
+// validID is runc's id rule, ^[a-zA-Z0-9_+-][a-zA-Z0-9_+.-]*$, by hand:
+// a regexp compiled at start-up cost every rt command its time.
+func validID(id string) bool {
+	for i := 0; i < len(id); i++ {
+		switch b := id[i]; {
+		case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9', b == '_', b == '+', b == '-':
+		case b == '.' && i > 0:
+		default:
+			return false
+		}
+	}
+	return id != ""
+}
 
 // ValidateID enforces runc's id rule; it also keeps ids from naming a path.
 func ValidateID(id string) error {
-	if !idPattern.MatchString(id) || id == "." || id == ".." {
+	if !validID(id) || id == "." || id == ".." {
 		return fmt.Errorf("invalid container id %q: it must match [a-zA-Z0-9_+-][a-zA-Z0-9_+.-]*", id)
 	}
 	return nil

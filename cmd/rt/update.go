@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
@@ -177,7 +178,9 @@ func rdtFlag(*specs.LinuxResources, string) error {
 
 // ramPattern is the syntax of docker/go-units' RAMInBytes, which runc's
 // update uses: a number, an optional space, an optional binary unit.
-var ramPattern = regexp.MustCompile(`^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$`)
+var ramPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$`)
+})
 
 // ramInBytes parses a memory size as runc does: "-1" (no limit), bytes, or
 // a number with a k, m, g, t or p suffix (powers of 1024; "512m", "1.5g",
@@ -186,7 +189,7 @@ func ramInBytes(s string) (int64, error) {
 	if s == "-1" {
 		return -1, nil
 	}
-	m := ramPattern.FindStringSubmatch(s)
+	m := ramPattern().FindStringSubmatch(s)
 	if m == nil {
 		return 0, fmt.Errorf("invalid size %q", s)
 	}

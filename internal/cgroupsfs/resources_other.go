@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -15,13 +16,13 @@ import (
 
 // pageSizePattern is a huge page size as the hugetlb files name it ("2MB",
 // "1GB", "64KB"); anything else could name a path.
-var pageSizePattern = regexp.MustCompile(`^[0-9]+[KMG]B$`)
+var pageSizePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]+[KMG]B$`) })
 
 func hugetlb(r *specs.LinuxResources, files func(size string) []string) ([]write, error) {
 	var ws []write
 	for i, l := range r.HugepageLimits {
 		ptr := fmt.Sprintf("/linux/resources/hugepageLimits/%d", i)
-		if !pageSizePattern.MatchString(l.Pagesize) {
+		if !pageSizePattern().MatchString(l.Pagesize) {
 			return nil, specerr.Errorf(ptr+"/pageSize", "%q is not a page size such as 2MB or 1GB", l.Pagesize)
 		}
 		for j, f := range files(l.Pagesize) {

@@ -18,7 +18,7 @@ func pageSizes(dir, suffix string) ([]string, error) {
 	for _, e := range entries {
 		name := e.Name()
 		if size, ok := strings.CutSuffix(strings.TrimPrefix(name, "hugetlb."), "."+suffix); ok &&
-			strings.HasPrefix(name, "hugetlb.") && pageSizePattern.MatchString(size) {
+			strings.HasPrefix(name, "hugetlb.") && pageSizePattern().MatchString(size) {
 			out = append(out, size)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -33,10 +34,13 @@ func validateConfig(spec *specs.Spec) error {
 	return nil
 }
 
-// semver is SemVer 2.0.0's grammar (semver.org's regular expression).
-var semver = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)` +
-	`(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?` +
-	`(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
+// semver is SemVer 2.0.0's grammar (semver.org's regular expression),
+// compiled when first needed, not in every rt command's start-up.
+var semver = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)` +
+		`(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?` +
+		`(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
+})
 
 // checkOCIVersion: config.md says ociVersion is REQUIRED and in SemVer
 // 2.0.0 form; rt implements the 1.x specs, whose minor versions are
@@ -44,7 +48,7 @@ var semver = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)` +
 // is accepted and anything else refused.
 func checkOCIVersion(spec *specs.Spec) error {
 	v := spec.Version
-	switch m := semver.FindStringSubmatch(v); {
+	switch m := semver().FindStringSubmatch(v); {
 	case v == "":
 		return fieldErr("/ociVersion", "missing: name the runtime-spec version the bundle follows (rt implements 1.x, e.g. %q)", specs.Version)
 	case m == nil:
