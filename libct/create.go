@@ -95,6 +95,8 @@ func Create(ctx context.Context, o CreateOptions) (c *Container, err error) {
 	}
 	c.Warn = o.Warn
 	debugf("create %s: state saved", o.ID)
+	seal := startSeal(o.Root) // meanwhile: the root exists now
+	defer seal.close()
 	var cg cgroups.Manager // set once the cgroup is made
 	var initPid int
 	defer func() {
@@ -114,7 +116,7 @@ func Create(ctx context.Context, o CreateOptions) (c *Container, err error) {
 	if err := beforeSpawn(ctx, spec, o, cg); err != nil {
 		return c, err
 	}
-	initPid, err = c.spawn(spec, o, cg, pids, idmap)
+	initPid, err = c.spawn(spec, o, cg, pids, idmap, seal)
 	if err != nil {
 		return c, err
 	}

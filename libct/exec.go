@@ -36,6 +36,8 @@ type ExecOptions struct {
 // host pid once it has been set up (it may already have exited). ctx is
 // checked before the process is made.
 func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
+	seal := startSeal(c.Root)
+	defer seal.close()
 	spec, status, err := c.prepareExec(ctx, o)
 	if err != nil {
 		return 0, err
@@ -44,7 +46,7 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	io := stageIO{root: c.Root, joinForked: true, insideFirst: insideFirst, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
+	io := stageIO{root: c.Root, seal: seal, joinForked: true, insideFirst: insideFirst, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
 		pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindExec, joinBestEffort: Rootless() && len(o.SubCgroups) == 0}
 	if o.PidfdSocket != "" {
 		// The process is orphaned by its stage and may exit at once: as

@@ -20,6 +20,7 @@ import (
 // stageIO is what a stage run needs from its caller besides the plan.
 type stageIO struct {
 	root          string   // --root: holds the empty dir the sealed binary needs
+	seal          *sealing // the sealed binary, started early; nil: sealed when needed
 	listen        int      // LISTEN_FDS fds from 3, passed through (callerEnv)
 	preserve      int      // --preserve-fds after them, passed through
 	consoleSocket string   // path of the console socket, or ""
@@ -64,7 +65,12 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 	if err != nil {
 		return 0, err
 	}
-	exe, err := sealedExe(io.root)
+	var exe *os.File
+	if io.seal != nil {
+		exe, err = io.seal.take()
+	} else {
+		exe, err = sealedExe(io.root)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -277,7 +283,7 @@ func startStage(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, <-chan 
 
 // spawn runs the C stage for `create`.
 // pids (the pids limit) is applied once the init is forked.
-func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg cgroups.Manager, pids *specs.LinuxResources, idmap [2]idMapper) (int, error) {
+func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg cgroups.Manager, pids *specs.LinuxResources, idmap [2]idMapper, seal *sealing) (int, error) {
 	notifySocket, listen := o.NotifySocket, o.ListenFds
 	idmaps := rootfs.IDMaps(spec)
 	if len(idmaps) > 0 && Rootless() {
@@ -285,7 +291,7 @@ func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg cgroups.Manager,
 			return 0, err
 		}
 	}
-	io := stageIO{root: c.Root, listen: listen, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
+	io := stageIO{root: c.Root, seal: seal, listen: listen, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
 		fifo: filepath.Join(c.dir(), fifoFile), stdio: o.Stdio, warn: o.Warn, pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindInit,
 		listenerState: func(pid int) specs.State { return c.ociState(Creating, pid) }, idmaps: idmaps, idmap: idmap}
 	if pids != nil {
