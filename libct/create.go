@@ -109,6 +109,12 @@ func Create(ctx context.Context, o CreateOptions) (c *Container, err error) {
 	// leaves nothing that `delete -f` cannot find.
 	// The pids limit waits for the init (deferredPids): the stage forks it.
 	res, pids := deferredPids(spec.Linux.Resources)
+	st, err := c.newCreateStage(spec, o, mgr, pids, idmap, seal)
+	if err != nil {
+		return c, err
+	}
+	ahead := planAhead(st, mgr.Paths())
+	defer ahead.wait()
 	if err = mgr.Create(res); err != nil {
 		return c, err
 	}
@@ -116,7 +122,7 @@ func Create(ctx context.Context, o CreateOptions) (c *Container, err error) {
 	if err := beforeSpawn(ctx, spec, o, cg); err != nil {
 		return c, err
 	}
-	initPid, err = c.spawn(spec, o, cg, pids, idmap, seal)
+	initPid, err = c.spawn(spec, cg, st, ahead)
 	if err != nil {
 		return c, err
 	}

@@ -73,9 +73,15 @@ func openStageFiles(io stageIO) (*stageFiles, error) {
 	for _, f := range s.idmaps {
 		s.closeIn = append(s.closeIn, f)
 	}
-	s.fds = nsenter.LayoutFds(nsenter.FdNeeds{Listen: io.listen, Preserve: io.preserve,
-		Fifo: s.fifo != nil, Console: s.console != nil, IDMaps: rootfs.IDMapKeys(io.idmaps)})
+	s.fds = nsenter.LayoutFds(io.fdNeeds())
 	return s, nil
+}
+
+// fdNeeds is what the stage's fd table holds for io; openStageFiles
+// opens a file for each, or fails.
+func (io stageIO) fdNeeds() nsenter.FdNeeds {
+	return nsenter.FdNeeds{Listen: io.listen, Preserve: io.preserve, Fifo: io.fifo != "",
+		Console: io.consoleConn != nil || io.consoleSocket != "", IDMaps: rootfs.IDMapKeys(io.idmaps)}
 }
 
 // extraFiles lays the files out as the table numbers them, for

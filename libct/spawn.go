@@ -281,14 +281,21 @@ func startStage(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, <-chan 
 	return cmd, joined, nil
 }
 
-// spawn runs the C stage for `create`.
-// pids (the pids limit) is applied once the init is forked.
-func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg cgroups.Manager, pids *specs.LinuxResources, idmap [2]idMapper, seal *sealing) (int, error) {
+// createStage is what the C stage of `create` starts from: its files,
+// and the builder of its plan for an fd table and the cgroup's paths.
+type createStage struct {
+	io    stageIO
+	build func(fds nsenter.StageFds, cgroupPaths map[string]string) (*nsenter.Plan, error)
+}
+
+// newCreateStage readies the stage of `create`; pids (the pids limit) is
+// applied once the init is forked.
+func (c *Container) newCreateStage(spec *specs.Spec, o CreateOptions, cg cgroups.Manager, pids *specs.LinuxResources, idmap [2]idMapper, seal *sealing) (*createStage, error) {
 	notifySocket, listen := o.NotifySocket, o.ListenFds
 	idmaps := rootfs.IDMaps(spec)
 	if len(idmaps) > 0 && Rootless() {
 		if err := rootfs.UnprivilegedIDMapError(spec); err != nil {
-			return 0, err
+			return nil, err
 		}
 	}
 	io := stageIO{root: c.Root, seal: seal, listen: listen, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn,
@@ -297,12 +304,23 @@ func (c *Container) spawn(spec *specs.Spec, o CreateOptions, cg cgroups.Manager,
 	if pids != nil {
 		io.onInitPid = func(int) error { return cg.Update(pids) }
 	}
-	return runStage(io, spec, cg, func(fds nsenter.StageFds) (*nsenter.Plan, error) {
+	return &createStage{io: io, build: func(fds nsenter.StageFds, cgroupPaths map[string]string) (*nsenter.Plan, error) {
 		return specconv.BuildValidated(spec, specconv.Options{
 			ID: c.State.ID, Bundle: c.State.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring,
-			ConsoleRelay: o.ConsoleConn != nil, CgroupPaths: cg.Paths(), Warn: o.Warn, Fds: fds, NotifySocket: notifySocket,
+			ConsoleRelay: o.ConsoleConn != nil, CgroupPaths: cgroupPaths, Warn: o.Warn, Fds: fds, NotifySocket: notifySocket,
 			SetgroupsDenied: setgroupsDenied(idmap), Unprivileged: Rootless(),
 		}) // loadBundle validated it
+	}}, nil
+}
+
+// spawn runs the C stage of `create` with the plan built ahead, when it
+// was built for this fd table and these cgroup paths (planAhead).
+func (c *Container) spawn(spec *specs.Spec, cg cgroups.Manager, st *createStage, ahead *plannedAhead) (int, error) {
+	return runStage(st.io, spec, cg, func(fds nsenter.StageFds) (*nsenter.Plan, error) {
+		if plan, ok, err := ahead.result(fds, cg.Paths()); ok {
+			return plan, err
+		}
+		return st.build(fds, cg.Paths())
 	}, func(id int32, pid int) error {
 		if id != specconv.SyncHooks {
 			return nil
