@@ -6,11 +6,10 @@
 // Imports: of rt's, libct, and specconv and rootfs for plan, spec and
 // features; not nsenter or a cgroup driver (internal/archtest checks it).
 //
-// rt lives for milliseconds, so the Go runtime's start-up work for long
-// runs is turned off below: the GOMAXPROCS lookup in the cgroup files (and
-// its updater), and the names given to each anonymous mapping.
+// rt lives for milliseconds, so the Go runtime's work for long runs is
+// turned off below: the goroutine that updates GOMAXPROCS as the cgroup's
+// CPU limit changes, and the names given to each anonymous mapping.
 //
-//go:debug containermaxprocs=0
 //go:debug updatemaxprocs=0
 //go:debug decoratemappings=0
 package main
