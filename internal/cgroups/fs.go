@@ -189,8 +189,8 @@ type InsideStarter interface {
 	// there is none) for clone3 (CLONE_INTO_CGROUP): what start forks is
 	// born in the whole cgroup and nothing is moved, so nothing waits for
 	// the kernel's thread-group lock (cgroupsfs.Cgroup.ThreadJoin). The
-	// thread is moved back afterwards. An error wrapping ErrNotInside:
-	// start did not run.
+	// thread is moved back afterwards, after StartInside has returned. An
+	// error wrapping ErrNotInside: start did not run.
 	StartInside(start func(cgroup2Dir string) error) error
 	// PidsLimited reports whether the cgroup or one of its ancestors has
 	// a pids limit now (a pids.max that is not "max"); an unreadable one
@@ -229,9 +229,10 @@ func (m *fsManager) StartInside(start func(cgroup2Dir string) error) error {
 			done <- fmt.Errorf("%w: %w", ErrNotInside, err)
 			return
 		}
-		err = start(cg.Paths[""])
-		if berr := back(); berr != nil {
-			done <- errors.Join(err, berr)
+		// What start made is all that is waited for: the thread's way back
+		// (one write per hierarchy) is off the caller's path.
+		done <- start(cg.Paths[""])
+		if back() != nil {
 			return // the thread ends, locked
 		}
 		if affErr == nil {
@@ -239,7 +240,6 @@ func (m *fsManager) StartInside(start func(cgroup2Dir string) error) error {
 			_ = unix.SchedSetaffinity(0, &cpus)
 		}
 		runtime.UnlockOSThread()
-		done <- err
 	}()
 	return <-done
 }
