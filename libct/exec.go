@@ -12,9 +12,15 @@ import (
 	"github.com/rt-runtime/rt/internal/specconv"
 )
 
-// ExecOptions are `rt exec`'s inputs, the process already resolved.
+// ExecOptions are `rt exec`'s inputs.
 type ExecOptions struct {
+	// Process is the process to run; or, when it is nil, ProcessFor makes
+	// it from the container's config, and Terminal says whether it asks
+	// for a terminal. Exec decodes the config and calls ProcessFor while
+	// the stage starts.
 	Process       *specs.Process
+	ProcessFor    func(*specs.Spec) (*specs.Process, error)
+	Terminal      bool
 	ConsoleSocket string
 	ConsoleConn   *os.File
 	PidfdSocket   string // path of a unix socket that receives a pidfd of the process
@@ -38,7 +44,7 @@ type ExecOptions struct {
 func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 	seal := startSeal(c.Root)
 	defer seal.close()
-	spec, status, err := c.prepareExec(ctx, o)
+	status, err := c.checkExec(ctx, o)
 	if err != nil {
 		return 0, err
 	}
@@ -47,7 +53,7 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 		return 0, err
 	}
 	io := stageIO{root: c.Root, seal: seal, joinForked: true, insideFirst: insideFirst, preserve: o.PreserveFds, consoleSocket: o.ConsoleSocket, consoleConn: o.ConsoleConn, stdio: o.Stdio, warn: o.Warn,
-		pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindExec, joinBestEffort: Rootless() && len(o.SubCgroups) == 0}
+		pidfdSocket: o.PidfdSocket, pidfdKind: pidfdKindExec, joinBestEffort: Rootless() && len(o.SubCgroups) == 0, planLater: true}
 	if o.PidfdSocket != "" {
 		// The process is orphaned by its stage and may exit at once: as
 		// the subreaper we keep it a zombie, so its pid stays its own
@@ -57,8 +63,15 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 		}
 	}
 	io.listenerState = func(int) specs.State { return c.ociState(c.Status(), c.State.Pid) }
-	pid, err := runStage(io, spec, cg, func(fds nsenter.StageFds) (*nsenter.Plan, error) {
-		return specconv.BuildExec(spec, o.Process, specconv.ExecOptions{
+	var spec *specs.Spec
+	io.lateSpec = func() *specs.Spec { return spec }
+	pid, err := runStage(io, nil, cg, func(fds nsenter.StageFds) (*nsenter.Plan, error) {
+		var p *specs.Process
+		var err error
+		if spec, p, err = c.execSpec(o); err != nil {
+			return nil, err
+		}
+		return specconv.BuildExec(spec, p, specconv.ExecOptions{
 			InitPid: c.State.Pid, Fds: fds, ConsoleRelay: o.ConsoleConn != nil, Warn: o.Warn,
 			SetgroupsDenied: procSetgroupsDenied(c.State.Pid), Unprivileged: Rootless()})
 	}, nil)
@@ -73,42 +86,55 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 	return pid, nil
 }
 
-// prepareExec checks that the container may take a process (its status,
-// ctx, a process given) and returns its config and the status it found.
-func (c *Container) prepareExec(ctx context.Context, o ExecOptions) (*specs.Spec, string, error) {
+// checkExec checks that the container may take a process (its status,
+// ctx, a process given) and returns the status it found.
+func (c *Container) checkExec(ctx context.Context, o ExecOptions) (string, error) {
 	st := c.Status()
 	switch st {
 	case Created:
 		if rootlessEUID() {
 			// Its init is not dumpable until it execs: a user other than
 			// root may not open its /proc/<pid>/ns files.
-			return nil, "", stateErr(ErrNotRunning, c.State.ID, st, "cannot exec in container %q: it is created, not started, and rt runs unprivileged (start it first)", c.State.ID)
+			return "", stateErr(ErrNotRunning, c.State.ID, st, "cannot exec in container %q: it is created, not started, and rt runs unprivileged (start it first)", c.State.ID)
 		}
 	case Running:
 	case Paused:
 		if !o.IgnorePaused {
-			return nil, "", stateErr(ErrPaused, c.State.ID, st, "cannot exec in container %q: it is paused (use --ignore-paused)", c.State.ID)
+			return "", stateErr(ErrPaused, c.State.ID, st, "cannot exec in container %q: it is paused (use --ignore-paused)", c.State.ID)
 		}
 	default:
-		return nil, "", stateErr(ErrNotRunning, c.State.ID, st, "cannot exec in container %q: container not running", c.State.ID)
+		return "", stateErr(ErrNotRunning, c.State.ID, st, "cannot exec in container %q: container not running", c.State.ID)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, "", err
+		return "", err
 	}
+	if o.Process == nil && o.ProcessFor == nil {
+		return "", fmt.Errorf("container %q: exec: no process given", c.State.ID)
+	}
+	return st, nil
+}
+
+// execSpec is the container's config (o.Spec, or the snapshot) and the
+// process to run (o.Process, or what o.ProcessFor makes of the config).
+func (c *Container) execSpec(o ExecOptions) (*specs.Spec, *specs.Process, error) {
 	spec := o.Spec
 	if spec == nil {
 		var err error
 		if spec, err = c.Spec(); err != nil {
-			return nil, "", err
+			return nil, nil, err
 		}
 	}
 	if spec.Linux == nil {
-		return nil, "", fmt.Errorf("container %q: /linux: its config has no linux section", c.State.ID)
+		return nil, nil, fmt.Errorf("container %q: /linux: its config has no linux section", c.State.ID)
 	}
-	if o.Process == nil {
-		return nil, "", fmt.Errorf("container %q: exec: no process given", c.State.ID)
+	p := o.Process
+	if p == nil {
+		var err error
+		if p, err = o.ProcessFor(spec); err != nil {
+			return nil, nil, err
+		}
 	}
-	return spec, st, nil
+	return spec, p, nil
 }
 
 // execCgroup is the cgroup the process joins: the container's, or the

@@ -84,6 +84,34 @@ func (io stageIO) fdNeeds() nsenter.FdNeeds {
 		Console: io.consoleConn != nil || io.consoleSocket != "", IDMaps: rootfs.IDMapKeys(io.idmaps)}
 }
 
+// emptyPlan gives the table an empty plan memfd, for a stage started
+// before its plan is built (stageIO.planLater), and lays the files out.
+func (s *stageFiles) emptyPlan() ([]*os.File, error) {
+	fd, err := unix.MemfdCreate("rt-plan", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("plan memfd: %w", err)
+	}
+	s.plan = os.NewFile(uintptr(fd), "rt-plan") // kept open until writePlan: release closes it
+	return s.extraFiles()
+}
+
+// writePlan builds the plan for the table, checks each op's fd against it
+// and writes it into the memfd the stage already holds (emptyPlan).
+func (s *stageFiles) writePlan(build func(nsenter.StageFds) (*nsenter.Plan, error)) (*nsenter.Plan, error) {
+	plan, err := build(s.fds)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.fds.CheckFds(plan); err != nil {
+		return nil, fmt.Errorf("internal error: %w", err)
+	}
+	debugf("plan: %d ops: %s", len(plan.Ops), planPhases{plan})
+	if _, err := s.plan.WriteAt(plan.Encode(), 0); err != nil {
+		return nil, fmt.Errorf("plan memfd: %w", err)
+	}
+	return plan, nil
+}
+
 // extraFiles lays the files out as the table numbers them, for
 // exec.Cmd.ExtraFiles (fd 3 first). The plan file must be there.
 func (s *stageFiles) extraFiles() ([]*os.File, error) {

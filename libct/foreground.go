@@ -109,7 +109,11 @@ func (c *Container) ExecAndWait(ctx context.Context, o ExecOptions, f Foreground
 	}
 	defer signals.stop()
 	var tty *consoleRelay
-	if o.Process != nil && o.Process.Terminal && o.ConsoleSocket == "" && o.ConsoleConn == nil {
+	terminal := o.Terminal
+	if o.Process != nil {
+		terminal = o.Process.Terminal
+	}
+	if terminal && o.ConsoleSocket == "" && o.ConsoleConn == nil {
 		var err error
 		if tty, err = newConsoleRelay(o.Stdio[0], o.Stdio[1]); err != nil {
 			return 0, err

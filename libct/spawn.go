@@ -48,6 +48,12 @@ type stageIO struct {
 	// insideFirst (with joinForked): the stage starts inside the cgroup
 	// after all when it can do so without a move (startInside).
 	insideFirst bool
+	// planLater (exec): the stage is started before its plan is built,
+	// with an empty plan memfd, and waits for MSG_CONTINUE before it maps
+	// it; lateSpec then gives the config the plan was built from. The
+	// stage's exec and rt's decoding and planning overlap.
+	planLater bool
+	lateSpec  func() *specs.Spec
 }
 
 // runStage starts the C stage with the plan that build returns for the fd
@@ -61,7 +67,13 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 	if err != nil {
 		return 0, err
 	}
-	plan, extra, err := files.loadPlan(build)
+	var plan *nsenter.Plan
+	var extra []*os.File
+	if io.planLater {
+		extra, err = files.emptyPlan()
+	} else {
+		plan, extra, err = files.loadPlan(build)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -90,6 +102,15 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync,
 		listenerState: io.listenerState, joined: joined, cg: cg, onPid: io.onInitPid, warn: io.warn,
 		pidfd: -1, wantPidfd: files.pidfd != nil, idmap: io.idmap, bestEffort: io.joinBestEffort}
+	if io.planLater {
+		if s.plan, err = files.writePlan(build); err != nil {
+			return 0, s.finish(err, files, io.pidfdKind)
+		}
+		s.spec = io.lateSpec()
+		if err := s.send(nsenter.MsgContinue); err != nil {
+			return 0, s.finish(errStageGone, files, io.pidfdKind)
+		}
+	}
 	pid, err = s.run()
 	return pid, s.finish(err, files, io.pidfdKind)
 }
@@ -97,6 +118,9 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 // release closes what rt keeps of the stage's files: the copies meant for
 // the stage, rt's end of the sync socket, the --pidfd-socket connection.
 func (s *stageFiles) release() {
+	if s.plan != nil {
+		s.plan.Close() // it may be closed already (closeIn): then nothing happens
+	}
 	if s.pidfd != nil {
 		s.pidfd.Close()
 	}
@@ -137,13 +161,23 @@ func launchStage(io stageIO, fds nsenter.StageFds, exe *os.File, extra []*os.Fil
 		return &exec.Cmd{
 			Path:       fmt.Sprintf("/proc/self/fd/%d", exe.Fd()),
 			Args:       []string{"rt", "init"},
-			Env:        []string{fmt.Sprintf("_RT_STAGE=%d,%d", fds.Sync, fds.Plan)},
+			Env:        []string{stageEnv(fds, io.planLater)},
 			Stdin:      io.stdio[0],
 			Stdout:     io.stdio[1],
 			Stderr:     io.stdio[2],
 			ExtraFiles: extra,
 		}
 	})
+}
+
+// stageEnv tells the stage its sync and plan fds, and with planLater to
+// wait for MSG_CONTINUE before it maps the plan (nsenter/stage.c).
+func stageEnv(fds nsenter.StageFds, planLater bool) string {
+	env := fmt.Sprintf("_RT_STAGE=%d,%d", fds.Sync, fds.Plan)
+	if planLater {
+		env += ",wait"
+	}
+	return env
 }
 
 // startStageFor starts the stage in cg (startStage), or, when io.joinForked,

@@ -57,13 +57,29 @@ func execCommand() *cobra.Command {
 
 // execProcess is the process to run: the --process file, or the
 // container's own process with the command line's changes.
-func (f *execFlags) execProcess(spec *specs.Spec, args []string) (*specs.Process, error) {
+// setProcess gives o the process: the --process file's, read now; or the
+// command line's, made from the container's config (execProcess) while
+// the stage starts.
+func (f *execFlags) setProcess(o *libct.ExecOptions, args []string) error {
 	if f.process != "" {
-		return f.processFile()
+		p, err := f.processFile()
+		if err != nil {
+			return err
+		}
+		o.Process, o.Terminal = p, p.Terminal
+		return nil
 	}
 	if len(args) == 0 {
-		return nil, fmt.Errorf("exec: no command given (and no --process)")
+		return fmt.Errorf("exec: no command given (and no --process)")
 	}
+	o.ProcessFor = func(spec *specs.Spec) (*specs.Process, error) { return f.execProcess(spec, args) }
+	o.Terminal = f.tty
+	return nil
+}
+
+// execProcess is the container's process with the command line's args and
+// flags over it.
+func (f *execFlags) execProcess(spec *specs.Spec, args []string) (*specs.Process, error) {
 	if spec.Process == nil {
 		return nil, fmt.Errorf("/process: the container's config has none to take the exec's defaults from (give --process)")
 	}
@@ -172,19 +188,14 @@ func runExec(cmd *cobra.Command, f *execFlags, id string, args []string) error {
 	if err != nil {
 		return err
 	}
-	spec, err := c.Spec()
-	if err != nil {
-		return err
-	}
-	p, err := f.execProcess(spec, args)
-	if err != nil {
-		return err
-	}
-	o := libct.ExecOptions{Process: p, ConsoleSocket: f.consoleSocket, PidfdSocket: f.pidfdSocket, PidFile: f.pidFile,
-		PreserveFds: f.preserveFds, IgnorePaused: f.ignorePaused, SubCgroups: subCgroups, Spec: spec,
+	o := libct.ExecOptions{ConsoleSocket: f.consoleSocket, PidfdSocket: f.pidfdSocket, PidFile: f.pidFile,
+		PreserveFds: f.preserveFds, IgnorePaused: f.ignorePaused, SubCgroups: subCgroups,
 		Stdio: [3]*os.File{os.Stdin, os.Stdout, os.Stderr}, Warn: logWarn, Effects: cliEffects}
+	if err := f.setProcess(&o, args); err != nil {
+		return err
+	}
 	if f.detach {
-		if p.Terminal && f.consoleSocket == "" {
+		if o.Terminal && f.consoleSocket == "" {
 			return fmt.Errorf("exec --detach with a terminal needs --console-socket")
 		}
 		_, err := c.Exec(cmd.Context(), o)

@@ -192,10 +192,14 @@ static int parse_fd(const char *s)
 
 
 /* run_stage is entered from the constructor when the rt binary was started
- * as the C stage. _RT_STAGE is "SYNC_FD,PLAN_FD". It never returns. */
+ * as the C stage. _RT_STAGE is "SYNC_FD,PLAN_FD", or "SYNC_FD,PLAN_FD,wait"
+ * when rt writes the plan while the stage starts: then the stage waits for
+ * MSG_CONTINUE before it maps it. It never returns. */
 static void run_stage(const char *spec)
 {
 	const char *comma = strchr(spec, ',');
+	const char *last = comma ? strrchr(comma + 1, ',') : NULL;
+	int wait_plan = last && strcmp(last, ",wait") == 0;
 	int plan_fd;
 
 	stage.sync_fd = parse_fd(spec);
@@ -208,6 +212,8 @@ static void run_stage(const char *spec)
 	fcntl(stage.sync_fd, F_SETFD, FD_CLOEXEC);
 	stage.root_fd = -1;
 	unsetenv("_RT_STAGE");
+	if (wait_plan)
+		wait_continue();
 	/* rt passes its fds from 3 to the plan's, the last one; any above it
 	 * are the caller's (RT_PLAN_F_KEEP_LEAKED). */
 	if (!(load_plan(plan_fd) & RT_PLAN_F_KEEP_LEAKED) &&
