@@ -3,7 +3,6 @@ package libct
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -11,7 +10,7 @@ import (
 
 // procStat returns the state letter and start time (field 22) of pid.
 func procStat(pid int) (byte, uint64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	data, err := readSmallFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, 0, err
 	}
