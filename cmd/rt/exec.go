@@ -55,8 +55,6 @@ func execCommand() *cobra.Command {
 	return cmd
 }
 
-// execProcess is the process to run: the --process file, or the
-// container's own process with the command line's changes.
 // setProcess gives o the process: the --process file's, read now; or the
 // command line's, made from the container's config (execProcess) while
 // the stage starts.
