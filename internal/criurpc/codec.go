@@ -31,10 +31,7 @@ func (o *Opts) marshal() []byte {
 	e.optInt32(9, o.LogLevel)
 	e.optString(10, o.LogFile)
 	if o.Ps != nil {
-		var ps encoder
-		ps.optString(1, o.Ps.Address)
-		ps.optInt32(2, o.Ps.Port)
-		e.bytes(11, ps)
+		e.bytes(11, o.Ps.marshal())
 	}
 	e.optBool(12, o.NotifyScripts)
 	e.optString(13, o.Root)
@@ -44,24 +41,15 @@ func (o *Opts) marshal() []byte {
 	e.optInt32(17, o.WorkDirFd)
 	e.optBool(18, o.LinkRemap)
 	for _, m := range o.ExtMnt {
-		var sub encoder
-		sub.string(1, m.Key)
-		sub.string(2, m.Val)
-		e.bytes(23, sub)
+		e.bytes(23, m.marshal())
 	}
 	e.optBool(24, o.ManageCgroups)
 	for _, c := range o.CgRoot {
-		var sub encoder
-		sub.optString(1, c.Ctrl)
-		sub.string(2, c.Path)
-		e.bytes(25, sub)
+		e.bytes(25, c.marshal())
 	}
 	e.optBool(26, o.RstSibling)
 	for _, f := range o.InheritFd {
-		var sub encoder
-		sub.string(1, f.Key)
-		sub.int32(2, f.Fd)
-		e.bytes(27, sub)
+		e.bytes(27, f.marshal())
 	}
 	if o.ManageCgroupsMode != nil {
 		e.int32(34, int32(*o.ManageCgroupsMode))
@@ -71,15 +59,49 @@ func (o *Opts) marshal() []byte {
 	}
 	e.optUint32(38, o.EmptyNs)
 	for _, ns := range o.JoinNs {
-		var sub encoder
-		sub.string(1, ns.Ns)
-		sub.string(2, ns.NsFile)
-		e.bytes(39, sub)
+		e.bytes(39, ns.marshal())
 	}
 	e.optString(44, o.FreezeCgroup)
 	e.optBool(46, o.TCPSkipInFlight)
 	e.optBool(48, o.LazyPages)
 	e.optBool(50, o.OrphanPtsMaster)
+	return e
+}
+
+// The nested messages of Opts, each with its own field numbers.
+
+func (p *PageServerInfo) marshal() encoder {
+	var e encoder
+	e.optString(1, p.Address)
+	e.optInt32(2, p.Port)
+	return e
+}
+
+func (m *ExtMountMap) marshal() encoder {
+	var e encoder
+	e.string(1, m.Key)
+	e.string(2, m.Val)
+	return e
+}
+
+func (c *CgroupRoot) marshal() encoder {
+	var e encoder
+	e.optString(1, c.Ctrl)
+	e.string(2, c.Path)
+	return e
+}
+
+func (f *InheritFd) marshal() encoder {
+	var e encoder
+	e.string(1, f.Key)
+	e.int32(2, f.Fd)
+	return e
+}
+
+func (ns *JoinNamespace) marshal() encoder {
+	var e encoder
+	e.string(1, ns.Ns)
+	e.string(2, ns.NsFile)
 	return e
 }
 
