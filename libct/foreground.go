@@ -21,7 +21,9 @@ import (
 type Foreground struct {
 	// ForwardSignals catches every signal sent to the calling process
 	// (internal/sigfwd) while the container is made and runs, and passes it to
-	// the process; SIGWINCH resizes the relayed terminal instead.
+	// the process; SIGWINCH resizes the relayed terminal instead. Meanwhile
+	// rt's handlers replace the program's (its os/signal channels get
+	// nothing), except for the signals the Go runtime keeps for itself.
 	ForwardSignals bool
 	// ReapOrphans reaps, while waiting, every child of the calling process,
 	// not only the container's: what the container leaves behind is
