@@ -2,6 +2,7 @@ package libct
 
 import (
 	"errors"
+	"os"
 	"sync/atomic"
 	"testing"
 
@@ -73,9 +74,11 @@ func TestSealingTakeAndClose(t *testing.T) {
 		t.Fatalf("close after take closed the taken file: %v", err)
 	}
 	s2 := startSeal(root)
+	<-s2.done
+	sealed := s2.f
 	s2.close()
-	if s2.f != nil {
-		t.Fatal("close left the sealed file open")
+	if _, err := sealed.Stat(); !errors.Is(err, os.ErrClosed) {
+		t.Fatalf("close left the sealed file open (Stat: %v)", err)
 	}
 	var none *sealing
 	none.close() // a nil sealing is nothing to close

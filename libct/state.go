@@ -30,12 +30,9 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
-	"runtime"
 	"slices"
-	"sort"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -247,9 +244,8 @@ func (c *Container) Status() string {
 	return Running
 }
 
-// List loads every container under root, sorted by id. With many
-// containers, reading their states is the whole of `list`: a few
-// goroutines share it.
+// List loads every container under root, sorted by id (os.ReadDir sorts
+// the entries by name).
 func List(root string) ([]*Container, error) {
 	if err := CheckRoot(root); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -261,45 +257,18 @@ func List(root string) ([]*Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
+	var out []*Container
 	for _, e := range entries {
-		if e.IsDir() && ValidateID(e.Name()) == nil {
-			ids = append(ids, e.Name())
+		if !e.IsDir() || ValidateID(e.Name()) != nil {
+			continue
 		}
+		c, err := readState(root, e.Name(), false)
+		if err != nil {
+			continue // being created or deleted right now
+		}
+		out = append(out, c)
 	}
-	loaded := make([]*Container, len(ids))
-	eachParallel(len(ids), func(i int) {
-		if c, err := readState(root, ids[i], false); err == nil {
-			loaded[i] = c
-		} // else: being created or deleted right now
-	})
-	out := slices.DeleteFunc(loaded, func(c *Container) bool { return c == nil })
-	sort.Slice(out, func(i, j int) bool { return out[i].State.ID < out[j].State.ID })
 	return out, nil
-}
-
-// eachParallel calls f(0) … f(n-1), spread over up to GOMAXPROCS
-// goroutines when n is large enough to be worth them.
-func eachParallel(n int, f func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n/64)
-	if workers < 2 {
-		for i := range n {
-			f(i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // readSmallFile reads a file of a few kB (a state, /proc/PID/stat) with
