@@ -64,7 +64,7 @@ type Catcher struct {
 var hub struct {
 	sync.Mutex
 	catchers map[*Catcher]bool
-	wfd      int // the pipe's write end, -1 until the first Catch
+	wfd      int // the pipe's write end, once sigs is set (the first Catch)
 	sigs     []C.int
 	old      []uint64 // the replaced handlers, a struct sigaction each
 }
