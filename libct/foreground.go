@@ -83,17 +83,48 @@ func Run(ctx context.Context, o CreateOptions, f Foreground) (int, error) {
 		c.Delete(context.Background(), true)
 		return 0, err
 	}
+	// While it runs, others may act on it as on any container (delete
+	// --force, pause, update), as runc lets them: holding the lock until
+	// the exit made a `delete --force` wait for it forever.
+	c.unlock()
 	status, err := waitForwarding(ctx, c.State.Pid, signals, tty, f.ReapOrphans)
 	if tty != nil {
 		tty.drain()
 	}
 	debugf("run %s: the process exited (status %d)", c.State.ID, status)
 	if !f.Keep {
-		if derr := c.Delete(context.Background(), true); derr != nil && c.Warn != nil {
+		if derr := deleteAfterRun(c); derr != nil && c.Warn != nil {
 			c.Warn(derr.Error())
 		}
 	}
 	return status, err
+}
+
+// unlock lets the container's lock go and keeps the rest.
+func (c *Container) unlock() {
+	if c.lock != nil {
+		c.lock.Close()
+		c.lock = nil
+	}
+}
+
+// deleteAfterRun deletes the container Run made, with its lock taken
+// again; unless it was deleted meanwhile, or its id now names another
+// container (a different init).
+func deleteAfterRun(c *Container) error {
+	again, err := readState(c.Root, c.State.ID, true)
+	if errors.Is(err, ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer again.Close()
+	if again.State.Pid != c.State.Pid || again.State.PidStart != c.State.PidStart {
+		return nil
+	}
+	again.Warn = c.Warn
+	return again.Delete(context.Background(), true)
 }
 
 // ExecAndWait runs a process in the container and waits for it: what

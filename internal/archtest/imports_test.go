@@ -22,7 +22,9 @@ const module = "github.com/rt-runtime/rt/"
 //   - specerr is the field error every layer returns: nothing of rt's.
 //   - sigfwd catches signals for forwarding: nothing of rt's.
 //   - criurpc is CRIU's RPC messages and their encoding: nothing of rt's.
-//   - cgroupsfs drives the cgroup filesystem: only the error type.
+//   - sysfile reads and writes small kernel files: nothing of rt's.
+//   - cgroupsfs drives the cgroup filesystem: only the error type and
+//     sysfile.
 //   - cgroupsd is the systemd driver (issue 13): cgroupsfs for the files.
 //   - cgroups is the manager interface and picks a driver: the drivers.
 //   - rootfs plans the mounts: the plan's ops (nsenter) and the error type.
@@ -41,8 +43,9 @@ var allowed = map[string][]string{
 	"specerr":                     nil,
 	"sigfwd":                      nil,
 	"criurpc":                     nil,
-	"cgroupsfs":                   {"specerr"},
-	"cgroups":                     {"cgroupsfs", "cgroupsd", "specerr"},
+	"sysfile":                     nil,
+	"cgroupsfs":                   {"specerr", "sysfile"},
+	"cgroups":                     {"cgroupsfs", "cgroupsd", "specerr", "sysfile"},
 	"cgroupsd":                    {"cgroupsfs", "specerr"},
 	"rootfs":                      {"nsenter", "specerr"},
 	"specconv":                    {"nsenter", "rootfs", "specerr"},

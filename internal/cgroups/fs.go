@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/internal/cgroupsfs"
+	"github.com/rt-runtime/rt/internal/sysfile"
 )
 
 // fsManager drives the cgroup filesystem directly (cgroupsfs).
@@ -256,7 +257,7 @@ func (m *fsManager) PidsLimited() bool {
 	}
 	// the cgroup's own limit and every ancestor's count
 	for ; dir != mnt && strings.HasPrefix(dir, mnt+"/"); dir = filepath.Dir(dir) {
-		data, err := os.ReadFile(filepath.Join(dir, "pids.max"))
+		data, err := sysfile.Read(filepath.Join(dir, "pids.max"))
 		if os.IsNotExist(err) {
 			continue // v2: the pids controller is not enabled here
 		}

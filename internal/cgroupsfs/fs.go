@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/internal/sysfile"
 )
 
 // writeFile writes one value to a cgroup interface file. It never creates
@@ -15,21 +17,13 @@ import (
 // controller is not enabled), and that must be an error, not a new file.
 // Errors are *os.PathError ("open PATH: ..." or "write PATH: ...").
 func writeFile(path, value string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
-	if err != nil {
-		return err
-	}
-	_, err = f.WriteString(value)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return sysfile.Write(path, value)
 }
 
 // readFile returns a cgroup interface file's content without the trailing
 // newline.
 func readFile(path string) (string, error) {
-	b, err := os.ReadFile(path)
+	b, err := sysfile.Read(path)
 	return strings.TrimSpace(string(b)), err
 }
 

@@ -3,13 +3,14 @@ package cgroupsfs
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/moby/sys/mountinfo"
+
+	"github.com/rt-runtime/rt/internal/sysfile"
 )
 
 // Mode is the host's cgroup layout.
@@ -89,7 +90,7 @@ func Detect() (*Host, error) {
 	}
 	if h.Unified != "" {
 		file := filepath.Join(h.Unified, "cgroup.controllers")
-		b, err := os.ReadFile(file)
+		b, err := sysfile.Read(file)
 		if err != nil {
 			return nil, fmt.Errorf("detect cgroups: %w", err)
 		}

@@ -3,8 +3,9 @@ package cgroupsfs
 import (
 	"bufio"
 	"bytes"
-	"os"
 	"strings"
+
+	"github.com/rt-runtime/rt/internal/sysfile"
 )
 
 // ProcCgroup is one line of /proc/PID/cgroup: "ID:CONTROLLERS:PATH". The
@@ -25,7 +26,7 @@ func (c ProcCgroup) Deleted() bool { return strings.Contains(c.Path, "(deleted)"
 // ReadProcCgroup parses file, a /proc/PID/cgroup (or /proc/thread-self's);
 // malformed lines are skipped.
 func ReadProcCgroup(file string) ([]ProcCgroup, error) {
-	data, err := os.ReadFile(file)
+	data, err := sysfile.Read(file)
 	if err != nil {
 		return nil, err
 	}

@@ -1,8 +1,9 @@
 package cgroupsfs
 
 import (
-	"os"
 	"path/filepath"
+
+	"github.com/rt-runtime/rt/internal/sysfile"
 )
 
 // WarmMigration makes the next move of a process into c cheap, and is meant
@@ -22,7 +23,7 @@ func (c *Cgroup) WarmMigration() {
 		return
 	}
 	if file := ownProcsFile(c.host, "/proc/self/cgroup"); file != "" {
-		_ = os.WriteFile(file, []byte("0"), 0)
+		_ = sysfile.Write(file, "0")
 	}
 }
 

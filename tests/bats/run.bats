@@ -38,6 +38,23 @@ load helpers
 	assert_eq "$BG_STATUS" 137 "run exit status"
 }
 
+@test "run: delete --force of a container run in the foreground kills it, and run exits 137" {
+	set_sh 'echo ready > /ready; exec sleep 1000'
+	"$RT" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
+	pid=$!
+	track_bg "$pid"
+	wait_for_file "$BUNDLE/rootfs/ready"
+	wait_for_status "$ID" running
+	# rt run used to hold the container's lock until the exit: this waited forever
+	run timeout 20 "$RT" --root "$ROOT" delete --force "$ID"
+	assert_eq "$status" 0 "delete --force status ($output)"
+	wait_bg "$pid"
+	assert_eq "$BG_STATUS" 137 "run exit status"
+	run rt state "$ID"
+	assert_eq "$status" 1 "state after delete"
+	[ ! -e "$ROOT/$ID" ]
+}
+
 forward_script='
 trap "exit 42" TERM
 trap "exit 43" USR1
