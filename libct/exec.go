@@ -73,7 +73,7 @@ func (c *Container) Exec(ctx context.Context, o ExecOptions) (int, error) {
 		}
 		return specconv.BuildExec(spec, p, specconv.ExecOptions{
 			InitPid: c.State.Pid, Fds: fds, ConsoleRelay: o.ConsoleConn != nil, Warn: o.Warn,
-			SetgroupsDenied: procSetgroupsDenied(c.State.Pid), Unprivileged: Rootless()})
+			SetgroupsDenied: procSetgroupsDenied(c.State.Pid), Unprivileged: Rootless(), SeccompCache: seccompCache(c.Root)})
 	}, nil)
 	if err != nil {
 		return pid, err

@@ -342,7 +342,7 @@ func (c *Container) newCreateStage(spec *specs.Spec, o CreateOptions, cg cgroups
 		return specconv.BuildValidated(spec, specconv.Options{
 			ID: c.State.ID, Bundle: c.State.Bundle, NoPivot: o.NoPivot, NoNewKeyring: o.NoNewKeyring,
 			ConsoleRelay: o.ConsoleConn != nil, CgroupPaths: cgroupPaths, Warn: o.Warn, Fds: fds, NotifySocket: notifySocket,
-			SetgroupsDenied: setgroupsDenied(idmap), Unprivileged: Rootless(),
+			SetgroupsDenied: setgroupsDenied(idmap), Unprivileged: Rootless(), SeccompCache: seccompCache(c.Root),
 		}) // loadBundle validated it
 	}}, nil
 }

@@ -46,7 +46,15 @@ type Options struct {
 	// HostMounts: the mounts --no-pivot looks at (nil: rt's own, read from
 	// /proc/self/mountinfo); tests fix them.
 	HostMounts []*mountinfo.Info
+	// SeccompCache, when set, answers the compile of linux.seccomp (from
+	// a cache of programs compiled before, or by calling compile).
+	SeccompCache SeccompCache
 }
+
+// SeccompCache answers the compile of a profile: from a cache, with the
+// warnings the compile gave, or by calling compile (rt's compiler, which
+// gives its warnings to the warn it is passed).
+type SeccompCache func(sc *specs.LinuxSeccomp, warn func(string), compile func(warn func(string)) (prog []byte, flags int64, err error)) (prog []byte, flags int64, err error)
 
 type planBuilder struct {
 	spec *specs.Spec

@@ -19,6 +19,7 @@ type ExecOptions struct {
 	// container's user namespace is joined first (rootlessJoinOrder).
 	Unprivileged bool
 	Warn         func(string)
+	SeccompCache SeccompCache // see Options.SeccompCache
 }
 
 // execJoinOrder: as host root every namespace can be joined, so those that
@@ -59,7 +60,8 @@ func BuildExec(spec *specs.Spec, p *specs.Process, o ExecOptions) (*nsenter.Plan
 		spec = &copied
 	}
 	b := &planBuilder{spec: spec, proc: p, warn: o.Warn,
-		o: Options{Fds: execFds(o.Fds), ConsoleRelay: o.ConsoleRelay, NoNewKeyring: true, SetgroupsDenied: o.SetgroupsDenied}}
+		o: Options{Fds: execFds(o.Fds), ConsoleRelay: o.ConsoleRelay, NoNewKeyring: true, SetgroupsDenied: o.SetgroupsDenied,
+			SeccompCache: o.SeccompCache}}
 	if b.warn == nil {
 		b.warn = func(string) {}
 	}

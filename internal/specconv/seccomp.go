@@ -87,7 +87,15 @@ func (b *planBuilder) seccompOps() error {
 		return nil
 	}
 	sc := b.spec.Linux.Seccomp
-	prog, flags, err := compileSeccomp(sc, b.warn)
+	compile := func(warn func(string)) ([]byte, int64, error) { return compileSeccomp(sc, warn) }
+	var prog []byte
+	var flags int64
+	var err error
+	if b.o.SeccompCache != nil {
+		prog, flags, err = b.o.SeccompCache(sc, b.warn, compile)
+	} else {
+		prog, flags, err = compile(b.warn)
+	}
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,161 @@
+package libct
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/internal/specconv"
+)
+
+// seccompCacheDir is where compiled seccomp programs are kept, under
+// --root. A name no container id can have (ids never start with '.').
+const seccompCacheDir = ".seccomp"
+
+// seccompCacheMax bounds the entries: past it, a new entry clears the
+// others (they are only a cache).
+const seccompCacheMax = 64
+
+// seccompEntry is one compiled profile: libseccomp's program (native
+// struct sock_filter), its filter flags, and the warnings its compile
+// gave, which a hit gives again.
+type seccompEntry struct {
+	Key      string   `json:"key"`
+	Flags    int64    `json:"flags"`
+	Warnings []string `json:"warnings,omitempty"`
+	Program  []byte   `json:"program"`
+}
+
+// seccompCache keeps the programs libseccomp compiled, in ROOT/.seccomp,
+// one file per profile: a profile such as Docker's or podman's default
+// takes libseccomp about 20 ms to compile, for every create and every
+// exec. The key is the profile and all the compile depends on besides:
+// libseccomp's version, the kernel (its release: the filter flags it
+// takes) and the rt binary itself (a new rt may compile otherwise). The
+// root is trusted as its state.json files are (CheckRoot); an entry that
+// is not rt's user's own, not private, or malformed is compiled again and
+// replaced. Any failure to keep an entry only costs the next compile.
+func seccompCache(root string) specconv.SeccompCache {
+	return func(sc *specs.LinuxSeccomp, warn func(string), compile func(func(string)) ([]byte, int64, error)) ([]byte, int64, error) {
+		key, err := seccompKey(sc)
+		if err != nil {
+			return compile(warn)
+		}
+		dir := filepath.Join(root, seccompCacheDir)
+		name := filepath.Join(dir, key)
+		if e, ok := readSeccompEntry(dir, name, key); ok {
+			debugf("seccomp: compiled program %s from the cache", key[:12])
+			for _, w := range e.Warnings {
+				warn(w)
+			}
+			return e.Program, e.Flags, nil
+		}
+		e := seccompEntry{Key: key}
+		prog, flags, err := compile(func(w string) {
+			e.Warnings = append(e.Warnings, w)
+			warn(w)
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+		e.Program, e.Flags = prog, flags
+		if err := writeSeccompEntry(dir, name, &e); err != nil {
+			debugf("seccomp: not cached: %v", err)
+		}
+		return prog, flags, nil
+	}
+}
+
+// seccompKey hashes the profile with what else its compile depends on.
+func seccompKey(sc *specs.LinuxSeccomp) (string, error) {
+	profile, err := json.Marshal(sc)
+	if err != nil {
+		return "", err
+	}
+	var uts unix.Utsname
+	if err := unix.Uname(&uts); err != nil {
+		return "", err
+	}
+	var exe unix.Stat_t
+	if err := unix.Stat("/proc/self/exe", &exe); err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "rt seccomp cache 1\x00%s\x00%s\x00%s\x00%d:%d:%d:%d.%09d\x00", runtime.GOARCH, specconv.LibseccompVersion(),
+		unix.ByteSliceToString(uts.Release[:]), exe.Dev, exe.Ino, exe.Size, exe.Mtim.Sec, exe.Mtim.Nsec)
+	h.Write(profile)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// readSeccompEntry reads the entry at name, if the directory and the file
+// are rt's user's own and private, and it is well formed.
+func readSeccompEntry(dir, name, key string) (*seccompEntry, bool) {
+	if !privateTo(dir, unix.S_IFDIR) {
+		return nil, false
+	}
+	fd, err := unix.Open(name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, false
+	}
+	f := os.NewFile(uintptr(fd), name)
+	defer f.Close()
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil || !ownPrivate(&st, unix.S_IFREG) || st.Size > 1<<20 {
+		return nil, false
+	}
+	data := make([]byte, st.Size)
+	if _, err := f.ReadAt(data, 0); err != nil {
+		return nil, false
+	}
+	var e seccompEntry
+	if json.Unmarshal(data, &e) != nil || e.Key != key || len(e.Program) == 0 || len(e.Program)%8 != 0 || len(e.Program) > 4096*8 {
+		return nil, false
+	}
+	return &e, true
+}
+
+// privateTo: path is a file of type kind (S_IFDIR, S_IFREG), owned by
+// rt's user, writable by nobody else; not a symlink.
+func privateTo(path string, kind uint32) bool {
+	var st unix.Stat_t
+	return unix.Lstat(path, &st) == nil && ownPrivate(&st, kind)
+}
+
+func ownPrivate(st *unix.Stat_t, kind uint32) bool {
+	return st.Mode&unix.S_IFMT == kind && int(st.Uid) == os.Geteuid() && st.Mode&0o022 == 0
+}
+
+// writeSeccompEntry stores e at name (a new file renamed over it), and
+// clears the other entries once there are too many.
+func writeSeccompEntry(dir, name string, e *seccompEntry) error {
+	if err := os.Mkdir(dir, 0o700); err != nil && !os.IsExist(err) {
+		return err
+	}
+	if !privateTo(dir, unix.S_IFDIR) {
+		return fmt.Errorf("%s: not a private directory of rt's user", dir)
+	}
+	data, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(name, data, 0o600); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) <= seccompCacheMax {
+		return nil
+	}
+	for _, old := range entries {
+		if p := filepath.Join(dir, old.Name()); p != name {
+			os.Remove(p)
+		}
+	}
+	return nil
+}
