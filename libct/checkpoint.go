@@ -73,6 +73,9 @@ func (c *Container) Checkpoint(ctx context.Context, o CriuOptions) error {
 }
 
 func (c *Container) dump(o CriuOptions, opts *criurpc.Opts, spec *specs.Spec, images *imageDir) error {
+	if err := c.loadFull(); err != nil {
+		return err
+	}
 	opts.ImagesDirFd = int32(images.fd())
 	opts.Root = ptr(c.State.Rootfs)
 	opts.Pid = ptr(int32(c.State.Pid))

@@ -199,14 +199,23 @@ func (c *Container) runCreateHooks(spec *specs.Spec, cg cgroups.Manager, initPid
 // runPoststart and runPoststop: a failing hook is a warning and the next
 // ones still run (runtime.md, lifecycle).
 func (c *Container) runPoststart() {
+	c.loadHooks()
 	if h := c.State.Hooks; h != nil {
 		c.runHooksWarning("poststart", h.Poststart, c.hookState(Running, c.State.Pid))
 	}
 }
 
 func (c *Container) runPoststop() {
+	c.loadHooks()
 	if h := c.State.Hooks; h != nil {
 		c.runHooksWarning("poststop", h.Poststop, c.hookState(Stopped, 0))
+	}
+}
+
+// loadHooks makes sure a state from the list index has its hooks.
+func (c *Container) loadHooks() {
+	if err := c.loadFull(); err != nil {
+		c.warn(fmt.Sprintf("container %q: cannot read its hooks: %v", c.State.ID, err))
 	}
 }
 

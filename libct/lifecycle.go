@@ -112,6 +112,9 @@ func (c *Container) sendStartState(fd int, state []byte) error {
 // from the state (cgroups.Load reads nothing until a call needs it).
 func (c *Container) cgroup() (cgroups.Manager, error) {
 	if c.cg == nil {
+		if err := c.loadFull(); err != nil {
+			return nil, err
+		}
 		mgr, err := cgroups.Load(c.State.CgroupPaths, c.State.SystemdUnit)
 		if err != nil {
 			return nil, err
@@ -224,6 +227,7 @@ func (c *Container) Delete(ctx context.Context, force bool) error {
 	if err := cg.Destroy(); err != nil {
 		return fmt.Errorf("delete container %q: %w", c.State.ID, err)
 	}
+	c.unindex()
 	c.Close()
 	if err := os.RemoveAll(c.dir()); err != nil {
 		return err

@@ -6,11 +6,13 @@ import (
 	"strconv"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/internal/sysfile"
 )
 
 // procStat returns the state letter and start time (field 22) of pid.
 func procStat(pid int) (byte, uint64, error) {
-	data, err := readSmallFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	data, err := sysfile.Read("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, 0, err
 	}
@@ -32,6 +34,13 @@ func procStat(pid int) (byte, uint64, error) {
 func processAlive(pid int, start uint64) bool {
 	state, st, err := procStat(pid)
 	return err == nil && st == start && state != 'Z' && state != 'X'
+}
+
+// initAlive is processAlive, but kill(pid, 0) first answers for a pid
+// long gone at a fraction of the cost of reading /proc/PID/stat (which
+// list pays per container).
+func initAlive(pid int, start uint64) bool {
+	return unix.Kill(pid, 0) != unix.ESRCH && processAlive(pid, start)
 }
 
 // signalInit signals the init through a pidfd after checking its start

@@ -30,7 +30,6 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -39,6 +38,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/internal/cgroups"
+	"github.com/rt-runtime/rt/internal/sysfile"
 )
 
 // Status values, as runtime.md names them.
@@ -85,6 +85,10 @@ type Container struct {
 	Warn  func(string) // receives warnings (failed poststart/poststop hooks)
 	lock  *os.File
 	cg    cgroups.Manager // the cgroup's manager, once asked for (cgroup())
+	brief bool            // State is from the list index: no cgroup, no hooks (loadFull)
+	// initGone: the init (pid and start time) is known to be gone, and the
+	// container stopped for good (from the list index).
+	initGone bool
 }
 
 // validID is runc's id rule, ^[a-zA-Z0-9_+-][a-zA-Z0-9_+.-]*$, by hand:
@@ -139,7 +143,7 @@ func readState(root, id string, lock bool) (*Container, error) {
 		}
 		c.lock = f
 	}
-	data, err := readSmallFile(filepath.Join(c.dir(), stateFile))
+	data, err := sysfile.Read(filepath.Join(c.dir(), stateFile))
 	if err != nil {
 		c.Close()
 		return nil, notExist(id, err)
@@ -204,7 +208,19 @@ func (c *Container) save() error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(c.dir(), stateFile), data, 0600)
+	// The list index (listindex.go): a state that is not final cancels the
+	// id's record before it is written; a final one is recorded after.
+	final := finalState(&c.State)
+	if !final {
+		c.unindex()
+	}
+	if err := writeFileAtomic(filepath.Join(c.dir(), stateFile), data, 0600); err != nil {
+		return err
+	}
+	if final {
+		c.indexState()
+	}
+	return nil
 }
 
 func writeFileAtomic(name string, data []byte, perm os.FileMode) error {
@@ -232,7 +248,7 @@ func (c *Container) Status() string {
 	if c.State.Pid == 0 || c.State.Creating {
 		return Creating
 	}
-	if !processAlive(c.State.Pid, c.State.PidStart) {
+	if c.initGone || !initAlive(c.State.Pid, c.State.PidStart) {
 		return Stopped
 	}
 	if _, err := os.Lstat(filepath.Join(c.dir(), fifoFile)); err == nil {
@@ -242,61 +258,6 @@ func (c *Container) Status() string {
 		return Paused
 	}
 	return Running
-}
-
-// List loads every container under root, sorted by id (os.ReadDir sorts
-// the entries by name).
-func List(root string) ([]*Container, error) {
-	if err := CheckRoot(root); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, nil
-		}
-		return nil, err
-	}
-	entries, err := os.ReadDir(root)
-	if err != nil {
-		return nil, err
-	}
-	var out []*Container
-	for _, e := range entries {
-		if !e.IsDir() || ValidateID(e.Name()) != nil {
-			continue
-		}
-		c, err := readState(root, e.Name(), false)
-		if err != nil {
-			continue // being created or deleted right now
-		}
-		out = append(out, c)
-	}
-	return out, nil
-}
-
-// readSmallFile reads a file of a few kB (a state, /proc/PID/stat) with
-// bare syscalls: os.ReadFile's os.File costs an epoll registration and an
-// fstat per file, which `list` pays per container.
-func readSmallFile(name string) ([]byte, error) {
-	fd, err := unix.Open(name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: name, Err: err}
-	}
-	defer unix.Close(fd)
-	buf := make([]byte, 0, 4096)
-	for {
-		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, &os.PathError{Op: "read", Path: name, Err: err}
-		}
-		if n == 0 {
-			return buf, nil
-		}
-		buf = buf[:len(buf)+n]
-		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, cap(buf))
-		}
-	}
 }
 
 // Owner names the user that created the container. It is looked up when

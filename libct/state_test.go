@@ -32,7 +32,7 @@ func startTime(t *testing.T, pid int) uint64 {
 }
 
 // writeState makes ROOT/ID by hand, as a previous `rt create` would have.
-func writeState(t *testing.T, root, id string, st State) string {
+func writeState(t testing.TB, root, id string, st State) string {
 	t.Helper()
 	dir := filepath.Join(root, id)
 	if err := os.MkdirAll(dir, 0o711); err != nil {

@@ -18,9 +18,20 @@ import (
 // leaves a dir without it, which nothing could find: removeStale takes
 // such a dir away, for `delete` and for a new `create` of the same id.
 
-// makeStateDir makes ROOT/ID, replacing a stale one (removeStale).
+// makeStateDir makes ROOT/ID, replacing a stale one (removeStale). It
+// holds the root's lock while it cancels the id's list index record and
+// makes the dir, so that no list or index rebuild sees one without the
+// other (listindex.go).
 func (c *Container) makeStateDir() error {
-	err := os.Mkdir(c.dir(), 0o700)
+	rootFd, err := lockRoot(c.Root, unix.LOCK_EX)
+	if err != nil {
+		return fmt.Errorf("--root %s: %w", c.Root, err)
+	}
+	defer unix.Close(rootFd)
+	if err := invalidateLocked(rootFd, c.Root, c.State.ID); err != nil {
+		return fmt.Errorf("--root %s: list index: %w", c.Root, err)
+	}
+	err = os.Mkdir(c.dir(), 0o700)
 	if errors.Is(err, os.ErrExist) {
 		if removed, _ := removeStale(c.dir()); removed {
 			err = os.Mkdir(c.dir(), 0o700)

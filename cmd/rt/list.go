@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"text/tabwriter"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -36,27 +36,24 @@ func listCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			states := make([]stateJSON, 0, len(cs))
-			for _, c := range cs {
-				states = append(states, toStateJSON(c))
-			}
-			// one write for the whole list (tabwriter writes each cell)
-			out := bufio.NewWriter(os.Stdout)
+			// one write for the whole list
+			out := bufio.NewWriterSize(os.Stdout, 64<<10)
 			switch {
 			case quiet:
-				for _, s := range states {
-					fmt.Fprintln(out, s.ID)
+				for _, c := range cs {
+					fmt.Fprintln(out, c.State.ID)
 				}
 			case format == "json":
+				states := make([]stateJSON, 0, len(cs))
+				for _, c := range cs {
+					states = append(states, toStateJSON(c))
+				}
 				data, _ := json.Marshal(states)
 				fmt.Fprintln(out, string(data))
 			default:
-				w := tabwriter.NewWriter(out, 12, 1, 3, ' ', 0)
-				fmt.Fprint(w, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n")
-				for _, s := range states {
-					fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", s.ID, s.Pid, s.Status, s.Bundle, s.Created, s.Owner)
+				if err := writeTable(out, 6, listCells(cs)); err != nil {
+					return err
 				}
-				w.Flush()
 			}
 			return out.Flush()
 		},
@@ -64,4 +61,27 @@ func listCommand() *cobra.Command {
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the ids")
 	cmd.Flags().StringVarP(&format, "format", "f", "table", "table or json")
 	return cmd
+}
+
+// listCells makes the table's cells: the pids and created times are
+// formatted into one buffer, one allocation for all of them.
+func listCells(cs []*libct.Container) []string {
+	var buf []byte
+	ends := make([]int, 0, 2*len(cs))
+	for _, c := range cs {
+		buf = strconv.AppendInt(buf, int64(c.State.Pid), 10)
+		ends = append(ends, len(buf))
+		buf = appendCreated(buf, c.State.Created)
+		ends = append(ends, len(buf))
+	}
+	text := string(buf)
+	cells := make([]string, 0, 6*(len(cs)+1))
+	cells = append(cells, "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER")
+	start := 0
+	for i, c := range cs {
+		pid, created := text[start:ends[2*i]], text[ends[2*i]:ends[2*i+1]]
+		start = ends[2*i+1]
+		cells = append(cells, c.State.ID, pid, c.Status(), c.State.Bundle, created, c.Owner())
+	}
+	return cells
 }

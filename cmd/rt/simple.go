@@ -59,7 +59,7 @@ func toStateJSON(c *libct.Container) stateJSON {
 	// A stopped container keeps reporting its init's last pid: runtime.md
 	// requires the pid while created or running and allows it after.
 	return stateJSON{OCIVersion: s.OCIVersion, ID: s.ID, Pid: s.Pid, Status: st, Bundle: s.Bundle,
-		Rootfs: s.Rootfs, Created: s.Created.Format("2006-01-02T15:04:05.999999999Z"), Owner: c.Owner(),
+		Rootfs: s.Rootfs, Created: formatCreated(s.Created), Owner: c.Owner(),
 		Annotations: s.Annotations}
 }
 

@@ -49,7 +49,7 @@ var allowed = map[string][]string{
 	"cgroupsd":                    {"cgroupsfs", "specerr"},
 	"rootfs":                      {"nsenter", "specerr"},
 	"specconv":                    {"nsenter", "rootfs", "specerr"},
-	"libct":                       {"cgroups", "criurpc", "nsenter", "rootfs", "sigfwd", "specconv", "specerr"},
+	"libct":                       {"cgroups", "criurpc", "nsenter", "rootfs", "sigfwd", "specconv", "specerr", "sysfile"},
 	"archtest":                    nil,
 	"tests/bats/nolowerdirplus":   nil,
 	"tests/bats/recvtty":          nil,
