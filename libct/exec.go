@@ -120,7 +120,7 @@ func (c *Container) execSpec(o ExecOptions) (*specs.Spec, *specs.Process, error)
 	spec := o.Spec
 	if spec == nil {
 		var err error
-		if spec, err = c.Spec(); err != nil {
+		if spec, err = c.execConfig(); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -1,10 +1,10 @@
 package libct
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -27,7 +27,7 @@ const seccompCacheMax = 64
 // struct sock_filter), its filter flags, and the warnings its compile
 // gave, which a hit gives again.
 type seccompEntry struct {
-	Key      string   `json:"key"`
+	Key      []byte   `json:"key"` // all the compile depends on (seccompKey)
 	Flags    int64    `json:"flags"`
 	Warnings []string `json:"warnings,omitempty"`
 	Program  []byte   `json:"program"`
@@ -38,8 +38,11 @@ type seccompEntry struct {
 // takes libseccomp about 20 ms to compile, for every create and every
 // exec. The key is the profile and all the compile depends on besides:
 // libseccomp's version, the kernel (its release: the filter flags it
-// takes) and the rt binary itself (a new rt may compile otherwise). The
-// root is trusted as its state.json files are (CheckRoot); an entry that
+// takes) and the rt binary itself (a new rt may compile otherwise). An
+// entry is named by the key's FNV-1a hash and holds the whole key, which
+// a hit must match byte for byte: a profile made to collide with
+// another's name only misses (a cryptographic hash would pull Go's crypto
+// packages, and their start-up, into every rt command). The root is trusted as its state.json files are (CheckRoot); an entry that
 // is not rt's user's own, not private, or malformed is compiled again and
 // replaced. Any failure to keep an entry only costs the next compile.
 func seccompCache(root string) specconv.SeccompCache {
@@ -48,10 +51,12 @@ func seccompCache(root string) specconv.SeccompCache {
 		if err != nil {
 			return compile(warn)
 		}
+		h := fnv.New64a()
+		h.Write(key)
 		dir := filepath.Join(root, seccompCacheDir)
-		name := filepath.Join(dir, key)
+		name := filepath.Join(dir, fmt.Sprintf("%016x", h.Sum64()))
 		if e, ok := readSeccompEntry(dir, name, key); ok {
-			debugf("seccomp: compiled program %s from the cache", key[:12])
+			debugf("seccomp: compiled program %s from the cache", filepath.Base(name))
 			for _, w := range e.Warnings {
 				warn(w)
 			}
@@ -73,30 +78,28 @@ func seccompCache(root string) specconv.SeccompCache {
 	}
 }
 
-// seccompKey hashes the profile with what else its compile depends on.
-func seccompKey(sc *specs.LinuxSeccomp) (string, error) {
+// seccompKey is the profile with what else its compile depends on.
+func seccompKey(sc *specs.LinuxSeccomp) ([]byte, error) {
 	profile, err := json.Marshal(sc)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	var uts unix.Utsname
 	if err := unix.Uname(&uts); err != nil {
-		return "", err
+		return nil, err
 	}
 	var exe unix.Stat_t
 	if err := unix.Stat("/proc/self/exe", &exe); err != nil {
-		return "", err
+		return nil, err
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "rt seccomp cache 1\x00%s\x00%s\x00%s\x00%d:%d:%d:%d.%09d\x00", runtime.GOARCH, specconv.LibseccompVersion(),
+	key := fmt.Appendf(nil, "rt seccomp cache 1\x00%s\x00%s\x00%s\x00%d:%d:%d:%d.%09d\x00", runtime.GOARCH, specconv.LibseccompVersion(),
 		unix.ByteSliceToString(uts.Release[:]), exe.Dev, exe.Ino, exe.Size, exe.Mtim.Sec, exe.Mtim.Nsec)
-	h.Write(profile)
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return append(key, profile...), nil
 }
 
 // readSeccompEntry reads the entry at name, if the directory and the file
 // are rt's user's own and private, and it is well formed.
-func readSeccompEntry(dir, name, key string) (*seccompEntry, bool) {
+func readSeccompEntry(dir, name string, key []byte) (*seccompEntry, bool) {
 	if !privateTo(dir, unix.S_IFDIR) {
 		return nil, false
 	}
@@ -115,7 +118,7 @@ func readSeccompEntry(dir, name, key string) (*seccompEntry, bool) {
 		return nil, false
 	}
 	var e seccompEntry
-	if json.Unmarshal(data, &e) != nil || e.Key != key || len(e.Program) == 0 || len(e.Program)%8 != 0 || len(e.Program) > 4096*8 {
+	if json.Unmarshal(data, &e) != nil || !bytes.Equal(e.Key, key) || len(e.Program) == 0 || len(e.Program)%8 != 0 || len(e.Program) > 4096*8 {
 		return nil, false
 	}
 	return &e, true

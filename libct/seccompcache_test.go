@@ -1,6 +1,7 @@
 package libct
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -93,5 +94,32 @@ func TestSeccompCachePrunes(t *testing.T) {
 	}
 	if len(entries) != 1 {
 		t.Fatalf("%d entries past the bound, want only the newest", len(entries))
+	}
+}
+
+// An entry under the name of the key's hash but holding another key (a
+// collision, made or not) is a miss: compiled again and replaced.
+func TestSeccompCacheKeyMustMatch(t *testing.T) {
+	root := t.TempDir()
+	cache, sc, f := seccompCache(root), denyProfile("mkdir"), &fakeCompile{}
+	if _, _, err := cache(sc, func(string) {}, f.compile); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(filepath.Join(root, seccompCacheDir))
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("entries %v %v", entries, err)
+	}
+	name := filepath.Join(root, seccompCacheDir, entries[0].Name())
+	other := seccompEntry{Key: []byte("another profile"), Flags: 0, Program: []byte("AAAAAAAA")}
+	data, err := json.Marshal(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	prog, _, err := cache(sc, func(string) {}, f.compile)
+	if err != nil || string(prog) != "12345678abcdefgh" || f.calls != 2 {
+		t.Fatalf("prog %q, %d compiles, %v: want the profile's own program, compiled again", prog, f.calls, err)
 	}
 }

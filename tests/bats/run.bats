@@ -26,25 +26,27 @@ load helpers
 	assert_eq "$status" 137 "killed by SIGKILL"
 }
 
-@test "run: an init killed from outside gives 128+9" {
+# run_sleeper_in_foreground — `rt run` (in the foreground, as a background
+# job of the test: $pid) of a container whose process sleeps; returns once
+# it runs.
+run_sleeper_in_foreground() {
 	set_sh 'echo ready > /ready; exec sleep 1000'
 	"$RT" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
 	pid=$!
 	track_bg "$pid"
 	wait_for_file "$BUNDLE/rootfs/ready"
 	wait_for_status "$ID" running
+}
+
+@test "run: an init killed from outside gives 128+9" {
+	run_sleeper_in_foreground
 	rt kill "$ID" KILL
 	wait_bg "$pid"
 	assert_eq "$BG_STATUS" 137 "run exit status"
 }
 
 @test "run: delete --force of a container run in the foreground kills it, and run exits 137" {
-	set_sh 'echo ready > /ready; exec sleep 1000'
-	"$RT" --root "$ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
-	pid=$!
-	track_bg "$pid"
-	wait_for_file "$BUNDLE/rootfs/ready"
-	wait_for_status "$ID" running
+	run_sleeper_in_foreground
 	# rt run used to hold the container's lock until the exit: this waited forever
 	run timeout 20 "$RT" --root "$ROOT" delete --force "$ID"
 	assert_eq "$status" 0 "delete --force status ($output)"
