@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/user"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/rt-runtime/rt/internal/specconv"
+	"github.com/rt-runtime/rt/internal/sysfile"
 )
 
 // Rootless containers, as runc runs them. Two questions, asked apart:
@@ -40,15 +42,13 @@ var inNestedUserNS = sync.OnceValue(InNestedUserNS)
 // InNestedUserNS reports whether rt runs in a user namespace that is not
 // the initial one (its uid_map is not the identity of the whole range).
 func InNestedUserNS() bool {
-	data, err := os.ReadFile("/proc/self/uid_map")
+	// Every command asks (the default --root depends on it): a bare read,
+	// not os.ReadFile, whose first use sets up the runtime's poller.
+	data, err := sysfile.Read("/proc/self/uid_map")
 	if err != nil {
 		return false
 	}
-	var inside, outside, size uint64
-	if _, err := fmt.Sscan(string(data), &inside, &outside, &size); err != nil {
-		return false
-	}
-	return !(inside == 0 && outside == 0 && size == 4294967295)
+	return !slices.Equal(strings.Fields(string(data)), []string{"0", "0", "4294967295"})
 }
 
 // rootlessCgroup reads --rootless: "true", "false", or "auto" (or "").

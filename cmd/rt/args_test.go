@@ -50,7 +50,7 @@ func TestNormalizeArgs(t *testing.T) {
 		// a subcommand's flag is not a global one
 		{"-bundle B create ID", "-bundle B create ID"},
 	} {
-		root := newRootCommand()
+		root := newRootCommand(nil)
 		got := strings.Join(normalizeArgs(root, fields(c.in)), " ")
 		if got != c.want {
 			t.Errorf("normalizeArgs(%q) = %q, want %q", c.in, got, c.want)
@@ -63,7 +63,7 @@ func TestNormalizeArgs(t *testing.T) {
 func TestNormalizeArgsKeepsElements(t *testing.T) {
 	in := []string{"-root", "/run/x y", "create", "-bundle", "/b c", "id", "-root", ""}
 	want := []string{"--root", "/run/x y", "create", "--bundle", "/b c", "id", "-root", ""}
-	got := normalizeArgs(newRootCommand(), in)
+	got := normalizeArgs(newRootCommand(nil), in)
 	if len(got) != len(want) {
 		t.Fatalf("normalizeArgs = %q, want %q", got, want)
 	}
@@ -79,7 +79,7 @@ func TestNormalizeArgsKeepsElements(t *testing.T) {
 
 // The rewritten arguments parse: cobra sees the flags rt registered.
 func TestNormalizedArgsParse(t *testing.T) {
-	root := newRootCommand()
+	root := newRootCommand(nil)
 	args := normalizeArgs(root, fields("-root /tmp/rt-test-root -log-format json create -bundle /b -no-pivot ID"))
 	cmd, rest, err := root.Find(args)
 	if err != nil || cmd.Name() != "create" {

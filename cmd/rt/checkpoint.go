@@ -9,7 +9,7 @@ import (
 	"github.com/rt-runtime/rt/libct"
 )
 
-func init() { extraCommands = append(extraCommands, checkpointCommand, restoreCommand) }
+func init() { commands["checkpoint"], commands["restore"] = checkpointCommand, restoreCommand }
 
 // criuFlags are the flags checkpoint and restore share (runc's names).
 type criuFlags struct {

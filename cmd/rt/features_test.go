@@ -293,7 +293,7 @@ func TestFeaturesAcceptedByPlan(t *testing.T) {
 // cobra's completion command exists and its scripts call back into rt.
 func TestCompletionScripts(t *testing.T) {
 	for _, shell := range []string{"bash", "zsh", "fish"} {
-		root := newRootCommand()
+		root := newRootCommand(nil)
 		var out bytes.Buffer
 		root.SetOut(&out)
 		root.SetArgs([]string{"completion", shell})
@@ -304,7 +304,7 @@ func TestCompletionScripts(t *testing.T) {
 			t.Errorf("completion %s: the script does not call rt __complete", shell)
 		}
 	}
-	root := newRootCommand()
+	root := newRootCommand(nil)
 	var out bytes.Buffer
 	root.SetOut(&out)
 	root.SetArgs([]string{"__complete", ""})

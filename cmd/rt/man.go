@@ -18,7 +18,7 @@ import (
 // manCommand writes a man page in section 8 for rt and each of its
 // commands (rt.8, rt-run.8, …) from the cobra tree. `make man` runs it;
 // it is hidden, as it is for packagers, not users.
-func init() { extraCommands = append(extraCommands, manCommand) }
+func init() { commands["man"] = manCommand }
 
 func manCommand() *cobra.Command {
 	return &cobra.Command{
@@ -27,7 +27,8 @@ func manCommand() *cobra.Command {
 		Hidden: true,
 		Args:   cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return writeManPages(cmd.Root(), args[0])
+			// the whole tree: a command line builds only the command it runs
+			return writeManPages(newRootCommand(nil), args[0])
 		},
 	}
 }

@@ -20,7 +20,7 @@ func TestManPages(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "other.8"), []byte("kept"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	root := newRootCommand()
+	root := newRootCommand(nil)
 	if err := writeManPages(root, dir); err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ func TestNormalizeArgsHelpVersion(t *testing.T) {
 		{"-v", "-v"},
 		{"-h", "-h"},
 	} {
-		got := strings.Join(normalizeArgs(newRootCommand(), fields(c.in)), " ")
+		got := strings.Join(normalizeArgs(newRootCommand(nil), fields(c.in)), " ")
 		if got != c.want {
 			t.Errorf("normalizeArgs(%q) = %q, want %q", c.in, got, c.want)
 		}
