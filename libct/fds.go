@@ -95,17 +95,13 @@ func (s *stageFiles) emptyPlan() ([]*os.File, error) {
 	return s.extraFiles()
 }
 
-// writePlan builds the plan for the table, checks each op's fd against it
-// and writes it into the memfd the stage already holds (emptyPlan).
+// writePlan builds the plan (buildPlan) and writes it into the memfd the
+// stage already holds (emptyPlan).
 func (s *stageFiles) writePlan(build func(nsenter.StageFds) (*nsenter.Plan, error)) (*nsenter.Plan, error) {
-	plan, err := build(s.fds)
+	plan, err := s.buildPlan(build)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.fds.CheckFds(plan); err != nil {
-		return nil, fmt.Errorf("internal error: %w", err)
-	}
-	debugf("plan: %d ops: %s", len(plan.Ops), planPhases{plan})
 	if _, err := s.plan.WriteAt(plan.Encode(), 0); err != nil {
 		return nil, fmt.Errorf("plan memfd: %w", err)
 	}

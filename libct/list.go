@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rt-runtime/rt/internal/sysfile"
 )
 
 // List loads every container under root, sorted by id, to show them. A
@@ -45,7 +47,7 @@ func List(root string) ([]*Container, error) {
 			c := &block[used]
 			if ino, ok := decodeRecord(data, text, e.off, &c.State); ok && ino == d.ino && c.State.ID == d.name {
 				c.Root, c.brief, c.initGone = root, true, e.initGone
-				if !c.initGone && !initAlive(c.State.Pid, c.State.PidStart) {
+				if !c.initGone && !processAlive(c.State.Pid, c.State.PidStart) {
 					c.initGone = true
 					gone = append(gone, initGoneRecord(d.name, c.State.Pid, c.State.PidStart)...)
 				}
@@ -97,41 +99,16 @@ func rebuildIndex(root string) ([]*Container, error) {
 		out = append(out, c)
 		if finalState(&c.State) && c.State.ID == d.name {
 			data = append(data, stateRecord(d.ino, &c.State)...)
-			if !initAlive(c.State.Pid, c.State.PidStart) {
+			if !processAlive(c.State.Pid, c.State.PidStart) {
 				c.initGone = true
 				data = append(data, initGoneRecord(d.name, c.State.Pid, c.State.PidStart)...)
 			}
 		}
 	}
-	tmp := indexName + ".tmp"
-	if err := writeAt(rootFd, tmp, data); err != nil {
-		return nil, &os.PathError{Op: "write", Path: filepath.Join(root, tmp), Err: err}
-	}
-	if err := unix.Renameat(rootFd, tmp, rootFd, indexName); err != nil {
-		unix.Unlinkat(rootFd, tmp, 0)
-		return nil, &os.PathError{Op: "rename", Path: filepath.Join(root, tmp), Err: err}
+	if err := writeFileAtomic(filepath.Join(root, indexName), data, 0o600); err != nil {
+		return nil, err
 	}
 	return out, nil
-}
-
-func writeAt(dirFd int, name string, data []byte) error {
-	fd, err := unix.Openat(dirFd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
-	if err != nil {
-		return err
-	}
-	for len(data) > 0 && err == nil {
-		var n int
-		if n, err = unix.Write(fd, data); err == nil {
-			data = data[n:]
-		}
-	}
-	if cerr := unix.Close(fd); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		unix.Unlinkat(dirFd, name, 0)
-	}
-	return err
 }
 
 // readIndexAt returns the index, or nil if there is none (or it cannot be
@@ -146,23 +123,11 @@ func readIndexAt(rootFd int) []byte {
 	if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
 		return nil
 	}
-	buf := make([]byte, 0, st.Size+512)
-	for {
-		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, cap(buf))
-		}
-		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil
-		}
-		if n == 0 {
-			return buf
-		}
-		buf = buf[:len(buf)+n]
+	data, err := sysfile.ReadFd(fd, indexName)
+	if err != nil {
+		return nil
 	}
+	return data
 }
 
 // dirent is a root entry that may be a container: its name and inode.
@@ -210,7 +175,7 @@ func parseDirents(rootFd int, buf []byte, text string, out []dirent) []dirent {
 		if i := strings.IndexByte(name, 0); i >= 0 {
 			name = name[:i]
 		}
-		if len(name) == 0 || name[0] == '.' || !validID(name) {
+		if !validID(name) { // also ".", "..", and rt's own dot files
 			continue
 		}
 		if typ == unix.DT_UNKNOWN {

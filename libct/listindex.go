@@ -205,14 +205,14 @@ func (d *decoder) uvarint() uint64 {
 	return v
 }
 
+// varint is zig-zag decoded, as binary.AppendVarint wrote it.
 func (d *decoder) varint() int64 {
-	v, n := varint(d.b)
-	if n <= 0 {
-		d.bad = true
-		return 0
+	ux := d.uvarint()
+	x := int64(ux >> 1)
+	if ux&1 != 0 {
+		x = ^x
 	}
-	d.b = d.b[n:]
-	return v
+	return x
 }
 
 func (d *decoder) str() string {
@@ -353,10 +353,9 @@ func invalidateLocked(rootFd int, root, id string) error {
 	return nil
 }
 
-// unindex cancels the container's record (invalidateLocked): before delete
-// removes its dir, and before a state that is not final is saved. The
-// create's tombstone (makeStateDir) is what keeps records true; this one
-// is for the compaction's count and for any later save, so its failure is
+// unindex cancels the container's record (invalidateLocked) before delete
+// removes its dir. The create's tombstone (makeStateDir) is what keeps
+// records true; this one is for the compaction's count, so its failure is
 // not an error.
 func (c *Container) unindex() {
 	if fd, err := lockRoot(c.Root, unix.LOCK_EX); err == nil {
@@ -389,16 +388,6 @@ func uvarint(s string) (uint64, int) {
 		x |= uint64(b&0x7f) << (7 * i)
 	}
 	return 0, 0
-}
-
-// varint is binary.Varint for a string.
-func varint(s string) (int64, int) {
-	ux, n := uvarint(s)
-	x := int64(ux >> 1)
-	if ux&1 != 0 {
-		x = ^x
-	}
-	return x, n
 }
 
 // loadFull replaces a state taken from the list index (which lacks the

@@ -31,16 +31,14 @@ func procStat(pid int) (byte, uint64, error) {
 
 // processAlive: pid runs and is the same process (same start time), so a
 // reused pid is never taken for the container's init. Zombies are dead.
+// kill(pid, 0) answers first for a pid long gone, at a fraction of the
+// cost of reading /proc/PID/stat (which list pays per container).
 func processAlive(pid int, start uint64) bool {
+	if unix.Kill(pid, 0) == unix.ESRCH {
+		return false
+	}
 	state, st, err := procStat(pid)
 	return err == nil && st == start && state != 'Z' && state != 'X'
-}
-
-// initAlive is processAlive, but kill(pid, 0) first answers for a pid
-// long gone at a fraction of the cost of reading /proc/PID/stat (which
-// list pays per container).
-func initAlive(pid int, start uint64) bool {
-	return unix.Kill(pid, 0) != unix.ESRCH && processAlive(pid, start)
 }
 
 // signalInit signals the init through a pidfd after checking its start

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rt-runtime/rt/internal/specconv"
+	"github.com/rt-runtime/rt/internal/sysfile"
 )
 
 // seccompCacheDir is where compiled seccomp programs are kept, under
@@ -107,14 +108,13 @@ func readSeccompEntry(dir, name string, key []byte) (*seccompEntry, bool) {
 	if err != nil {
 		return nil, false
 	}
-	f := os.NewFile(uintptr(fd), name)
-	defer f.Close()
+	defer unix.Close(fd)
 	var st unix.Stat_t
 	if unix.Fstat(fd, &st) != nil || !ownPrivate(&st, unix.S_IFREG) || st.Size > 1<<20 {
 		return nil, false
 	}
-	data := make([]byte, st.Size)
-	if _, err := f.ReadAt(data, 0); err != nil {
+	data, err := sysfile.ReadFd(fd, name)
+	if err != nil {
 		return nil, false
 	}
 	var e seccompEntry

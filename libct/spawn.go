@@ -134,14 +134,10 @@ func (s *stageFiles) release() {
 // against it, puts the plan in its memfd, and lays the files out for
 // exec.Cmd.ExtraFiles.
 func (s *stageFiles) loadPlan(build func(nsenter.StageFds) (*nsenter.Plan, error)) (*nsenter.Plan, []*os.File, error) {
-	plan, err := build(s.fds)
+	plan, err := s.buildPlan(build)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := s.fds.CheckFds(plan); err != nil {
-		return nil, nil, fmt.Errorf("internal error: %w", err)
-	}
-	debugf("plan: %d ops: %s", len(plan.Ops), planPhases{plan})
 	if s.plan, err = planMemfd(plan); err != nil {
 		return nil, nil, err
 	}
@@ -151,6 +147,20 @@ func (s *stageFiles) loadPlan(build func(nsenter.StageFds) (*nsenter.Plan, error
 		return nil, nil, err
 	}
 	return plan, extra, nil
+}
+
+// buildPlan builds the plan for the files' fd table and checks each op's
+// fd against it.
+func (s *stageFiles) buildPlan(build func(nsenter.StageFds) (*nsenter.Plan, error)) (*nsenter.Plan, error) {
+	plan, err := build(s.fds)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.fds.CheckFds(plan); err != nil {
+		return nil, fmt.Errorf("internal error: %w", err)
+	}
+	debugf("plan: %d ops: %s", len(plan.Ops), planPhases{plan})
+	return plan, nil
 }
 
 // launchStage starts the sealed rt binary exe as the C stage, with its fds

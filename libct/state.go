@@ -208,16 +208,12 @@ func (c *Container) save() error {
 	if err != nil {
 		return err
 	}
-	// The list index (listindex.go): a state that is not final cancels the
-	// id's record before it is written; a final one is recorded after.
-	final := finalState(&c.State)
-	if !final {
-		c.unindex()
-	}
 	if err := writeFileAtomic(filepath.Join(c.dir(), stateFile), data, 0600); err != nil {
 		return err
 	}
-	if final {
+	// The list index (listindex.go) records the final state. No record
+	// can precede it: create's tombstone came before the dir was made.
+	if finalState(&c.State) {
 		c.indexState()
 	}
 	return nil
@@ -248,7 +244,7 @@ func (c *Container) Status() string {
 	if c.State.Pid == 0 || c.State.Creating {
 		return Creating
 	}
-	if c.initGone || !initAlive(c.State.Pid, c.State.PidStart) {
+	if c.initGone || !processAlive(c.State.Pid, c.State.PidStart) {
 		return Stopped
 	}
 	if _, err := os.Lstat(filepath.Join(c.dir(), fifoFile)); err == nil {

@@ -22,6 +22,12 @@ func Read(name string) ([]byte, error) {
 		return nil, err
 	}
 	defer unix.Close(fd)
+	return ReadFd(fd, name)
+}
+
+// ReadFd reads fd, opened by the caller (named name in errors), to its
+// end.
+func ReadFd(fd int, name string) ([]byte, error) {
 	buf := make([]byte, 0, 4096)
 	for {
 		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
