@@ -29,12 +29,23 @@ func readFile(path string) (string, error) {
 
 // readPids parses a cgroup.procs file.
 func readPids(path string) ([]int, error) {
-	s, err := readFile(path)
+	b, err := sysfile.Read(path)
+	return parsePids(path, b, err)
+}
+
+// parsePids parses what a read of the cgroup.procs file at path returned.
+// A cgroup removed between the open and the read (systemd removes a
+// scope's cgroup as soon as it is empty, racing rt's wait after a kill)
+// reads ENODEV: it has no processes.
+func parsePids(path string, b []byte, err error) ([]int, error) {
+	if errors.Is(err, unix.ENODEV) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
 	var pids []int
-	for _, f := range strings.Fields(s) {
+	for _, f := range strings.Fields(string(b)) {
 		pid, err := strconv.Atoi(f)
 		if err != nil {
 			return nil, &os.PathError{Op: "parse", Path: path, Err: err}

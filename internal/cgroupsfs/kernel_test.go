@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/rt-runtime/rt/internal/sysfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -185,4 +186,40 @@ func rejected(t *testing.T, h *Host) {
 		t.Errorf("error %q lacks the field, path or errno", err)
 	}
 	checkGone(t, h, path)
+}
+
+// TestKernelRemovedProcs: cgroup.procs opened before its cgroup was
+// removed (systemd removes an emptied scope while rt waits after a kill)
+// reads ENODEV, and that reads as a cgroup with no processes.
+func TestKernelRemovedProcs(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	h, err := Detect()
+	if err != nil {
+		t.Skip(err)
+	}
+	path := kernelTestPath(t, h)
+	c, err := h.Create(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, dir := range c.Paths {
+		procs := filepath.Join(dir, "cgroup.procs")
+		fd, err := unix.Open(procs, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(fd)
+		if err := unix.Rmdir(dir); err != nil {
+			t.Fatal(err)
+		}
+		b, err := sysfile.ReadFd(fd, procs)
+		if !errors.Is(err, unix.ENODEV) {
+			t.Errorf("%s (%q): read after rmdir: %q, %v; want ENODEV", procs, name, b, err)
+		}
+		if pids, err := parsePids(procs, b, err); err != nil || len(pids) != 0 {
+			t.Errorf("%s: parsePids = %v, %v; want none, no error", procs, pids, err)
+		}
+	}
 }
