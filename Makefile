@@ -5,6 +5,14 @@ GO      ?= go
 VERSION ?= 0.1.0
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+# rt is linked statically (glibc's and libseccomp's archives), as runc's
+# release binaries are: no dynamic loader, relocations or shared libraries
+# to map in rt and in the stage it re-executes for every container. That
+# is about 0.3 ms of every command and 1 MB of the peak RSS of `create`.
+# netgo and osusergo keep the net and os/user packages (godbus, the
+# rootless user lookups) off glibc's NSS, which a static binary cannot load.
+STATIC_TAGS := osusergo netgo
+STATIC_LDFLAGS := -linkmode external -extldflags '-static'
 # encoding/json on the json/v2 engine (Go >= 1.25): every rt command decodes
 # its JSON once, in a fresh process, and there v2 builds its per-type
 # decoders in about half the time (config.json: 0.3 ms against 0.6 ms).
@@ -21,7 +29,7 @@ SOURCES := $(shell find cmd libct specerr internal -name '*.go' -o -name '*.c' -
 all: rt
 
 rt: $(SOURCES) go.mod go.sum
-	CGO_ENABLED=1 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o rt ./cmd/rt
+	CGO_ENABLED=1 $(GO) build -trimpath -tags '$(STATIC_TAGS)' -ldflags "$(LDFLAGS) $(STATIC_LDFLAGS)" -o rt ./cmd/rt
 
 install: rt man
 	install -D -m 0755 rt $(DESTDIR)$(PREFIX)/bin/rt
