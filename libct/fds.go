@@ -41,6 +41,16 @@ func openStageFiles(io stageIO) (*stageFiles, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sync socket: %w", err)
 	}
+	// rt's end is non-blocking, so os.File puts it in Go's poller: while
+	// rt waits for the stage, its goroutine is parked and the one P is
+	// free (GOMAXPROCS is 1), e.g. for startInside's thread to move back
+	// out of the container's cgroups meanwhile. A blocking recvmsg held
+	// the P, and that move-back ran before the plan was built.
+	if err := unix.SetNonblock(pair[0], true); err != nil {
+		unix.Close(pair[0])
+		unix.Close(pair[1])
+		return nil, fmt.Errorf("sync socket: %w", err)
+	}
 	s.parent = os.NewFile(uintptr(pair[0]), "sync-parent")
 	s.sync = os.NewFile(uintptr(pair[1]), "sync-child")
 	s.closeIn = append(s.closeIn, s.sync)

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -54,6 +54,10 @@ type stageIO struct {
 	// stage's exec and rt's decoding and planning overlap.
 	planLater bool
 	lateSpec  func() *specs.Spec
+	// moveBack, once closed, lets the thread that started the stage inside
+	// the cgroup (startInside) move back out: runStage closes it when it
+	// first waits for the stage, so the moves are not on its way.
+	moveBack chan struct{}
 }
 
 // runStage starts the C stage with the plan that build returns for the fd
@@ -88,6 +92,9 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 	}
 	defer exe.Close()
 	debugf("seal: the rt binary the stage runs")
+	io.moveBack = make(chan struct{})
+	moveBack := sync.OnceFunc(func() { close(io.moveBack) })
+	defer moveBack()
 	// As runc: the caller's fds above stdio reach neither the stage nor
 	// the hooks rt runs (ExtraFiles are passed all the same).
 	_ = unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
@@ -96,9 +103,9 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 		return 0, fmt.Errorf("start container init: %w", err)
 	}
 	files.closeChildCopies()
-	testStagePid(cmd.Process.Pid)
+	testStagePid(cmd.Pid)
 	testStep("stage started")
-	debugf("stage: started, pid %d", cmd.Process.Pid)
+	debugf("stage: started, pid %d", cmd.Pid)
 	s := &session{spec: spec, plan: plan, conn: files.parent, cmd: cmd, onSync: onSync,
 		listenerState: io.listenerState, joined: joined, cg: cg, onPid: io.onInitPid, warn: io.warn,
 		pidfd: -1, wantPidfd: files.pidfd != nil, idmap: io.idmap, bestEffort: io.joinBestEffort}
@@ -111,6 +118,7 @@ func runStage(io stageIO, spec *specs.Spec, cg cgroups.Manager, build func(nsent
 			return 0, s.finish(errStageGone, files, io.pidfdKind)
 		}
 	}
+	moveBack() // rt now waits for the stage
 	pid, err = s.run()
 	return pid, s.finish(err, files, io.pidfdKind)
 }
@@ -132,7 +140,7 @@ func (s *stageFiles) release() {
 
 // loadPlan builds the plan for the files' fd table, checks each op's fd
 // against it, puts the plan in its memfd, and lays the files out for
-// exec.Cmd.ExtraFiles.
+// stageProc.ExtraFiles.
 func (s *stageFiles) loadPlan(build func(nsenter.StageFds) (*nsenter.Plan, error)) (*nsenter.Plan, []*os.File, error) {
 	plan, err := s.buildPlan(build)
 	if err != nil {
@@ -166,15 +174,13 @@ func (s *stageFiles) buildPlan(build func(nsenter.StageFds) (*nsenter.Plan, erro
 // launchStage starts the sealed rt binary exe as the C stage, with its fds
 // (extra, numbered by fds), in cg, or where rt runs when the process it
 // forks joins cg itself (joinForked).
-func launchStage(io stageIO, fds nsenter.StageFds, exe *os.File, extra []*os.File, cg cgroups.Manager) (*exec.Cmd, <-chan error, error) {
-	return startStageFor(io, cg, func() *exec.Cmd {
-		return &exec.Cmd{
+func launchStage(io stageIO, fds nsenter.StageFds, exe *os.File, extra []*os.File, cg cgroups.Manager) (*stageProc, <-chan error, error) {
+	return startStageFor(io, cg, func() *stageProc {
+		return &stageProc{
 			Path:       fmt.Sprintf("/proc/self/fd/%d", exe.Fd()),
 			Args:       []string{"rt", "init"},
 			Env:        []string{stageEnv(fds, io.planLater)},
-			Stdin:      io.stdio[0],
-			Stdout:     io.stdio[1],
-			Stderr:     io.stdio[2],
+			Stdio:      io.stdio,
 			ExtraFiles: extra,
 		}
 	})
@@ -194,18 +200,18 @@ func stageEnv(fds nsenter.StageFds, planLater bool) string {
 // outside it: then the process it forks joins cg. Unless io.insideFirst
 // and the stage can be started inside cg without a move (startInside):
 // then it is.
-func startStageFor(io stageIO, cg cgroups.Manager, newCmd func() *exec.Cmd) (*exec.Cmd, <-chan error, error) {
+func startStageFor(io stageIO, cg cgroups.Manager, newCmd func() *stageProc) (*stageProc, <-chan error, error) {
 	if !io.joinForked {
-		return startStage(newCmd, cg)
+		return startStage(newCmd, cg, io.moveBack)
 	}
 	if io.insideFirst {
-		if cmd, err := startInside(newCmd, cg); !errors.Is(err, cgroups.ErrNotInside) {
+		if cmd, err := startInside(newCmd, cg, io.moveBack); !errors.Is(err, cgroups.ErrNotInside) {
 			joined := make(chan error, 1)
 			joined <- nil
 			return cmd, joined, err
 		}
 	}
-	return startStage(newCmd, nil)
+	return startStage(newCmd, nil, nil)
 }
 
 // finish ends the session whose run returned err: it sends the process's
@@ -251,16 +257,17 @@ func canStartInside(cg cgroups.Manager) bool {
 // startInside starts the stage inside cg on a host with v1 hierarchies
 // (cgroups.InsideStarter): forked from a thread in cg's v1 cgroups, into
 // its cgroup2 directory, if any, with CLONE_INTO_CGROUP. No move, so no
-// wait for the kernel's thread-group lock. An error wrapping
-// cgroups.ErrNotInside: not started, the caller moves it instead.
-func startInside(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, error) {
+// wait for the kernel's thread-group lock. The thread moves back once
+// moveBack is closed. An error wrapping cgroups.ErrNotInside: not
+// started, the caller moves it instead.
+func startInside(newCmd func() *stageProc, cg cgroups.Manager, moveBack <-chan struct{}) (*stageProc, error) {
 	if !canStartInside(cg) {
 		return nil, cgroups.ErrNotInside
 	}
 	in := cg.(cgroups.InsideStarter)
-	// The stage's files are all open already (stdio are *os.File, so
-	// os/exec opens no /dev/null): the thread, in the container's devices
-	// cgroup meanwhile, opens no device.
+	// The stage's files are all open already (stdio are *os.File: a nil
+	// one would be /dev/null, opened by the thread in the container's
+	// devices cgroup; rt's commands give all three).
 	cmd := newCmd()
 	err := in.StartInside(func(dir string) error {
 		if dir != "" {
@@ -278,8 +285,8 @@ func startInside(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, error)
 			return fmt.Errorf("%w: %w", cgroups.ErrNotInside, err)
 		}
 		return nil
-	})
-	if err != nil && !errors.Is(err, cgroups.ErrNotInside) && cmd.Process != nil {
+	}, moveBack)
+	if err != nil && !errors.Is(err, cgroups.ErrNotInside) && cmd.Pid != 0 {
 		// started, but rt's thread did not come back: the stage runs
 		return cmd, nil
 	}
@@ -291,14 +298,14 @@ func startInside(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, error)
 // can wait for an RCU grace period (milliseconds), so it starts at once,
 // beside the stage's loading, and the stage waits at its first sync until
 // joined says it is done. A nil cg: the stage is started where rt runs,
-// and joined is nil.
-func startStage(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, <-chan error, error) {
+// and joined is nil. moveBack is startInside's.
+func startStage(newCmd func() *stageProc, cg cgroups.Manager, moveBack <-chan struct{}) (*stageProc, <-chan error, error) {
 	if cg == nil {
 		cmd := newCmd()
 		return cmd, nil, cmd.Start()
 	}
 	joined := make(chan error, 1)
-	if cmd, err := startInside(newCmd, cg); !errors.Is(err, cgroups.ErrNotInside) {
+	if cmd, err := startInside(newCmd, cg, moveBack); !errors.Is(err, cgroups.ErrNotInside) {
 		joined <- nil
 		return cmd, joined, err
 	}
@@ -321,7 +328,7 @@ func startStage(newCmd func() *exec.Cmd, cg cgroups.Manager) (*exec.Cmd, <-chan 
 	if err := cmd.Start(); err != nil {
 		return nil, nil, err
 	}
-	go func() { joined <- cg.Join(cmd.Process.Pid) }()
+	go func() { joined <- cg.Join(cmd.Pid) }()
 	return cmd, joined, nil
 }
 
@@ -397,7 +404,7 @@ type session struct {
 	spec          *specs.Spec
 	plan          *nsenter.Plan
 	conn          *os.File
-	cmd           *exec.Cmd
+	cmd           *stageProc
 	initPid       int
 	warn          func(string)
 	wantPidfd     bool        // open a pidfd of the process when its pid comes
@@ -410,18 +417,26 @@ type session struct {
 func (s *session) recv() (nsenter.Msg, *os.File, error) {
 	buf := make([]byte, nsenter.MsgSize)
 	oob := make([]byte, unix.CmsgSpace(4))
-	for {
-		n, oobn, _, _, err := unix.Recvmsg(int(s.conn.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
-		if errors.Is(err, syscall.EINTR) {
-			continue
-		}
-		if err != nil || n == 0 {
-			return nsenter.Msg{}, nil, errStageGone
-		}
-		fd := receivedFile(oob[:oobn])
-		m, err := nsenter.DecodeMsg(buf[:n])
-		return m, fd, err
+	raw, err := s.conn.SyscallConn()
+	if err != nil {
+		return nsenter.Msg{}, nil, errStageGone
 	}
+	var n, oobn int
+	var rerr error
+	err = raw.Read(func(fd uintptr) bool {
+		for {
+			n, oobn, _, _, rerr = unix.Recvmsg(int(fd), buf, oob, unix.MSG_CMSG_CLOEXEC)
+			if rerr != unix.EINTR {
+				return rerr != unix.EAGAIN // EAGAIN: wait in the poller
+			}
+		}
+	})
+	if err != nil || rerr != nil || n == 0 {
+		return nsenter.Msg{}, nil, errStageGone
+	}
+	fd := receivedFile(oob[:oobn])
+	m, err := nsenter.DecodeMsg(buf[:n])
+	return m, fd, err
 }
 
 var errStageGone = errors.New("container init exited during setup")
@@ -544,7 +559,7 @@ func (s *session) writeTimeOffsets(opIndex uint32) error {
 		return fmt.Errorf("container init sent time offsets sync for op %d", opIndex)
 	}
 	op := s.plan.Ops[opIndex]
-	name := fmt.Sprintf("/proc/%d/timens_offsets", s.cmd.Process.Pid)
+	name := fmt.Sprintf("/proc/%d/timens_offsets", s.cmd.Pid)
 	if err := os.WriteFile(name, []byte(op.Strs[0]), 0); err != nil {
 		return &specconv.FieldError{Field: op.Field, Err: fmt.Errorf("write %s: %w", name, errors.Unwrap(err))}
 	}

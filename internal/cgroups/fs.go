@@ -190,9 +190,11 @@ type InsideStarter interface {
 	// there is none) for clone3 (CLONE_INTO_CGROUP): what start forks is
 	// born in the whole cgroup and nothing is moved, so nothing waits for
 	// the kernel's thread-group lock (cgroupsfs.Cgroup.ThreadJoin). The
-	// thread is moved back afterwards, after StartInside has returned. An
-	// error wrapping ErrNotInside: start did not run.
-	StartInside(start func(cgroup2Dir string) error) error
+	// thread is moved back afterwards, after StartInside has returned and
+	// once moveBack is closed (nil: at once): the caller keeps the moves
+	// off its critical path by closing it when it next waits. An error
+	// wrapping ErrNotInside: start did not run.
+	StartInside(start func(cgroup2Dir string) error, moveBack <-chan struct{}) error
 	// PidsLimited reports whether the cgroup or one of its ancestors has
 	// a pids limit now (a pids.max that is not "max"); an unreadable one
 	// counts as a limit.
@@ -212,7 +214,7 @@ func (m *fsManager) CanStartInside() bool {
 	return cg != nil && (mode == cgroupsfs.ModeV1 || mode == cgroupsfs.ModeHybrid)
 }
 
-func (m *fsManager) StartInside(start func(cgroup2Dir string) error) error {
+func (m *fsManager) StartInside(start func(cgroup2Dir string) error, moveBack <-chan struct{}) error {
 	cg, err := m.cgroup()
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrNotInside, err)
@@ -233,6 +235,9 @@ func (m *fsManager) StartInside(start func(cgroup2Dir string) error) error {
 		// What start made is all that is waited for: the thread's way back
 		// (one write per hierarchy) is off the caller's path.
 		done <- start(cg.Paths[""])
+		if moveBack != nil {
+			<-moveBack
+		}
 		if back() != nil {
 			return // the thread ends, locked
 		}
