@@ -175,15 +175,40 @@ func (s *stageFiles) buildPlan(build func(nsenter.StageFds) (*nsenter.Plan, erro
 // (extra, numbered by fds), in cg, or where rt runs when the process it
 // forks joins cg itself (joinForked).
 func launchStage(io stageIO, fds nsenter.StageFds, exe *os.File, extra []*os.File, cg cgroups.Manager) (*stageProc, <-chan error, error) {
+	exeFd, err := stageExecFd(exe, io.stdio[:], extra)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer unix.Close(exeFd)
 	return startStageFor(io, cg, func() *stageProc {
 		return &stageProc{
-			Path:       fmt.Sprintf("/proc/self/fd/%d", exe.Fd()),
+			Path:       fmt.Sprintf("/proc/self/fd/%d", exeFd),
 			Args:       []string{"rt", "init"},
 			Env:        []string{stageEnv(fds, io.planLater)},
 			Stdio:      io.stdio,
 			ExtraFiles: extra,
 		}
 	})
+}
+
+// stageExecFd returns a copy of exe's fd that the child's fd shuffle
+// cannot reach, for the stage's exec through /proc/self/fd/N. Before its
+// exec, the child moves the fds it passes (and its error pipe) to the
+// numbers right above the highest one passed; exe's own fd, when it sat
+// there, was replaced by a pipe, and the exec failed (EACCES, seen with
+// podman). The copy is closed by the caller; it is close-on-exec.
+func stageExecFd(exe *os.File, stdio, extra []*os.File) (int, error) {
+	top, n := 2, 1+len(stdio)+len(extra) // n: the moves, error pipe included
+	for _, f := range append(stdio[:len(stdio):len(stdio)], extra...) {
+		if f != nil {
+			top = max(top, int(f.Fd()))
+		}
+	}
+	fd, err := unix.FcntlInt(exe.Fd(), unix.F_DUPFD_CLOEXEC, top+n+1)
+	if err != nil {
+		return -1, fmt.Errorf("start container init: dup the sealed binary's fd: %w", err)
+	}
+	return fd, nil
 }
 
 // stageEnv tells the stage its sync and plan fds, and with planLater to

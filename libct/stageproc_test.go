@@ -1,10 +1,13 @@
 package libct
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestStageProc: the stage's process is started and reaped without
@@ -57,5 +60,56 @@ func TestStageProc(t *testing.T) {
 	p := &stageProc{Path: "/nonexistent/stage", Args: []string{"x"}}
 	if err := p.Start(); err == nil || !strings.HasPrefix(err.Error(), "fork/exec /nonexistent/stage: ") {
 		t.Errorf("Start of a missing binary: %v, want fork/exec /nonexistent/stage: ...", err)
+	}
+}
+
+// TestStageExecFd: the stage's binary is exec'd through /proc/self/fd/N,
+// and N must survive the child's fd shuffle. Here the binary's fd sits
+// right above the highest fd passed, where the child moves its error
+// pipe: exec'd through that fd, the start fails (EACCES, the exec of a
+// pipe); through stageExecFd's copy it works.
+func TestStageExecFd(t *testing.T) {
+	exe, err := os.OpenFile("/bin/true", os.O_RDONLY|unix.O_PATH, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer exe.Close()
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	place := func(f *os.File, fd int) *os.File {
+		if err := unix.Dup3(int(f.Fd()), fd, unix.O_CLOEXEC); err != nil {
+			t.Fatal(err)
+		}
+		return os.NewFile(uintptr(fd), f.Name())
+	}
+	extra := []*os.File{place(null, 200), place(null, 202)}
+	defer extra[0].Close()
+	defer extra[1].Close()
+	high := place(exe, 203) // nextfd of the child's shuffle: 202 + 1
+	defer high.Close()
+	stdio := [3]*os.File{null, null, null}
+
+	start := func(fd int) error {
+		p := &stageProc{Path: fmt.Sprintf("/proc/self/fd/%d", fd), Args: []string{"true"}, Stdio: stdio, ExtraFiles: extra}
+		if err := p.Start(); err != nil {
+			return err
+		}
+		return p.Wait()
+	}
+	t.Logf("through fd 203 itself: %v", start(203))
+
+	fd, err := stageExecFd(high, stdio[:], extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if fd <= 202+1+len(stdio)+len(extra) {
+		t.Errorf("stageExecFd gave fd %d, within reach of the shuffle", fd)
+	}
+	if err := start(fd); err != nil {
+		t.Errorf("start through stageExecFd's fd %d: %v", fd, err)
 	}
 }
