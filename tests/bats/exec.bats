@@ -111,9 +111,16 @@ userns_config() {
 	local recv=$!
 	track_bg "$recv"
 	wait_for_file "$BATS_TEST_TMPDIR/recv.ready"
-	run --separate-stderr rt_noio exec -t -d --console-socket "$SOCK" "$ID" sh -c 'echo exec-tty; tty; [ -t 0 ] && echo stdin-tty'
+	# The process stays until its last line has come through the pty:
+	# output still in the pty when its last writer exits can be lost to
+	# the reader (the kernel hangs the master up first), which made this
+	# test fail once in CI with the last line missing.
+	run --separate-stderr rt_noio exec -t -d --pid-file "$BATS_TEST_TMPDIR/exec.pid" --console-socket "$SOCK" "$ID" \
+		sh -c 'echo exec-tty; tty; [ -t 0 ] && echo stdin-tty; exec sleep 1000'
 	echo "stderr: $stderr"
 	[ "$status" -eq 0 ]
+	retry_until 10 grep -q stdin-tty "$BATS_TEST_TMPDIR/tty.out" || true
+	kill -KILL "$(cat "$BATS_TEST_TMPDIR/exec.pid")"
 	wait_bg "$recv" 20 || true
 	cat "$BATS_TEST_TMPDIR/recv.err" >&2
 	out=$(tr -d '\r' <"$BATS_TEST_TMPDIR/tty.out")
