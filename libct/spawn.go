@@ -199,14 +199,17 @@ func launchStage(io stageIO, fds nsenter.StageFds, exe *os.File, extra []*os.Fil
 // podman). The copy is closed by the caller; it is close-on-exec.
 func stageExecFd(exe *os.File, stdio, extra []*os.File) (int, error) {
 	top, n := 2, 1+len(stdio)+len(extra) // n: the moves, error pipe included
-	for _, f := range append(stdio[:len(stdio):len(stdio)], extra...) {
-		if f != nil {
-			top = max(top, int(f.Fd()))
+	for _, files := range [][]*os.File{stdio, extra} {
+		for _, f := range files {
+			if f != nil {
+				top = max(top, int(f.Fd()))
+			}
 		}
 	}
 	fd, err := unix.FcntlInt(exe.Fd(), unix.F_DUPFD_CLOEXEC, top+n+1)
 	if err != nil {
-		return -1, fmt.Errorf("start container init: dup the sealed binary's fd: %w", err)
+		// runStage says "start container init: " before it
+		return -1, fmt.Errorf("dup the sealed binary's fd: %w", err)
 	}
 	return fd, nil
 }

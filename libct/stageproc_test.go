@@ -113,3 +113,17 @@ func TestStageExecFd(t *testing.T) {
 		t.Errorf("start through stageExecFd's fd %d: %v", fd, err)
 	}
 }
+
+// TestStageExecFdError: a binary fd that cannot be copied is an error
+// that names the step, once.
+func TestStageExecFdError(t *testing.T) {
+	exe, err := os.Open("/bin/true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe.Close() // its fd is gone: the copy fails with EBADF
+	_, err = stageExecFd(exe, nil, nil)
+	if err == nil || err.Error() != "dup the sealed binary's fd: bad file descriptor" {
+		t.Errorf("stageExecFd of a closed file: %v", err)
+	}
+}

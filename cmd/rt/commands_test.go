@@ -32,6 +32,7 @@ func TestCommandsTableIsTheTree(t *testing.T) {
 }
 
 func TestOnlyCommand(t *testing.T) {
+	root := newRootCommand(nil)
 	for _, c := range []struct {
 		args []string
 		want string // "" = build them all
@@ -53,7 +54,7 @@ func TestOnlyCommand(t *testing.T) {
 		{nil, ""},
 	} {
 		got := ""
-		if build := onlyCommand(c.args); build != nil {
+		if build := onlyCommand(root, c.args); build != nil {
 			got = build().Name()
 		}
 		if got != c.want {

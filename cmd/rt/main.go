@@ -120,7 +120,7 @@ func newRootCommand(args []string) *cobra.Command {
 	f.BoolVar(&g.debug, "debug", false, "log debug messages")
 	f.BoolVar(&g.systemdCgroup, "systemd-cgroup", false, "make the container's cgroup a systemd scope (cgroupsPath \"slice:prefix:name\")")
 	f.StringVar(&g.rootless, "rootless", "auto", "whether the container's cgroup is a rootless one: true, false or auto (not root, or root in a nested user namespace)")
-	if build := onlyCommand(args); build != nil {
+	if build := onlyCommand(root, args); build != nil {
 		root.AddCommand(build())
 		return root
 	}
@@ -134,28 +134,23 @@ func newRootCommand(args []string) *cobra.Command {
 	return root
 }
 
-// globalValueFlags are rt's global flags that take a value, as a command
-// line may give them before the command (--root DIR, -root DIR, --root=DIR).
-var globalValueFlags = map[string]bool{"root": true, "log": true, "log-format": true, "rootless": true}
-
 // onlyCommand is the builder of the command args run, when they name one
-// after nothing but global flags; nil means build them all (help, a
-// version, completion, an unknown command and its suggestions).
-func onlyCommand(args []string) func() *cobra.Command {
+// after nothing but root's global flags (--root DIR, -root DIR,
+// --root=DIR, --debug); nil means build them all (help, a version,
+// completion, an unknown command and its suggestions).
+func onlyCommand(root *cobra.Command, args []string) func() *cobra.Command {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if !strings.HasPrefix(a, "-") {
 			return commands[a]
 		}
 		name, _, hasValue := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
-		switch {
-		case globalValueFlags[name]:
-			if !hasValue {
-				i++
-			}
-		case name == "debug" || name == "systemd-cgroup":
-		default:
+		f := root.PersistentFlags().Lookup(name)
+		if f == nil {
 			return nil
+		}
+		if !hasValue && !isBool(f) {
+			i++ // the flag's value
 		}
 	}
 	return nil
