@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 
+#include "errwords.h"
 #include "plan.h"
 #include "stage.h"
 
@@ -42,6 +43,19 @@ static const char *template_for(const struct rt_msg *msg)
 	return op_str(&stage.ops[stage.ready - 1], 0);
 }
 
+/* errword is Go's word for err (errwords.h), as rt's Go side would say it;
+ * the C library's, lower-cased, for one Go has no word for. */
+static const char *errword(int err)
+{
+	static char own[128];
+
+	if (err > 0 && (size_t)err < sizeof(rt_errwords) / sizeof(rt_errwords[0]) && rt_errwords[err])
+		return rt_errwords[err];
+	snprintf(own, sizeof(own), "%s", strerror(err));
+	own[0] = (char)tolower((unsigned char)own[0]);
+	return own;
+}
+
 /* say_on_stderr prints a failure after READY on the process's stderr: the
  * plan's template with %s the detail and %e the OS error substituted; no
  * word of the stage's own. */
@@ -51,10 +65,8 @@ static void say_on_stderr(const struct rt_msg *msg)
 	char why[128] = "", line[1024];
 	size_t n = 0;
 
-	if (msg->err) {
-		snprintf(why, sizeof(why), "%s", strerror(msg->err));
-		why[0] = (char)tolower((unsigned char)why[0]);
-	}
+	if (msg->err)
+		snprintf(why, sizeof(why), "%s", errword(msg->err));
 	for (; *t && n < sizeof(line) - 1; t++) {
 		const char *sub = NULL;
 

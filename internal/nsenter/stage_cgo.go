@@ -11,6 +11,8 @@
 // import any of them (internal/archtest checks it).
 package nsenter
 
+//go:generate go run ./errwordsgen errwords.h
+
 // #cgo CFLAGS: -Wall -Wextra -Werror -std=gnu11
 // #include "plan.h"
 import "C"

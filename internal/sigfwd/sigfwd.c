@@ -24,6 +24,11 @@ static void fwd_handler(int sig)
 	errno = saved;
 }
 
+int rt_sigfwd_rtmin(void)
+{
+	return SIGRTMIN;
+}
+
 int rt_sigfwd_old_size(void)
 {
 	return (int)sizeof(struct sigaction);

@@ -13,7 +13,9 @@
 // The signals the Go runtime needs for itself are left to it: SIGURG
 // (goroutine preemption), SIGPROF, the synchronous faults (SIGSEGV,
 // SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS), SIGKILL and SIGSTOP, which
-// cannot be caught, and 32 and 33, which glibc keeps for its threads. A
+// cannot be caught, and those from 32 to below the C library's SIGRTMIN,
+// which it keeps for its threads and whose sigaction it refuses: 32 and 33
+// with glibc, 32 to 34 with musl (which rt is built with). A
 // child started by Go's os/exec or syscall gets default handlers before it
 // unblocks signals, for Go's signals as for these.
 //
@@ -39,7 +41,10 @@ func forwarded() []unix.Signal {
 	skip := map[unix.Signal]bool{
 		unix.SIGKILL: true, unix.SIGSTOP: true, unix.SIGURG: true, unix.SIGPROF: true,
 		unix.SIGSEGV: true, unix.SIGBUS: true, unix.SIGFPE: true, unix.SIGILL: true,
-		unix.SIGTRAP: true, unix.SIGSYS: true, 32: true, 33: true,
+		unix.SIGTRAP: true, unix.SIGSYS: true,
+	}
+	for s := unix.Signal(32); s < unix.Signal(C.rt_sigfwd_rtmin()); s++ {
+		skip[s] = true
 	}
 	var sigs []unix.Signal
 	for s := unix.Signal(1); s <= 64; s++ {
@@ -142,6 +147,10 @@ func deliver(r *os.File) {
 		}
 	}
 }
+
+// libcSigRTMin is the C library's SIGRTMIN (for tests: cgo is not allowed in
+// _test.go files).
+func libcSigRTMin() int { return int(C.rt_sigfwd_rtmin()) }
 
 // installed reports whether sig's handler is this package's (for tests).
 func installed(sig unix.Signal) bool {

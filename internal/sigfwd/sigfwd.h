@@ -10,6 +10,10 @@ int rt_sigfwd_catch(int fd, const int *sigs, int n, void *old);
 /* rt_sigfwd_restore puts back the handlers rt_sigfwd_catch saved. */
 void rt_sigfwd_restore(const int *sigs, int n, const void *old);
 
+/* rt_sigfwd_rtmin is the C library's SIGRTMIN: the signals from 32 below
+ * it are the library's own. */
+int rt_sigfwd_rtmin(void);
+
 /* rt_sigfwd_old_size is the size of one saved handler in old. */
 int rt_sigfwd_old_size(void);
 

@@ -201,6 +201,21 @@ bad_interpreter() {
 	wait_for_status "$ID" running
 }
 
+@test "parity: an exec that fails after the process was set up says the error in Go's words, not the C library's" {
+	# The stage prints this line itself (no Go process words it by then);
+	# musl's strerror says "symbolic link loop" for ELOOP, Go and runc say
+	# "too many levels of symbolic links".
+	ln -s loop "$BUNDLE/rootfs/loop"
+	printf '#!/loop\necho should-not-run\n' >"$BUNDLE/rootfs/loopinterp"
+	chmod 0755 "$BUNDLE/rootfs/loopinterp"
+	start_sleeper
+	run --separate-stderr rt exec "$ID" /loopinterp
+	echo "stderr: $stderr"
+	[ "$status" -eq 255 ]
+	assert_eq "$stderr" "exec /loopinterp: too many levels of symbolic links"
+	wait_for_status "$ID" running
+}
+
 @test "parity: exec of a missing executable exits 255 with one line in runc's words (issue 11 §7)" {
 	start_sleeper
 	run --separate-stderr rt exec "$ID" /no/such/binary
