@@ -7,6 +7,8 @@
 //
 // Run from internal/nsenter: go run ./errwordsgen errwords.h (go generate
 // does it). TestErrWordsCurrent checks the file is current.
+//
+// Imports: of rt's, only nsenter/errwords.
 package main
 
 import (
