@@ -3,10 +3,12 @@ package cgroupsfs
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/moby/sys/mountinfo"
 
@@ -78,8 +80,33 @@ var v1MountOptions = map[string]bool{
 	"favordynmods": true, "nofavordynmods": true,
 }
 
-// Detect reads /proc/self/mountinfo and the cgroup2 root's controllers.
+// Detect reads /proc/self/mountinfo and the cgroup2 root's controllers,
+// once per process: the cgroup mounts do not change under a command, and
+// one read of the mount table cost a fresh rt 0.1 ms here (hosts with
+// thousands of mounts pay far more); `run` needed it at create and again
+// at delete. Each call gets its own copy. A failed read is not kept.
 func Detect() (*Host, error) {
+	detected.Lock()
+	defer detected.Unlock()
+	if detected.host == nil {
+		h, err := detect()
+		if err != nil {
+			return nil, err
+		}
+		detected.host = h
+	}
+	c := *detected.host
+	c.V1 = maps.Clone(c.V1)
+	c.UnifiedControllers = slices.Clone(c.UnifiedControllers)
+	return &c, nil
+}
+
+var detected struct {
+	sync.Mutex
+	host *Host
+}
+
+func detect() (*Host, error) {
 	mounts, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup", "cgroup2"))
 	if err != nil {
 		return nil, fmt.Errorf("detect cgroups: %w", err)

@@ -223,3 +223,33 @@ func TestKernelRemovedProcs(t *testing.T) {
 		}
 	}
 }
+
+// TestDetectOncePerProcess: the second Detect reads no mount table, and
+// each caller gets a copy of its own to change (the systemd driver sets
+// Rootless on its).
+func TestDetectOncePerProcess(t *testing.T) {
+	a, err := Detect()
+	if err != nil {
+		t.Skipf("no cgroups here: %v", err)
+	}
+	a.Rootless = true
+	for name := range a.V1 {
+		a.V1[name] = "/changed"
+	}
+	a.UnifiedControllers = append(a.UnifiedControllers[:0:0], "changed")
+	b, err := Detect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Rootless {
+		t.Error("a caller's change to Rootless reached the next caller")
+	}
+	for name, mnt := range b.V1 {
+		if mnt == "/changed" {
+			t.Errorf("a caller's change to V1[%s] reached the next caller", name)
+		}
+	}
+	if b == a || b.Mode != a.Mode || b.Unified != a.Unified {
+		t.Errorf("the copies differ in what was not changed: %+v, %+v", a, b)
+	}
+}
