@@ -3,7 +3,7 @@
 // global flags, logging and the exit path. It never talks to the kernel
 // itself: libct does.
 //
-// Imports: of rt's, libct, and specconv and rootfs for plan, spec and
+// Imports: of rt's, libct, onep (one P), and specconv and rootfs for plan, spec and
 // features; not nsenter or a cgroup driver (internal/archtest checks it).
 //
 // rt lives for milliseconds, so the Go runtime's work for long runs is
@@ -25,7 +25,8 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/spf13/cobra"
 
-	"github.com/rt-runtime/rt/libct" // links the C stage's constructor (nsenter)
+	_ "github.com/rt-runtime/rt/internal/onep" // one P, from early in the package inits
+	"github.com/rt-runtime/rt/libct"           // links the C stage's constructor (nsenter)
 )
 
 var (
@@ -157,13 +158,6 @@ func onlyCommand(root *cobra.Command, args []string) func() *cobra.Command {
 }
 
 func main() {
-	// One P: rt's Go code is a sequence of syscalls, and a second P only
-	// adds the scheduler's spinning and hand-offs between threads (measured
-	// here: exec 0.4 ms faster, 20 parallel runs 10% faster, run the same).
-	// A GOMAXPROCS in the environment still wins.
-	if os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(1)
-	}
 	root := newRootCommand(os.Args[1:])
 	root.SetArgs(normalizeArgs(root, os.Args[1:]))
 	err := root.Execute()

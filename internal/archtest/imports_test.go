@@ -34,8 +34,9 @@ const module = "github.com/rt-runtime/rt/"
 //     type; never libct or a cgroup driver (it is pure).
 //   - libct is the container: everything above, cgroups only through the
 //     manager (cgroups), never cgroupsfs.
+//   - onep gives the program one P early in its inits: nothing of rt's.
 //   - cmd/rt is flags → libct → output; specconv and rootfs for `plan`,
-//     `spec` and `features`.
+//     `spec` and `features`; onep.
 //   - the test helpers under tests/ are programs of their own.
 //
 // A package without a rule fails the test: a new package states its rule
@@ -58,7 +59,8 @@ var allowed = map[string][]string{
 	"tests/bats/nolowerdirplus":   nil,
 	"tests/bats/recvtty":          nil,
 	"tests/bats/seccomp/listener": nil,
-	"cmd/rt":                      {"libct", "specconv", "rootfs", "specerr"},
+	"onep":                        nil,
+	"cmd/rt":                      {"libct", "onep", "specconv", "rootfs", "specerr"},
 }
 
 type pkg struct {
