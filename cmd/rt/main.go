@@ -3,8 +3,9 @@
 // global flags, logging and the exit path. It never talks to the kernel
 // itself: libct does.
 //
-// Imports: of rt's, libct, onep (one P), and specconv and rootfs for plan, spec and
-// features; not nsenter or a cgroup driver (internal/archtest checks it).
+// Imports: of rt's, libct, onep (one P), and specconv and rootfs for plan,
+// spec and features; not nsenter or a cgroup driver (internal/archtest
+// checks it).
 //
 // rt lives for milliseconds, so the Go runtime's work for long runs is
 // turned off below: the goroutine that updates GOMAXPROCS as the cgroup's

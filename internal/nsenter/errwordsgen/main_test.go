@@ -1,4 +1,4 @@
-package errwords
+package main
 
 import (
 	"os"
@@ -7,19 +7,19 @@ import (
 )
 
 // TestErrWordsCurrent: the generated header in internal/nsenter is what
-// Header gives now (run `go generate ./internal/nsenter` when it fails).
+// header gives now (run `go generate ./internal/nsenter` when it fails).
 func TestErrWordsCurrent(t *testing.T) {
 	got, err := os.ReadFile("../errwords.h")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(got) != Header() {
+	if string(got) != header() {
 		t.Fatal("internal/nsenter/errwords.h is stale: run go generate ./internal/nsenter")
 	}
 }
 
 func TestHeaderWords(t *testing.T) {
-	h := Header()
+	h := header()
 	for _, want := range []string{
 		"\t[ENOENT] = \"no such file or directory\",",
 		"\t[ELOOP] = \"too many levels of symbolic links\",",
